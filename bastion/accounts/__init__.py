@@ -1,0 +1,1 @@
+"""Staff accounts: membership and role, teams, API tokens, sign-in policy."""

@@ -1,0 +1,84 @@
+"""Personal API tokens: issue, verify, revoke. The secret is shown once and stored as a digest."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bastion.accounts.models import ApiToken
+
+TOKEN_PREFIX = "bst"
+# Write last_used_at at most this often per token, so reads do not turn into writes.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenError(ValueError):
+    """A token request that cannot be honoured, with a message for the user."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    plaintext: str
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def issue_token(user: Any, *, name: str, days: int | None = None) -> IssuedToken:
+    """Create a token for ``user`` valid for ``days``; the plaintext is returned once, never stored."""
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise TokenError(f"days must be between 1 and {settings.API_TOKEN_MAX_DAYS}, got {days}")
+    name = name.strip()
+    if not name:
+        raise TokenError("a token needs a name that says what it is for")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            prefix=prefix,
+            digest=_digest(secret),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+    return IssuedToken(token=token, plaintext=f"{TOKEN_PREFIX}_{prefix}_{secret}")
+
+
+def verify_token(plaintext: str) -> ApiToken | None:
+    """The usable token matching ``plaintext``, or None. Constant-time digest comparison."""
+    parts = plaintext.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    _, prefix, secret = parts
+    token = ApiToken.objects.usable().select_related("user", "user__membership").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def delete_expired_tokens(older_than: timedelta = timedelta(days=30)) -> int:
+    """Remove tokens that expired or were revoked more than ``older_than`` ago."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
+    revoked, _ = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()
+    return deleted + revoked

@@ -1,0 +1,1 @@
+"""The customer directory: companies (accounts) and the people who work there (contacts)."""

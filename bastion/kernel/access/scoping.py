@@ -1,0 +1,50 @@
+"""The scoped queryset: the only way code outside actions reads CRM records."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+
+from bastion.kernel.access.roles import CUSTOMER_DATA_ROLES, CUSTOMER_WRITE_ROLES, role_of
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def can_see_customer_records(user: Any) -> bool:
+    return role_of(user) in CUSTOMER_DATA_ROLES
+
+
+def can_change_customer_records(user: Any) -> bool:
+    return role_of(user) in CUSTOMER_WRITE_ROLES
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
+    """A queryset that knows how to narrow itself to what a user may see.
+
+    For now the organisation's staff with a customer-data role see every record and
+    everyone else sees none; record-level rules (owner, team, shares) slot in here.
+    """
+
+    def visible_to(self, user: Any) -> ScopedQuerySet[_M]:
+        if not can_see_customer_records(user):
+            return self.none()
+        return self
+
+    def editable_by(self, user: Any) -> ScopedQuerySet[_M]:
+        if not can_change_customer_records(user):
+            return self.none()
+        return self
+
+
+class ScopedManager(models.Manager[_M]):
+    """Default manager of every CRM model; ``visible_to`` is the entry point for reads."""
+
+    def get_queryset(self) -> ScopedQuerySet[_M]:
+        return ScopedQuerySet(self.model, using=self._db)
+
+    def visible_to(self, user: Any) -> ScopedQuerySet[_M]:
+        return self.get_queryset().visible_to(user)
+
+    def editable_by(self, user: Any) -> ScopedQuerySet[_M]:
+        return self.get_queryset().editable_by(user)

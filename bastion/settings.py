@@ -1,0 +1,316 @@
+"""Bastion settings: one module, driven by the environment, failing closed.
+
+``BASTION_ENV`` selects the mode:
+- ``development`` (default): secrets are generated into the data folder on
+  first start (mode 0600); cookies are not marked Secure so http://127.0.0.1 works.
+- ``production``: every secret must be given explicitly; DEBUG, weak keys,
+  missing hosts and insecure cookie or HTTPS settings stop the process with a
+  message naming the setting.
+- ``test``: as development, with fast settings for the test suite.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from bastion.kernel.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    generated_secret,
+    read_secret,
+    weak_secret_reason,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BASTION_ENV = env_str("BASTION_ENV", "development")
+if BASTION_ENV not in {"development", "production", "test"}:
+    raise ImproperlyConfigured(f"BASTION_ENV must be development, production or test, got {BASTION_ENV!r}")
+PRODUCTION = BASTION_ENV == "production"
+TESTING = BASTION_ENV == "test"
+
+DATA_DIR = Path(env_str("BASTION_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+# --- secrets and debug -------------------------------------------------------
+_explicit_key = read_secret("BASTION_SECRET_KEY")
+if PRODUCTION:
+    if not _explicit_key:
+        raise ImproperlyConfigured("BASTION_SECRET_KEY (or BASTION_SECRET_KEY_FILE) must be set in production")
+    _reason = weak_secret_reason(_explicit_key)
+    if _reason:
+        raise ImproperlyConfigured(f"BASTION_SECRET_KEY is too weak for production: {_reason}")
+    SECRET_KEY = _explicit_key
+else:
+    SECRET_KEY = _explicit_key or generated_secret(DATA_DIR / "secret_key")
+
+DEBUG = env_bool("BASTION_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("BASTION_DEBUG must be off in production")
+
+ALLOWED_HOSTS = env_list("BASTION_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("BASTION_ALLOWED_HOSTS must list the host names Bastion is served under in production")
+CSRF_TRUSTED_ORIGINS = env_list("BASTION_CSRF_TRUSTED_ORIGINS", [])
+
+# --- applications --------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "huey.contrib.djhuey",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "bastion.kernel",
+    "bastion.accounts",
+    "bastion.directory",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "bastion.kernel.middleware.RequestIdMiddleware",
+    "bastion.kernel.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bastion.accounts.middleware.SessionTimeoutMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "bastion.accounts.middleware.RequireMfaMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "bastion.urls"
+WSGI_APPLICATION = "bastion.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "bastion" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- database ----------------------------------------------------------------
+_database_url = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'bastion.sqlite3'}")
+try:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("BASTION_DB_CONN_MAX_AGE", 60))}
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Bastion understands: {exc}") from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Rate-limit counters and lockouts must be shared by every app server.
+_cache_url = env_str("BASTION_CACHE_URL", "")
+if _cache_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bastion_cache"}}
+
+# --- background jobs -----------------------------------------------------------
+_queue_url = env_str("BASTION_QUEUE_URL", "")
+HUEY: dict[str, object] = {
+    "name": "bastion",
+    "immediate": env_bool("BASTION_QUEUE_IMMEDIATE", TESTING),
+    "consumer": {"workers": env_int("BASTION_QUEUE_WORKERS", 2, minimum=1), "worker_type": "thread"},
+}
+if _queue_url:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": _queue_url})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")})
+
+# --- authentication ----------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = ["bastion.accounts.passwords.BastionArgon2Hasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "bastion.accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 256}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "bastion.accounts.passwords.BreachedPatternValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_ADAPTER = "bastion.accounts.adapter.BastionAccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# PCI DSS 8.3.4: lock out after at most 10 invalid attempts for at least 30 minutes,
+# per account (key) and per client IP.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env_str("BASTION_LOGIN_FAILED_LIMIT", "10/30m/ip,10/30m/key"),
+    "login": "30/m/ip",
+    "reset_password": "5/m/ip,3/m/key",
+    "reauthenticate": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+MFA_TOTP_ISSUER = "Bastion CRM"
+MFA_TOTP_PERIOD = 30
+MFA_RECOVERY_CODE_COUNT = 10
+USERSESSIONS_TRACK_ACTIVITY = True
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_TIMEOUT = env_int("BASTION_SESSION_IDLE_MINUTES", 15, minimum=1) * 60
+SESSION_ABSOLUTE_TIMEOUT = env_int("BASTION_SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+API_TOKEN_DEFAULT_DAYS = env_int("BASTION_API_TOKEN_DAYS", 90, minimum=1)
+API_TOKEN_MAX_DAYS = 365
+
+# --- transport security ------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    if not env_bool("BASTION_SECURE_COOKIES", True):
+        raise ImproperlyConfigured("BASTION_SECURE_COOKIES cannot be turned off in production: cookies must be HTTPS-only")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-bastion_session"
+    CSRF_COOKIE_NAME = "__Host-bastion_csrf"
+    SECURE_SSL_REDIRECT = env_bool("BASTION_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("BASTION_HSTS_SECONDS", 31536000)
+    if SECURE_HSTS_SECONDS < 31536000:
+        raise ImproperlyConfigured("BASTION_HSTS_SECONDS must be at least 31536000 (one year) in production")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("BASTION_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is an irreversible commitment for the whole domain; the operator opts in.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    if env_bool("BASTION_BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+else:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "bastion_session"
+    CSRF_COOKIE_NAME = "bastion_csrf"
+
+# Content Security Policy: no inline script, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+# --- internationalisation ------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+LOCALE_PATHS = [BASE_DIR / "bastion" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_COOKIE_NAME = "bastion_language"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- static files ---------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- REST API --------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "bastion.accounts.api_auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["bastion.kernel.api.IsOrganisationStaff"],
+    "DEFAULT_THROTTLE_CLASSES": ["bastion.accounts.api_auth.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env_str("BASTION_API_RATE", "600/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "bastion.kernel.api_errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bastion CRM API",
+    "DESCRIPTION": "Companies and contacts. Authenticate with `Authorization: Bearer <token>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["bastion.kernel.api.IsOrganisationStaff"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "OAS_VERSION": "3.1.0",
+}
+
+# --- email and logging --------------------------------------------------------------
+EMAIL_BACKEND = env_str("BASTION_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("BASTION_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("BASTION_SMTP_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("BASTION_FROM_EMAIL", "bastion@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("BASTION_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+SPECTACULAR_SETTINGS.update({"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"})

@@ -1,0 +1,19 @@
+"""Top-level URL map. Each domain owns its own ``urls.py`` (HTML) and ``api.py`` routes."""
+
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from bastion.kernel import health
+from bastion.kernel.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("bastion.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("bastion.directory.urls")),
+    path("api/v1/", include("bastion.api_urls")),
+]

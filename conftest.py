@@ -1,0 +1,85 @@
+"""Shared test fixtures: the personas of DESIGN.md, each a real user with a role and teams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.hashers import make_password
+
+from bastion.kernel.access.roles import Role
+
+PERSONA_PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class Personas:
+    admin: Any
+    rep_east: Any
+    rep_west: Any
+    sales_manager: Any
+    service_agent: Any
+    marketer: Any
+    auditor: Any
+    outsider: Any
+
+    def all(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@pytest.fixture(scope="session")
+def persona_password_hash() -> str:
+    # Argon2 at 64 MiB costs tens of milliseconds; hash the shared password once per run.
+    return make_password(PERSONA_PASSWORD)
+
+
+def make_user(username: str, role: str | None, password_hash: str, teams: list[Any] = ()) -> Any:  # type: ignore[assignment]
+    from django.contrib.auth import get_user_model
+
+    from bastion.accounts.models import Membership
+
+    user = get_user_model().objects.create(username=username, email=f"{username}@bastion.test", password=password_hash)
+    if role is not None:
+        membership = Membership.objects.create(user=user, role=role)
+        membership.teams.set(teams)
+    return user
+
+
+@pytest.fixture
+def personas(db: Any, persona_password_hash: str) -> Personas:
+    """Admin, two sales reps on different teams, a sales manager over both, a service agent,
+    a marketer, an auditor (security officer) and an outsider with no role."""
+    from bastion.accounts.models import Team
+
+    east = Team.objects.create(name="Sales East")
+    west = Team.objects.create(name="Sales West")
+    service = Team.objects.create(name="Service")
+    marketing = Team.objects.create(name="Marketing")
+    h = persona_password_hash
+    return Personas(
+        admin=make_user("admin", Role.ADMINISTRATOR, h),
+        rep_east=make_user("rep_east", Role.SALES_REP, h, [east]),
+        rep_west=make_user("rep_west", Role.SALES_REP, h, [west]),
+        sales_manager=make_user("sales_manager", Role.SALES_MANAGER, h, [east, west]),
+        service_agent=make_user("service_agent", Role.SERVICE_AGENT, h, [service]),
+        marketer=make_user("marketer", Role.MARKETER, h, [marketing]),
+        auditor=make_user("auditor", Role.SECURITY_OFFICER, h),
+        outsider=make_user("outsider", None, h),
+    )
+
+
+@pytest.fixture
+def signed_in(client: Any) -> Any:
+    """``signed_in(user)`` returns a Django test client signed in as ``user`` with a second factor enrolled."""
+    from bastion.accounts.testing import enrol_totp
+
+    def sign_in(user: Any) -> Any:
+        from django.test import Client
+
+        enrol_totp(user)
+        new_client = Client()
+        new_client.force_login(user)
+        return new_client
+
+    return sign_in
