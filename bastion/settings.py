@@ -70,13 +70,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
+    # Before allauth, so that Bastion's account/, mfa/ and usersessions/ templates override allauth's.
+    "bastion.accounts",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
     "bastion.kernel",
-    "bastion.accounts",
     "bastion.directory",
+    "bastion.operations",
 ]
 
 MIDDLEWARE = [
@@ -89,11 +91,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the sign-in policy middleware, which tells people why they were signed out or redirected.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "bastion.accounts.middleware.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "bastion.accounts.middleware.RequireMfaMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -261,6 +264,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- static files ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "bastion" / "static"]
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -297,6 +302,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "OAS_VERSION": "3.1.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EmailLabelEnum": "bastion.directory.models.EmailLabel",
+        "PhoneLabelEnum": "bastion.directory.models.PhoneLabel",
+    },
 }
 
 # --- email and logging --------------------------------------------------------------
@@ -313,4 +325,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("BASTION_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-SPECTACULAR_SETTINGS.update({"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"})

@@ -1,11 +1,104 @@
-"""allauth adapter: Bastion is invitation-only, so public sign-up is closed."""
+"""allauth adapter: Bastion's sign-in policy on top of allauth.
+
+- Sign-up is closed: accounts are created by an administrator (invitation only).
+- Failed sign-ins are counted per account, whichever name (username or email) or host
+  name was typed, so the per-account lock cannot be sidestepped; the lock message says
+  what is locked and for how long.
+- Choosing a new password clears the "must change password" flag of a one-time password.
+- Enrolling the first second factor right after signing in does not ask for the password
+  a second time (every later change to second factors does).
+"""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.internal.userkit import filter_users_by_email, get_user_by_username
+from allauth.core import context
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+
+from bastion.accounts import lockout
+
+_lock_message_lazy = lazy(lambda: lockout.lock_message(None), str)
 
 
 class BastionAccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _lock_message_lazy(),
+        "username_password_mismatch": _("The username or password is not correct."),
+        "email_password_mismatch": _("The email address or password is not correct."),
+    }
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    # --- lockout -------------------------------------------------------------------
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """One counter per account: the same for its username and its email, in any case, on any host."""
+        user = None
+        email = credentials.get("email")
+        username = credentials.get("username")
+        if email:
+            users = filter_users_by_email(email)
+            user = users[0] if len(users) == 1 else None
+        if user is None and username:
+            user = get_user_by_username(username)
+        if user is not None:
+            return f"user:{user.pk}"
+        return f"login:{(email or username or '').strip().lower()}"
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as exc:
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            lock = lockout.current_lock(request, key)
+            raise ValidationError(lockout.lock_message(lock), code="too_many_login_attempts") from exc
+
+    # --- passwords -----------------------------------------------------------------
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        return reverse("accounts:profile")
+
+    def set_password(self, user: Any, password: str) -> None:
+        from bastion.accounts.actions import password_changed
+
+        super().set_password(user, password)
+        password_changed(user)
+
+    # --- reauthentication ---------------------------------------------------------------
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if required and app == "allauth.mfa" and _is_first_enrolment_after_sign_in(context.request):
+            return False
+        return required
+
+
+def _is_first_enrolment_after_sign_in(request: HttpRequest | None) -> bool:
+    """True within the reauthentication window after signing in, if the user had no second factor then.
+
+    MFA is mandatory, so the first thing after a password sign-in is enrolment (then the
+    recovery codes). Asking for the password again there adds nothing. Once that window
+    has passed, or if a factor existed before this sign-in, changes need a fresh
+    reauthentication as usual.
+    """
+    if request is None or not request.user.is_authenticated:
+        return False
+    records = get_authentication_records(request, request.user)
+    if not records:
+        return False
+    signed_in_at = float(records[-1]["at"])
+    if time.time() - signed_in_at >= settings.ACCOUNT_REAUTHENTICATION_TIMEOUT:
+        return False
+    earlier = Authenticator.objects.filter(user_id=request.user.pk, created_at__lt=datetime.fromtimestamp(signed_in_at, tz=UTC))
+    return not earlier.exists()

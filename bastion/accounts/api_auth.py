@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from bastion.accounts.tokens import verify_token
@@ -20,14 +23,14 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <token>'.")
+            raise exceptions.AuthenticationFailed(_("The Authorization header must be 'Bearer <token>'."))
         try:
             plaintext = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("The token contains characters a token never has.") from exc
+            raise exceptions.AuthenticationFailed(_("The token contains characters a token never has.")) from exc
         token = verify_token(plaintext)
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("The token is invalid, expired or revoked.")
+            raise exceptions.AuthenticationFailed(_("The token is invalid, expired or revoked."))
         return (token.user, token)
 
     def authenticate_header(self, request: Request) -> str:
@@ -39,6 +42,12 @@ class PerTokenThrottle(SimpleRateThrottle):
 
     scope = "token"
 
+    def get_rate(self) -> str | None:
+        # Read the rate at request time (DRF binds it at import), so a changed setting takes effect.
+        rates: dict[str, Any] = api_settings.DEFAULT_THROTTLE_RATES
+        rate = rates.get(self.scope)
+        return None if rate is None else str(rate)
+
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         auth = getattr(request, "auth", None)
         if auth is not None and getattr(auth, "pk", None) is not None:
@@ -48,3 +57,17 @@ class PerTokenThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Tells drf-spectacular that the API takes ``Authorization: Bearer <token>`` (HTTP bearer scheme)."""
+
+    target_class = "bastion.accounts.api_auth.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (bst_<prefix>_<secret>) from the profile page or `bastion token create`.",
+        }

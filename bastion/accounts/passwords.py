@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -45,7 +46,16 @@ class MaximumLengthValidator:
         return _("Your password can be up to %(max)d characters long; passphrases are welcome.") % {"max": self.max_length}
 
 
-_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890", "abcdefghijklmnopqrstuvwxyz")
+# Walks people type: keyboard rows (and on into the next row), columns, digits (wrapping), the alphabet.
+_KEYBOARD_ROWS = (
+    "qwertyuiopasdfghjklzxcvbnm",
+    "qwertzuiopasdfghjklyxcvbnm",
+    "azertyuiopqsdfghjklmwxcvbn",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    "zaq1xsw2cde3vfr4bgt5nhy6mju7",
+    "1234567890" * 3,
+    "abcdefghijklmnopqrstuvwxyz",
+)
 
 
 def _is_run(text: str) -> bool:
@@ -54,6 +64,13 @@ def _is_run(text: str) -> bool:
     if len(set(lowered)) <= 2:
         return True
     return any(lowered in row or lowered in row[::-1] for row in _KEYBOARD_ROWS)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    from django.contrib.auth.password_validation import CommonPasswordValidator
+
+    return frozenset(CommonPasswordValidator().passwords)
 
 
 class BreachedPatternValidator:
@@ -66,11 +83,9 @@ class BreachedPatternValidator:
     """
 
     def validate(self, password: str, user: Any = None) -> None:
-        from django.contrib.auth.password_validation import CommonPasswordValidator
-
         lowered = password.lower()
         core = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", lowered)
-        common = CommonPasswordValidator().passwords
+        common = _common_passwords()
         if _is_run(password) or (core and (core in common or _is_run(core)) and len(core) < len(lowered)):
             raise ValidationError(
                 _("This password follows a pattern found in breached-password lists."), code="password_breached_pattern"

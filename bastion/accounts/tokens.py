@@ -12,10 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bastion.accounts.models import ApiToken
 
-TOKEN_PREFIX = "bst"
+TOKEN_PREFIX = "bst"  # noqa: S105 - a public marker at the start of every token, not a secret
 # Write last_used_at at most this often per token, so reads do not turn into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -31,17 +32,19 @@ class IssuedToken:
 
 
 def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def issue_token(user: Any, *, name: str, days: int | None = None) -> IssuedToken:
     """Create a token for ``user`` valid for ``days``; the plaintext is returned once, never stored."""
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
-        raise TokenError(f"days must be between 1 and {settings.API_TOKEN_MAX_DAYS}, got {days}")
+        raise TokenError(
+            _("A token must be valid for 1 to %(max)d days, not %(days)d.") % {"max": settings.API_TOKEN_MAX_DAYS, "days": days}
+        )
     name = name.strip()
     if not name:
-        raise TokenError("a token needs a name that says what it is for")
+        raise TokenError(_("A token needs a name that says what it is for."))
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -60,7 +63,7 @@ def verify_token(plaintext: str) -> ApiToken | None:
     parts = plaintext.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    _, prefix, secret = parts
+    _kind, prefix, secret = parts
     token = ApiToken.objects.usable().select_related("user", "user__membership").filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
         return None
@@ -79,6 +82,6 @@ def revoke_token(token: ApiToken) -> None:
 def delete_expired_tokens(older_than: timedelta = timedelta(days=30)) -> int:
     """Remove tokens that expired or were revoked more than ``older_than`` ago."""
     cutoff = timezone.now() - older_than
-    deleted, _ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
-    revoked, _ = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()
+    deleted, _details = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
+    revoked, _details = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()
     return deleted + revoked

@@ -17,6 +17,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"error": "invalid", "detail": "The request has invalid fields.", "fields": response.data}
     elif isinstance(response.data, dict) and "detail" in response.data:
-        code = getattr(exc, "default_code", "error")
+        detail = response.data["detail"]
+        # Django's Http404/PermissionDenied have no code; DRF's converted ErrorDetail carries one.
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = {"error": code, "detail": str(response.data["detail"])}
     return response

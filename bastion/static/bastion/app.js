@@ -43,3 +43,34 @@
     });
   });
 })();
+
+// Directory additions (appended). <form data-confirm="..." data-confirm-field="confirmed">: once the
+// person has agreed in the dialog, send confirmed=yes so the server skips its own confirmation
+// page. Without JavaScript the form posts without the field and the server asks on a page instead.
+(function () {
+  "use strict";
+
+  function bindConfirmField(root) {
+    root.querySelectorAll("form[data-confirm][data-confirm-field]").forEach(function (form) {
+      if (form.dataset.confirmFieldBound) { return; }
+      form.dataset.confirmFieldBound = "1";
+      // Registered after the data-confirm listener above, so a cancelled dialog has already
+      // prevented the submission by the time this runs.
+      form.addEventListener("submit", function (event) {
+        if (event.defaultPrevented || form.querySelector("input[name='" + form.dataset.confirmField + "']")) { return; }
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = form.dataset.confirmField;
+        input.value = "yes";
+        form.appendChild(input);
+      });
+    });
+  }
+
+  function start() {
+    bindConfirmField(document);
+    document.body.addEventListener("htmx:afterSwap", function (event) { bindConfirmField(event.target); });
+  }
+
+  if (document.readyState !== "loading") { start(); } else { document.addEventListener("DOMContentLoaded", start); }
+})();

@@ -1,0 +1,68 @@
+"""Fetch one company or contact as a user: the only way views, the API and actions get one.
+
+A record that does not exist and a record the user may not see (or may not change, with
+``for_write=True``) raise the same ``Http404`` with the same message, so the answer never
+tells an outsider whether an id exists.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from bastion.directory.models import Company, Contact, ContactEmail, ContactPhone, Tag
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    """``value`` as a UUID, or None when it is not one (so a malformed id is simply not found)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def access_company_by_id(user: Any, company_id: Any, *, for_write: bool = False, lock: bool = False) -> Company:
+    """The company ``company_id`` if ``user`` may see it (and change it, with ``for_write``); else 404.
+
+    ``lock=True`` (actions only, inside a transaction) locks the row and skips the related
+    rows a page would show.
+    """
+    pk = parse_uuid(company_id)
+    manager = Company.objects
+    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    else:
+        queryset = queryset.select_related("owner", "created_by", "updated_by").prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.visible_to(user).only("id", "name"))
+        )
+    company = queryset.filter(pk=pk).first() if pk else None
+    if company is None:
+        raise Http404(_("No such company, or you do not have access to it."))
+    return company
+
+
+def access_contact_by_id(user: Any, contact_id: Any, *, for_write: bool = False, lock: bool = False) -> Contact:
+    """The contact ``contact_id`` if ``user`` may see it (and change it, with ``for_write``); else 404."""
+    pk = parse_uuid(contact_id)
+    manager = Contact.objects
+    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    else:
+        related: list[Prefetch[Any]] = [
+            Prefetch("tags", queryset=Tag.objects.visible_to(user).only("id", "name")),
+            Prefetch("emails", queryset=ContactEmail.objects.visible_to(user)),
+            Prefetch("phones", queryset=ContactPhone.objects.visible_to(user)),
+        ]
+        queryset = queryset.select_related("company", "owner", "created_by", "updated_by").prefetch_related(*related)
+    contact = queryset.filter(pk=pk).first() if pk else None
+    if contact is None:
+        raise Http404(_("No such contact, or you do not have access to it."))
+    return contact

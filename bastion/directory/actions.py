@@ -1,0 +1,369 @@
+"""Every change to companies and contacts (DESIGN.md rule 1).
+
+Each action runs in one transaction and: checks the actor may change customer records,
+cleans and validates all input (raising one ``ValidationError`` whose ``message_dict`` names
+every bad field), writes, sets ``created_by``/``updated_by``, re-checks inside the
+transaction that the actor can still see the record (rule 4), and passes the field-level
+change set to :func:`_record`, where the audit trail will be written (rule 6).
+
+Input is a mapping of field name to value, as a form's ``cleaned_data`` or a serializer's
+``validated_data`` gives it. Updates are partial: absent keys keep their value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from bastion.directory import selectors, validation
+from bastion.directory.access import access_company_by_id, access_contact_by_id, parse_uuid
+from bastion.directory.models import (
+    Company,
+    CompanySize,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    EmailLabel,
+    Industry,
+    Language,
+    PhoneLabel,
+    Tag,
+)
+from bastion.directory.names import has_cjk, search_key
+from bastion.kernel.access.scoping import can_change_customer_records
+
+Snapshot = dict[str, Any]
+ChangeSet = dict[str, dict[str, Any]]
+
+ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
+COMPANY_FIELDS = frozenset({"name", "domain", "industry", "size", *ADDRESS_FIELDS, "owner", "tags", "notes"})
+CONTACT_FIELDS = frozenset(
+    {"given_name", "family_name", "job_title", "company", "emails", "phones", "preferred_language"}
+    | {*ADDRESS_FIELDS, "owner", "tags", "notes"}
+)
+
+
+class ActionNotAllowed(PermissionDenied):
+    """The actor's role may not change customer records (a 403 in views and the API)."""
+
+
+class NotVisibleAfterWrite(PermissionDenied):
+    """The change would leave the actor unable to see the record; it is rolled back."""
+
+
+# --- shared steps ----------------------------------------------------------------------
+
+
+def _require_writer(actor: Any) -> None:
+    if not can_change_customer_records(actor):
+        raise ActionNotAllowed(_("Your role does not allow changing companies or contacts."))
+
+
+def _ensure_visible(actor: Any, model: type[Company] | type[Contact], pk: Any) -> None:
+    if not model.objects.visible_to(actor).filter(pk=pk).exists():
+        raise NotVisibleAfterWrite(_("After this change you could no longer see the record, so it was not saved."))
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name).capitalize()  # type: ignore[union-attr]
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    return int(model._meta.get_field(name).max_length or 0)  # type: ignore[union-attr]
+
+
+def _check_fields(data: Mapping[str, Any], allowed: frozenset[str], errors: validation.Errors) -> None:
+    for name in sorted(set(data) - allowed):
+        errors.add(name, _("Unknown field."))
+
+
+def _clean_text_fields(
+    model: type[Company] | type[Contact], data: Mapping[str, Any], names: tuple[str, ...], errors: validation.Errors
+) -> dict[str, str]:
+    return {
+        name: validation.single_line(data[name], name, _max_length(model, name), errors, label=_label(model, name))
+        for name in names
+        if name in data
+    }
+
+
+def _resolve_owner(value: Any, errors: validation.Errors, current: Any) -> Any:
+    """A colleague who may own records; the current owner may stay even if they no longer could."""
+    if value in (None, ""):
+        return None
+    pk = getattr(value, "pk", value)
+    if current is not None and str(pk) == str(current.owner_id):
+        return current.owner
+    owner = selectors.assignable_owners().filter(pk=pk).first() if str(pk).isdigit() else None
+    if owner is None:
+        errors.add("owner", _("Choose an active colleague whose role can own records."))
+    return owner
+
+
+def _resolve_company(actor: Any, value: Any, errors: validation.Errors) -> Company | None:
+    if value in (None, ""):
+        return None
+    pk = parse_uuid(getattr(value, "pk", value))
+    company = selectors.company_queryset(actor).filter(pk=pk).only("id", "name").first() if pk else None
+    if company is None:  # unknown and invisible companies get the same answer
+        errors.add("company", _("Choose a company that exists and that you can see."))
+    return company
+
+
+def _tag_objects(names: list[str]) -> list[Tag]:
+    tags = []
+    for name in names:
+        tag, _created = Tag.objects.get_or_create(key=search_key(name), defaults={"name": name})
+        tags.append(tag)
+    return tags
+
+
+def _common(
+    model: type[Company] | type[Contact], data: Mapping[str, Any], errors: validation.Errors, current: Any
+) -> dict[str, Any]:
+    """Address, owner, tags and notes, which companies and contacts share."""
+    fields: dict[str, Any] = _clean_text_fields(model, data, ADDRESS_FIELDS, errors)
+    if "owner" in data:
+        fields["owner"] = _resolve_owner(data["owner"], errors, current)
+    if "tags" in data:
+        fields["tags"] = validation.tags(data["tags"], errors)
+    if "notes" in data:
+        fields["notes"] = validation.multi_line(data["notes"], "notes", errors, label=_label(model, "notes"))
+    return fields
+
+
+# --- the audit hook ------------------------------------------------------------------------
+
+
+def _snapshot(obj: Company | Contact) -> Snapshot:
+    """The audited state of a record: its fields and its tags, emails and phones, as JSON values."""
+    state: Snapshot = {name: getattr(obj, name) for name in (*ADDRESS_FIELDS, "notes")}
+    state["owner"] = obj.owner_id
+    state["tags"] = sorted(obj.tags.values_list("name", flat=True), key=str.casefold)
+    if isinstance(obj, Company):
+        state.update({name: getattr(obj, name) for name in ("name", "domain", "industry", "size")})
+        return state
+    state.update({name: getattr(obj, name) for name in ("given_name", "family_name", "job_title", "preferred_language")})
+    state["company"] = str(obj.company_id) if obj.company_id else None
+    state["emails"] = [
+        {"address": row.address, "label": row.label, "is_primary": row.is_primary}
+        for row in ContactEmail.objects.filter(contact=obj).order_by("position")
+    ]
+    state["phones"] = [
+        {"number": row.number, "label": row.label, "is_primary": row.is_primary}
+        for row in ContactPhone.objects.filter(contact=obj).order_by("position")
+    ]
+    return state
+
+
+def _diff(before: Snapshot | None, after: Snapshot | None) -> ChangeSet:
+    empty: tuple[Any, ...] = (None, "", [])
+    keys = sorted(set(before or {}) | set(after or {}))
+    changes: ChangeSet = {}
+    for key in keys:
+        old = (before or {}).get(key)
+        new = (after or {}).get(key)
+        if old != new and not (old in empty and new in empty):
+            changes[key] = {"old": old, "new": new}
+    return changes
+
+
+def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | None) -> ChangeSet:
+    """The audit hook: compute the field-level change set of ``verb`` on ``obj`` and return it.
+
+    ``before`` is the snapshot taken before the change (None for a create); the state after
+    is read now (none for a delete, which must call this before deleting). AUDIT: the audit
+    issue writes the row here — actor, verb, ``obj``'s type and id, and these changes — in
+    the caller's transaction.
+    """
+    after = None if verb.endswith(".deleted") else _snapshot(obj)
+    return _diff(before, after)
+
+
+# --- companies --------------------------------------------------------------------------------
+
+
+def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None) -> dict[str, Any]:
+    """The cleaned fields of ``data`` for a new company (``current`` None) or for ``current``."""
+    creating = current is None
+    errors = validation.Errors()
+    _check_fields(data, COMPANY_FIELDS, errors)
+    fields = _clean_text_fields(Company, data, ("name",), errors)
+    if (creating and "name" not in data) or fields.get("name") == "":
+        errors.add("name", _("Enter the company's name."))
+    if "domain" in data:
+        fields["domain"] = validation.domain(data["domain"], errors)
+    for name, choices in (("industry", Industry.choices), ("size", CompanySize.choices)):
+        if name in data:
+            fields[name] = validation.choice(data[name], name, choices, errors, label=_label(Company, name).lower())
+    fields.update(_common(Company, data, errors, current))
+    if creating and "owner" not in data:
+        fields["owner"] = actor
+    errors.raise_if_any()
+    return fields
+
+
+def _save(actor: Any, obj: Company | Contact, fields: dict[str, Any]) -> None:
+    """Assign cleaned ``fields`` (tags apart), validate the model, save, then set the tags."""
+    tags = fields.pop("tags", None)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    if obj._state.adding:
+        obj.created_by = actor
+    obj.updated_by = actor
+    obj.full_clean(exclude=["owner", "company", "created_by", "updated_by", "tags"], validate_unique=False)
+    obj.save()
+    if tags is not None:
+        obj.tags.set(_tag_objects(tags))
+
+
+@transaction.atomic
+def create_company(actor: Any, data: Mapping[str, Any]) -> Company:
+    """Create a company from ``data`` (``name`` required); the actor owns it unless ``owner`` is given."""
+    _require_writer(actor)
+    company = Company()
+    _save(actor, company, _clean_company(actor, data, None))
+    _ensure_visible(actor, Company, company.pk)
+    _record(actor, "company.created", company, None)
+    return company
+
+
+@transaction.atomic
+def update_company(actor: Any, company_id: Any, data: Mapping[str, Any]) -> Company:
+    """Change the fields of ``company_id`` given in ``data``; a change that changes nothing writes nothing."""
+    _require_writer(actor)
+    company = access_company_by_id(actor, company_id, for_write=True, lock=True)
+    fields = _clean_company(actor, data, company)
+    before = _snapshot(company)
+    if not _would_change(company, fields, before):
+        return company
+    _save(actor, company, fields)
+    _ensure_visible(actor, Company, company.pk)
+    _record(actor, "company.updated", company, before)
+    return company
+
+
+@transaction.atomic
+def delete_company(actor: Any, company_id: Any) -> ChangeSet:
+    """Delete ``company_id``. Its contacts are kept and no longer linked to a company."""
+    _require_writer(actor)
+    company = access_company_by_id(actor, company_id, for_write=True, lock=True)
+    before = _snapshot(company)
+    before["contacts_unlinked"] = Contact.objects.filter(company=company).count()
+    changes = _record(actor, "company.deleted", company, before)
+    company.delete()
+    return changes
+
+
+# --- contacts ------------------------------------------------------------------------------------
+
+
+def _clean_contact(actor: Any, data: Mapping[str, Any], current: Contact | None) -> dict[str, Any]:
+    """The cleaned fields of ``data`` for a new contact (``current`` None) or for ``current``."""
+    creating = current is None
+    errors = validation.Errors()
+    _check_fields(data, CONTACT_FIELDS, errors)
+    fields: dict[str, Any] = _clean_text_fields(Contact, data, ("given_name", "family_name", "job_title"), errors)
+    if "company" in data:
+        fields["company"] = _resolve_company(actor, data["company"], errors)
+    if "preferred_language" in data:
+        fields["preferred_language"] = validation.choice(
+            data["preferred_language"], "preferred_language", Language.choices, errors, label=_("preferred language")
+        )
+        if not creating and not fields["preferred_language"] and "preferred_language" not in errors.by_field:
+            errors.add("preferred_language", _("Choose a preferred language."))
+    if "emails" in data:
+        fields["emails"] = validation.emails(data["emails"], EmailLabel.choices, errors)
+    if "phones" in data:
+        fields["phones"] = validation.phones(data["phones"], PhoneLabel.choices, errors)
+    fields.update(_common(Contact, data, errors, current))
+    if creating and "owner" not in data:
+        fields["owner"] = actor
+    if creating and not fields.get("preferred_language"):
+        chinese = has_cjk(fields.get("given_name", "") + fields.get("family_name", ""))
+        fields["preferred_language"] = "zh-hans" if chinese else "en"
+    errors.raise_if_any()
+    return fields
+
+
+def _require_name(contact: Contact) -> None:
+    if not (contact.given_name or contact.family_name):
+        raise ValidationError({"given_name": [_("Enter a given name or a family name.")]})
+
+
+def _save_contact(actor: Any, contact: Contact, fields: dict[str, Any]) -> None:
+    emails = fields.pop("emails", None)
+    phones = fields.pop("phones", None)
+    if emails is not None:
+        contact.primary_email = next((selectors.email_key(row["address"]) for row in emails if row["is_primary"]), "")
+    if phones is not None:
+        contact.primary_phone = next((row["number"] for row in phones if row["is_primary"]), "")
+    for name in ("given_name", "family_name"):
+        if name in fields:
+            setattr(contact, name, fields[name])
+    _require_name(contact)
+    _save(actor, contact, fields)
+    if emails is not None:
+        ContactEmail.objects.filter(contact=contact).delete()
+        ContactEmail.objects.bulk_create(
+            ContactEmail(contact=contact, position=i, address_key=selectors.email_key(row["address"]), **row)
+            for i, row in enumerate(emails)
+        )
+    if phones is not None:
+        ContactPhone.objects.filter(contact=contact).delete()
+        ContactPhone.objects.bulk_create(ContactPhone(contact=contact, position=i, **row) for i, row in enumerate(phones))
+
+
+@transaction.atomic
+def create_contact(actor: Any, data: Mapping[str, Any]) -> Contact:
+    """Create a contact (a given or family name required); the actor owns it unless ``owner`` is given."""
+    _require_writer(actor)
+    contact = Contact()
+    _save_contact(actor, contact, _clean_contact(actor, data, None))
+    _ensure_visible(actor, Contact, contact.pk)
+    _record(actor, "contact.created", contact, None)
+    return contact
+
+
+@transaction.atomic
+def update_contact(actor: Any, contact_id: Any, data: Mapping[str, Any]) -> Contact:
+    """Change the fields of ``contact_id`` given in ``data``; ``emails``/``phones`` replace the whole list."""
+    _require_writer(actor)
+    contact = access_contact_by_id(actor, contact_id, for_write=True, lock=True)
+    fields = _clean_contact(actor, data, contact)
+    before = _snapshot(contact)
+    if not _would_change(contact, fields, before):
+        return contact
+    _save_contact(actor, contact, fields)
+    _ensure_visible(actor, Contact, contact.pk)
+    _record(actor, "contact.updated", contact, before)
+    return contact
+
+
+@transaction.atomic
+def delete_contact(actor: Any, contact_id: Any) -> ChangeSet:
+    """Delete ``contact_id`` with its emails and phones."""
+    _require_writer(actor)
+    contact = access_contact_by_id(actor, contact_id, for_write=True, lock=True)
+    changes = _record(actor, "contact.deleted", contact, _snapshot(contact))
+    contact.delete()
+    return changes
+
+
+def _would_change(obj: Company | Contact, fields: Mapping[str, Any], before: Snapshot) -> bool:
+    """Whether writing ``fields`` would change anything the snapshot records."""
+    for name, value in fields.items():
+        if name in ("owner", "company"):
+            current = before[name]
+            proposed = None if value is None else (value.pk if name == "owner" else str(value.pk))
+        elif name == "tags":
+            current, proposed = {search_key(tag) for tag in before["tags"]}, {search_key(tag) for tag in value}
+        else:
+            current, proposed = before.get(name, getattr(obj, name, None)), value
+        if current != proposed:
+            return True
+    return False

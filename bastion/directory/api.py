@@ -1,0 +1,216 @@
+"""REST API for companies and contacts: thin viewsets over the selectors, access functions and actions.
+
+``GET`` needs a role that reads customer records; writes need one that changes them. Lists use
+keyset pagination (bastion.kernel.pagination): ``{"next", "previous", "results"}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+
+from bastion.directory import actions, selectors
+from bastion.directory.access import access_company_by_id, access_contact_by_id
+from bastion.directory.api_serializers import (
+    ApiErrorSerializer,
+    CompanyFilterSerializer,
+    CompanyInputSerializer,
+    CompanySerializer,
+    CompanySummarySerializer,
+    ContactFilterSerializer,
+    ContactInputSerializer,
+    ContactSerializer,
+    ContactSummarySerializer,
+)
+from bastion.kernel.access.scoping import can_change_customer_records, can_see_customer_records
+from bastion.kernel.api import IsOrganisationStaff
+from bastion.kernel.pagination import PaginationError, api_envelope, api_envelope_serializer, api_error, api_page_parameters
+from bastion.kernel.pagination import api_page_request as page_request
+
+INVALID = {400: OpenApiResponse(ApiErrorSerializer, description="Invalid input; `fields` names each bad field or parameter.")}
+DENIED = {
+    401: OpenApiResponse(ApiErrorSerializer, description="No valid bearer token or session."),
+    403: OpenApiResponse(ApiErrorSerializer, description="Your role may not read or change customer records."),
+}
+ERRORS = {**INVALID, **DENIED}
+ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The record's id (a UUID).")
+NOT_FOUND = {404: OpenApiResponse(ApiErrorSerializer, description="No such record, or you may not see it.")}
+
+
+class CustomerRecordsPermission(BasePermission):
+    """Reads need a role that sees customer records; writes one that changes them."""
+
+    message = "Your role does not allow this on customer records."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return can_see_customer_records(request.user)
+        return can_change_customer_records(request.user)
+
+
+def _act(action: Callable[..., Any], *args: Any) -> Any:
+    """Call an action; its ``ValidationError`` becomes a 400 naming each field."""
+    try:
+        return action(*args)
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}) from exc
+
+
+def _valid(serializer_class: type[Serializer[Any]], data: Any, *, partial: bool = False) -> dict[str, Any]:
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class DirectoryViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsOrganisationStaff, CustomerRecordsPermission]
+    lookup_url_kwarg = "id"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List companies",
+        parameters=[
+            CompanyFilterSerializer,
+            *api_page_parameters(selectors.COMPANY_ORDERINGS, selectors.DEFAULT_COMPANY_ORDERING),
+        ],
+        responses={200: api_envelope_serializer(CompanySummarySerializer), **ERRORS},
+    ),
+    retrieve=extend_schema(parameters=[ID], summary="Get a company", responses={200: CompanySerializer, **DENIED, **NOT_FOUND}),
+    create=extend_schema(summary="Add a company", request=CompanyInputSerializer, responses={201: CompanySerializer, **ERRORS}),
+    update=extend_schema(
+        parameters=[ID],
+        summary="Replace a company's fields",
+        request=CompanyInputSerializer,
+        responses={200: CompanySerializer, **ERRORS, **NOT_FOUND},
+    ),
+    partial_update=extend_schema(
+        parameters=[ID],
+        summary="Change some of a company's fields",
+        request=CompanyInputSerializer,
+        responses={200: CompanySerializer, **ERRORS, **NOT_FOUND},
+    ),
+    destroy=extend_schema(
+        parameters=[ID],
+        summary="Delete a company (its contacts are kept, unlinked)",
+        responses={204: None, **DENIED, **NOT_FOUND},
+    ),
+)
+class CompanyViewSet(DirectoryViewSet):
+    """Companies (accounts)."""
+
+    def get_queryset(self) -> Any:
+        return selectors.company_queryset(self.request.user)
+
+    def list(self, request: Request) -> Response:
+        values = _valid(CompanyFilterSerializer, request.query_params)
+        filters = selectors.CompanyFilters(
+            q=values.get("q", ""), industry=values.get("industry", ""), size=values.get("size", ""), owner_id=values.get("owner")
+        )
+        paging = page_request(request, orderings=selectors.COMPANY_ORDERINGS, default_ordering=selectors.DEFAULT_COMPANY_ORDERING)
+        try:
+            page = selectors.company_page(request.user, filters, paging)
+        except PaginationError as exc:
+            raise api_error(exc) from exc
+        return Response(api_envelope(request, page, CompanySummarySerializer(page.items, many=True).data))
+
+    def retrieve(self, request: Request, id: str) -> Response:
+        return Response(CompanySerializer(access_company_by_id(request.user, id)).data)
+
+    def create(self, request: Request) -> Response:
+        company = _act(actions.create_company, request.user, _valid(CompanyInputSerializer, request.data))
+        location = reverse("api-company-detail", args=[company.pk])
+        body = CompanySerializer(access_company_by_id(request.user, company.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def update(self, request: Request, id: str, partial: bool = False) -> Response:
+        company = access_company_by_id(request.user, id, for_write=True)
+        _act(actions.update_company, request.user, company.pk, _valid(CompanyInputSerializer, request.data, partial=partial))
+        return Response(CompanySerializer(access_company_by_id(request.user, company.pk)).data)
+
+    def partial_update(self, request: Request, id: str) -> Response:
+        return self.update(request, id, partial=True)
+
+    def destroy(self, request: Request, id: str) -> Response:
+        _act(actions.delete_company, request.user, id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List contacts",
+        parameters=[
+            ContactFilterSerializer,
+            *api_page_parameters(selectors.CONTACT_ORDERINGS, selectors.DEFAULT_CONTACT_ORDERING),
+        ],
+        responses={200: api_envelope_serializer(ContactSummarySerializer), **ERRORS},
+    ),
+    retrieve=extend_schema(parameters=[ID], summary="Get a contact", responses={200: ContactSerializer, **DENIED, **NOT_FOUND}),
+    create=extend_schema(summary="Add a contact", request=ContactInputSerializer, responses={201: ContactSerializer, **ERRORS}),
+    update=extend_schema(
+        parameters=[ID],
+        summary="Replace a contact's fields",
+        request=ContactInputSerializer,
+        responses={200: ContactSerializer, **ERRORS, **NOT_FOUND},
+    ),
+    partial_update=extend_schema(
+        parameters=[ID],
+        summary="Change some of a contact's fields",
+        request=ContactInputSerializer,
+        responses={200: ContactSerializer, **ERRORS, **NOT_FOUND},
+    ),
+    destroy=extend_schema(parameters=[ID], summary="Delete a contact", responses={204: None, **DENIED, **NOT_FOUND}),
+)
+class ContactViewSet(DirectoryViewSet):
+    """Contacts (people), with their emails and phones."""
+
+    def get_queryset(self) -> Any:
+        return selectors.contact_queryset(self.request.user)
+
+    def list(self, request: Request) -> Response:
+        values = _valid(ContactFilterSerializer, request.query_params)
+        filters = selectors.ContactFilters(
+            q=values.get("q", ""),
+            company_id=values.get("company"),
+            owner_id=values.get("owner"),
+            tag=values.get("tag", ""),
+            preferred_language=values.get("preferred_language", ""),
+        )
+        paging = page_request(request, orderings=selectors.CONTACT_ORDERINGS, default_ordering=selectors.DEFAULT_CONTACT_ORDERING)
+        try:
+            page = selectors.contact_page(request.user, filters, paging)
+        except PaginationError as exc:
+            raise api_error(exc) from exc
+        return Response(api_envelope(request, page, ContactSummarySerializer(page.items, many=True).data))
+
+    def retrieve(self, request: Request, id: str) -> Response:
+        return Response(ContactSerializer(access_contact_by_id(request.user, id)).data)
+
+    def create(self, request: Request) -> Response:
+        contact = _act(actions.create_contact, request.user, _valid(ContactInputSerializer, request.data))
+        location = reverse("api-contact-detail", args=[contact.pk])
+        body = ContactSerializer(access_contact_by_id(request.user, contact.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def update(self, request: Request, id: str, partial: bool = False) -> Response:
+        contact = access_contact_by_id(request.user, id, for_write=True)
+        _act(actions.update_contact, request.user, contact.pk, _valid(ContactInputSerializer, request.data, partial=partial))
+        return Response(ContactSerializer(access_contact_by_id(request.user, contact.pk)).data)
+
+    def partial_update(self, request: Request, id: str) -> Response:
+        return self.update(request, id, partial=True)
+
+    def destroy(self, request: Request, id: str) -> Response:
+        _act(actions.delete_contact, request.user, id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,209 @@
+"""API representations of companies and contacts, and the input the API accepts.
+
+Output serializers list their fields explicitly. Input serializers are plain ``Serializer``
+classes that only check shapes and types: they are never saved; the views hand
+``validated_data`` to the actions, which validate the business rules. ``created_by``,
+``updated_by`` and the timestamps cannot be written; ``owner`` can (assigning a record to a
+colleague is intended) and the action checks the colleague may own records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bastion.directory import validation
+from bastion.directory.models import (
+    Company,
+    CompanySize,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    EmailLabel,
+    Industry,
+    Language,
+    PhoneLabel,
+)
+
+
+class ApiErrorSerializer(serializers.Serializer[Any]):
+    """The error body every endpoint returns (bastion.kernel.api_errors)."""
+
+    error = serializers.CharField(help_text="A stable code: invalid, not_found, permission_denied, not_authenticated, ...")
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    fields = serializers.DictField(  # type: ignore[assignment]  # the metaclass moves it out of the class
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="For invalid input: the messages for each field or query parameter.",
+    )
+
+
+@extend_schema_field(serializers.ListField(child=serializers.CharField()))
+class TagNamesField(serializers.Field):
+    """The record's tag names (read from the prefetched tags)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> list[str]:
+        return [tag.name for tag in value.tags.all()]
+
+
+@extend_schema_field(serializers.CharField(allow_null=True))
+class OwnerNameField(serializers.Field):
+    """The owner's full name (or user name), null when nobody owns the record."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        owner = value.owner
+        return str(owner.get_full_name() or owner.username) if owner else None
+
+
+SUMMARY_META = ["owner", "owner_name", "tags", "created_at", "updated_at"]
+ADDRESS = ["street", "postal_code", "city", "region", "country"]
+DETAIL_META = ["notes", "created_by", "updated_by"]
+
+
+class CompanySummarySerializer(serializers.ModelSerializer[Company]):
+    """A company as the list shows it."""
+
+    owner_name = OwnerNameField()
+    tags = TagNamesField()
+
+    class Meta:
+        model = Company
+        fields = ["id", "name", "domain", "industry", "size", "city", "country", *SUMMARY_META]
+        read_only_fields = fields
+
+
+class CompanySerializer(CompanySummarySerializer):
+    """A company with every field."""
+
+    class Meta(CompanySummarySerializer.Meta):
+        fields = ["id", "name", "domain", "industry", "size", *ADDRESS, *SUMMARY_META, *DETAIL_META]
+        read_only_fields = fields
+
+
+class EmailSerializer(serializers.ModelSerializer[ContactEmail]):
+    class Meta:
+        model = ContactEmail
+        fields = ["address", "label", "is_primary"]
+
+
+class PhoneSerializer(serializers.ModelSerializer[ContactPhone]):
+    class Meta:
+        model = ContactPhone
+        fields = ["number", "label", "is_primary"]
+
+
+class ContactSummarySerializer(serializers.ModelSerializer[Contact]):
+    """A contact as the list shows it, with the company's id and name."""
+
+    display_name = serializers.CharField(read_only=True, help_text="王伟 for Chinese names, “Given Family” otherwise.")
+    company_name = serializers.CharField(source="company.name", read_only=True, allow_null=True, default=None)
+    owner_name = OwnerNameField()
+    tags = TagNamesField()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "display_name", "given_name", "family_name", "job_title", "company", "company_name",
+            "primary_email", "primary_phone", "preferred_language", *SUMMARY_META,
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ContactSerializer(ContactSummarySerializer):
+    """A contact with every field, its emails and phones."""
+
+    emails = EmailSerializer(many=True, read_only=True)
+    phones = PhoneSerializer(many=True, read_only=True)
+
+    class Meta(ContactSummarySerializer.Meta):
+        fields = [*ContactSummarySerializer.Meta.fields, "emails", "phones", *ADDRESS, *DETAIL_META]
+        read_only_fields = fields
+
+
+# --- input --------------------------------------------------------------------------------
+
+
+def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, **kwargs)
+
+
+class RecordInputSerializer(serializers.Serializer[Any]):
+    street = _text(200)
+    postal_code = _text(20)
+    city = _text(100)
+    region = _text(100)
+    country = _text(100)
+    owner = serializers.IntegerField(
+        required=False, allow_null=True, help_text="User id of the colleague who owns the record; defaults to you on create."
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=validation.MAX_TAG_LENGTH),
+        max_length=validation.MAX_TAGS,
+        required=False,
+        help_text="Tag names; replaces all tags.",
+    )
+    notes = _text(validation.MAX_NOTES_LENGTH, trim_whitespace=False)
+
+
+class CompanyInputSerializer(RecordInputSerializer):
+    """What a client may set on a company."""
+
+    name = serializers.CharField(max_length=200)
+    domain = _text(253, help_text="A host name such as example.com (a URL is reduced to its host).")
+    industry = serializers.ChoiceField(choices=Industry.choices, required=False, allow_blank=True)
+    size = serializers.ChoiceField(choices=CompanySize.choices, required=False, allow_blank=True)
+
+
+class EmailInputSerializer(serializers.Serializer[Any]):
+    address = serializers.EmailField(max_length=254)
+    label = serializers.ChoiceField(choices=EmailLabel.choices, default=EmailLabel.WORK)  # type: ignore[assignment]
+    is_primary = serializers.BooleanField(default=False)
+
+
+class PhoneInputSerializer(serializers.Serializer[Any]):
+    number = serializers.CharField(max_length=40)
+    label = serializers.ChoiceField(choices=PhoneLabel.choices, default=PhoneLabel.WORK)  # type: ignore[assignment]
+    is_primary = serializers.BooleanField(default=False)
+
+
+class ContactInputSerializer(RecordInputSerializer):
+    """What a client may set on a contact; ``emails`` and ``phones`` replace the whole list."""
+
+    given_name = _text(100)
+    family_name = _text(100)
+    job_title = _text(150)
+    company = serializers.UUIDField(required=False, allow_null=True, help_text="Id of a company you can see, or null.")
+    preferred_language = serializers.ChoiceField(choices=Language.choices, required=False)
+    # ListSerializer takes max_length (DRF >= 3.14); the stubs do not know it yet.
+    emails = EmailInputSerializer(many=True, required=False, max_length=validation.MAX_EMAILS)  # type: ignore[call-arg]
+    phones = PhoneInputSerializer(many=True, required=False, max_length=validation.MAX_PHONES)  # type: ignore[call-arg]
+
+
+# --- list filters --------------------------------------------------------------------------
+
+
+class CompanyFilterSerializer(serializers.Serializer[Any]):
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Start of the name or domain, or an email address."
+    )
+    industry = serializers.ChoiceField(choices=Industry.choices, required=False, allow_blank=True)
+    size = serializers.ChoiceField(choices=CompanySize.choices, required=False, allow_blank=True)
+    owner = serializers.IntegerField(required=False, min_value=1, help_text="User id of the owner.")
+
+
+class ContactFilterSerializer(serializers.Serializer[Any]):
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Start of the given or family name, or a whole email."
+    )
+    company = serializers.UUIDField(required=False, help_text="Only contacts at this company.")
+    owner = serializers.IntegerField(required=False, min_value=1, help_text="User id of the owner.")
+    tag = serializers.CharField(required=False, allow_blank=True, max_length=validation.MAX_TAG_LENGTH)
+    preferred_language = serializers.ChoiceField(choices=Language.choices, required=False, allow_blank=True)

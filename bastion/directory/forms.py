@@ -1,0 +1,300 @@
+"""HTML forms for companies and contacts: parse and show input; the actions validate and write.
+
+Forms never query the database themselves (tests/test_layering.py): the choices they
+offer (owners, tags, matching companies) are passed in by the views from the selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from bastion.directory import validation
+from bastion.directory.models import Company, CompanySize, Contact, EmailLabel, Industry, Language, PhoneLabel, Tag
+
+EMAIL_ROWS = 3
+PHONE_ROWS = 3
+_BLANK = [("", _("—"))]
+
+
+def _max(model: type[Company] | type[Contact], name: str) -> int:
+    return int(model._meta.get_field(name).max_length or 0)  # type: ignore[union-attr]
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.username)
+
+
+class BastionForm(forms.Form):
+    """Labels without a trailing colon; required fields' labels get the ``required`` class (an asterisk)."""
+
+    required_css_class = "required"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether the page should say the form was not saved."""
+        return self.is_bound and bool(self.errors)
+
+
+class ActionErrorsMixin:
+    """Show a ``ValidationError`` raised by an action next to the fields it names."""
+
+    def add_action_errors(self, error: ValidationError) -> None:
+        form: Any = self
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            form.add_error(target, messages)
+
+
+class AddressFields(BastionForm):
+    street = forms.CharField(label=_("Street address"), max_length=200, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    region = forms.CharField(label=_("State / province"), max_length=100, required=False)
+    country = forms.CharField(label=_("Country"), max_length=100, required=False)
+
+
+class RecordForm(ActionErrorsMixin, AddressFields):
+    """Fields companies and contacts share: address, owner, tags, notes."""
+
+    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("Nobody"))
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=validation.MAX_TAGS * (validation.MAX_TAG_LENGTH + 2),
+        help_text=_("Separate tags with commas, e.g. VIP, partner."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=validation.MAX_NOTES_LENGTH, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+    def __init__(self, *args: Any, owners: QuerySet[Any, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+
+    def clean_tags(self) -> list[str]:
+        value: str = self.cleaned_data.get("tags") or ""
+        errors = validation.Errors()
+        names = validation.tags(value, errors)
+        if errors:
+            raise ValidationError(errors.by_field["tags"])
+        return names
+
+
+class CompanyForm(RecordForm):
+    name = forms.CharField(label=_("Name"), max_length=_max(Company, "name"))
+    domain = forms.CharField(
+        label=_("Web domain"), max_length=253, required=False, help_text=_("For example example.com; no need for https://.")
+    )
+    industry = forms.ChoiceField(label=_("Industry"), choices=_BLANK + list(Industry.choices), required=False)
+    size = forms.ChoiceField(label=_("Employees"), choices=_BLANK + list(CompanySize.choices), required=False)
+
+    field_order = ["name", "domain", "industry", "size", "owner", "tags"]
+
+    @staticmethod
+    def initial_for(company: Company) -> dict[str, Any]:
+        fields = ("name", "domain", "industry", "size", "street", "postal_code", "city", "region", "country", "notes")
+        initial: dict[str, Any] = {name: getattr(company, name) for name in fields}
+        initial["owner"] = company.owner_id
+        initial["tags"] = ", ".join(tag.name for tag in company.tags.all())
+        return initial
+
+
+class EmailRowForm(BastionForm):
+    address = forms.EmailField(label=_("Email address"), max_length=254, required=False)
+    label = forms.ChoiceField(label=_("Label"), choices=EmailLabel.choices, required=False)
+    is_primary = forms.BooleanField(label=_("Primary"), required=False)
+
+
+class PhoneRowForm(BastionForm):
+    number = forms.CharField(label=_("Phone number"), max_length=40, required=False)
+    label = forms.ChoiceField(label=_("Label"), choices=PhoneLabel.choices, required=False)
+    is_primary = forms.BooleanField(label=_("Primary"), required=False)
+
+    def clean_number(self) -> str:
+        number: str = self.cleaned_data.get("number") or ""
+        problem = validation.phone_problem(number) if number else None
+        if problem:
+            raise ValidationError(problem)
+        return number
+
+
+class RowFormSet(forms.BaseFormSet):
+    """Email or phone rows; checks across rows (duplicates, one primary) so all errors show at once."""
+
+    key = ""
+    noun: Any = ""
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        rows = [form.cleaned_data for form in self.forms if (form.cleaned_data or {}).get(self.key)]
+        if sum(bool(row.get("is_primary")) for row in rows) > 1:
+            raise ValidationError(validation.several_primaries(str(self.noun)))
+        if self.key == "address":
+            seen: set[str] = set()
+            for number, row in enumerate(rows, start=1):
+                if row["address"].lower() in seen:
+                    raise ValidationError(validation.duplicate_email(number, row["address"]))
+                seen.add(row["address"].lower())
+
+
+class EmailRowFormSet(RowFormSet):
+    key, noun = "address", _("email addresses")
+
+
+class PhoneRowFormSet(RowFormSet):
+    key, noun = "number", _("phone numbers")
+
+
+EmailFormSet = forms.formset_factory(
+    EmailRowForm, formset=EmailRowFormSet, extra=0, max_num=validation.MAX_EMAILS, absolute_max=validation.MAX_EMAILS
+)
+PhoneFormSet = forms.formset_factory(
+    PhoneRowForm, formset=PhoneRowFormSet, extra=0, max_num=validation.MAX_PHONES, absolute_max=validation.MAX_PHONES
+)
+
+
+def _padded(rows: list[dict[str, Any]], minimum: int, maximum: int) -> list[dict[str, Any]]:
+    """Existing rows plus blank ones: at least ``minimum`` rows and one free row, up to ``maximum``."""
+    count = min(max(minimum, len(rows) + 1), maximum)
+    return rows + [{"label": "work"} for _i in range(count - len(rows))]
+
+
+class ContactForm(RecordForm):
+    given_name = forms.CharField(label=_("Given name"), max_length=_max(Contact, "given_name"), required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=_max(Contact, "family_name"), required=False)
+    job_title = forms.CharField(label=_("Job title"), max_length=_max(Contact, "job_title"), required=False)
+    company_name = forms.CharField(
+        label=_("Company"),
+        max_length=200,
+        required=False,
+        help_text=_("Type the name of an existing company, or leave empty."),
+        widget=forms.TextInput(
+            attrs={
+                "list": "company-options",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("directory:company-suggest"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#company-options",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+    company_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+
+    field_order = ["given_name", "family_name", "job_title", "company_name", "company_id", "preferred_language", "owner"]
+
+    def __init__(self, *args: Any, owners: QuerySet[Any, Any], **kwargs: Any) -> None:
+        super().__init__(*args, owners=owners, **kwargs)
+        prefix_data = self.data if self.is_bound else None
+        emails = self.initial.get("emails", [])
+        phones = self.initial.get("phones", [])
+        self.emails = EmailFormSet(prefix_data, prefix="emails", initial=_padded(emails, EMAIL_ROWS, validation.MAX_EMAILS))
+        self.phones = PhoneFormSet(prefix_data, prefix="phones", initial=_padded(phones, PHONE_ROWS, validation.MAX_PHONES))
+        self.row_errors: dict[str, list[str]] = {"emails": [], "phones": []}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not (cleaned.get("given_name") or cleaned.get("family_name")) and "given_name" not in self.errors:
+            self.add_error("given_name", _("Enter a given name or a family name."))
+        return cleaned
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        return self.emails.is_valid() & self.phones.is_valid() & valid
+
+    @property
+    def has_errors(self) -> bool:
+        rows = self.emails.total_error_count() + self.phones.total_error_count()
+        return self.is_bound and bool(self.errors or rows or self.row_errors["emails"] or self.row_errors["phones"])
+
+    @staticmethod
+    def _rows(formset: forms.BaseFormSet[Any], key: str) -> list[dict[str, Any]]:
+        rows = []
+        for row_form in formset.forms:
+            data = getattr(row_form, "cleaned_data", {}) or {}
+            if data.get(key):
+                rows.append({key: data[key], "label": data.get("label") or "work", "is_primary": bool(data.get("is_primary"))})
+        return rows
+
+    def action_data(self, company: Company | None) -> dict[str, Any]:
+        """The input for create_contact / update_contact; ``company`` was resolved by the view."""
+        data = {name: self.cleaned_data[name] for name in self.fields if name not in {"company_name", "company_id"}}
+        data["company"] = company
+        data["emails"] = self._rows(self.emails, "address")
+        data["phones"] = self._rows(self.phones, "number")
+        return data
+
+    def add_action_errors(self, error: ValidationError) -> None:
+        for field, messages in error.message_dict.items():
+            if field == "company":
+                self.add_error("company_name", messages)
+            elif field in self.row_errors:  # shown in the emails/phones fieldset; they name the row
+                self.row_errors[field].extend(messages)
+            else:
+                self.add_error(field if field in self.fields else None, messages)
+
+    @staticmethod
+    def initial_for(contact: Contact) -> dict[str, Any]:
+        fields = ("given_name", "family_name", "job_title", "preferred_language", "street", "postal_code", "city")
+        initial: dict[str, Any] = {name: getattr(contact, name) for name in (*fields, "region", "country", "notes")}
+        initial["owner"] = contact.owner_id
+        initial["tags"] = ", ".join(tag.name for tag in contact.tags.all())
+        initial["company_name"] = contact.company.name if contact.company else ""
+        initial["company_id"] = contact.company_id
+        initial["emails"] = [{"address": e.address, "label": e.label, "is_primary": e.is_primary} for e in contact.emails.all()]
+        initial["phones"] = [{"number": p.number, "label": p.label, "is_primary": p.is_primary} for p in contact.phones.all()]
+        return initial
+
+
+class CompanyFilterForm(BastionForm):
+    """The filters above the company list (GET); invalid values are reported and ignored."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    industry = forms.ChoiceField(label=_("Industry"), choices=[("", _("Any industry")), *Industry.choices], required=False)
+    size = forms.ChoiceField(label=_("Employees"), choices=[("", _("Any size")), *CompanySize.choices], required=False)
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data: Mapping[str, Any], *, owners: Iterable[Any]) -> None:
+        super().__init__(data)
+        self.fields["owner"].choices = owner_choices(owners)  # type: ignore[attr-defined]
+
+
+class ContactFilterForm(BastionForm):
+    """The filters above the contact list (GET)."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    company = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Any language")), *Language.choices], required=False
+    )
+
+    def __init__(self, data: Mapping[str, Any], *, owners: Iterable[Any], tags: Iterable[Tag]) -> None:
+        super().__init__(data)
+        self.fields["owner"].choices = owner_choices(owners)  # type: ignore[attr-defined]
+        self.fields["tag"].choices = [("", _("Any tag")), *((tag.key, tag.name) for tag in tags)]  # type: ignore[attr-defined]
+
+
+def owner_choices(owners: Iterable[Any]) -> list[tuple[Any, Any]]:
+    return [("", _("Anyone")), *((user.pk, user.get_full_name() or user.username) for user in owners)]
+
+
+def valid_filters(form: forms.Form) -> dict[str, Any]:
+    """The filter values that passed validation (a bad one is shown as an error and ignored)."""
+    form.is_valid()
+    return {name: value for name, value in form.cleaned_data.items() if name not in form.errors}

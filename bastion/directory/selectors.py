@@ -1,0 +1,220 @@
+"""Every read of companies and contacts, always starting from ``objects.visible_to(user)``.
+
+Lists return a keyset :class:`~bastion.kernel.pagination.Page`, load only the columns a list
+shows, and fetch related rows with joins or one prefetch, so a page costs the same few
+queries whatever its size or depth.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
+
+from bastion.directory.models import Company, Contact, ContactEmail, Tag
+from bastion.directory.names import prefix_successor, query_key
+from bastion.kernel.access.roles import CUSTOMER_WRITE_ROLES
+from bastion.kernel.pagination import Page, PageRequest, paginate
+
+# Public sort key → model field. Every field here has a (field, id) index (see models.py).
+COMPANY_ORDERINGS = {"name": "name_key", "domain": "domain", "created": "created_at", "updated": "updated_at"}
+CONTACT_ORDERINGS = {"name": "sort_name", "email": "primary_email", "created": "created_at", "updated": "updated_at"}
+DEFAULT_COMPANY_ORDERING = "name"
+DEFAULT_CONTACT_ORDERING = "name"
+
+_OWNER_COLUMNS = ("owner__id", "owner__username", "owner__first_name", "owner__last_name")
+COMPANY_LIST_COLUMNS = (
+    "id", "name", "domain", "industry", "size", "city", "country", "updated_at", "created_at", "name_key", "owner",
+    *_OWNER_COLUMNS,
+)  # fmt: skip
+CONTACT_LIST_COLUMNS = (
+    "id", "given_name", "family_name", "preferred_language", "job_title", "primary_email", "primary_phone",
+    "sort_name", "created_at", "updated_at", "company", "company__id", "company__name", "owner", *_OWNER_COLUMNS,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CompanyFilters:
+    q: str = ""
+    industry: str = ""
+    size: str = ""
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    q: str = ""
+    company_id: uuid.UUID | None = None
+    owner_id: int | None = None
+    tag: str = ""
+    preferred_language: str = ""
+
+
+@dataclass
+class SearchResults:
+    """What the search page shows: a few companies and contacts, and whether there are more."""
+
+    query: str
+    companies: list[Company] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    more_companies: bool = False
+    more_contacts: bool = False
+
+
+def prefix_match(column: str, text: str) -> Q:
+    """Rows whose key ``column`` (a byte-ordered KeyField) starts with ``text`` (already a key).
+
+    Written as the range ``column >= text AND column < successor(text)``, which a btree
+    index seeks on both databases. Not ``LIKE 'text%'``: SQLite's LIKE ignores ASCII case
+    and cannot use a plain index, and a leading-wildcard LIKE can use none anywhere.
+    """
+    upper = prefix_successor(text)
+    condition = Q(**{f"{column}__gte": text})
+    return condition & Q(**{f"{column}__lt": upper}) if upper is not None else condition
+
+
+def email_key(text: str) -> str:
+    """The normalised form of an email address that lookups compare."""
+    return text.strip().lower()
+
+
+def contact_ids_with_email(email: str) -> QuerySet[ContactEmail, Any]:
+    """Ids of contacts that have ``email`` (exact, ignoring case): the one email lookup.
+
+    The encryption issue replaces ``address_key`` with a blind index: change this function only.
+    Callers use it as a subquery inside an already scoped contact query.
+    """
+    return ContactEmail.objects.filter(address_key=email_key(email)).values("contact_id")
+
+
+def _tags_prefetch(user: Any) -> Prefetch:
+    return Prefetch("tags", queryset=Tag.objects.visible_to(user).only("id", "name"))
+
+
+# --- companies -------------------------------------------------------------------------
+
+
+def company_queryset(user: Any) -> QuerySet[Company, Company]:
+    """Companies ``user`` may see, nothing loaded yet."""
+    return Company.objects.visible_to(user)
+
+
+def _company_search(text: str) -> Q:
+    key = query_key(text)
+    if not key:
+        return Q()
+    if "@" in key:  # an email address: match its domain
+        return Q(domain=key.rsplit("@", 1)[1])
+    return prefix_match("name_key", key) | prefix_match("domain", key.removeprefix("www."))
+
+
+def company_list(user: Any, filters: CompanyFilters) -> QuerySet[Company, Company]:
+    """Visible companies matching ``filters``, with only the columns the list shows."""
+    queryset = company_queryset(user).filter(_company_search(filters.q))
+    if filters.industry:
+        queryset = queryset.filter(industry=filters.industry)
+    if filters.size:
+        queryset = queryset.filter(size=filters.size)
+    if filters.owner_id is not None:
+        queryset = queryset.filter(owner_id=filters.owner_id)
+    return queryset.select_related("owner").only(*COMPANY_LIST_COLUMNS).prefetch_related(_tags_prefetch(user))
+
+
+def company_page(user: Any, filters: CompanyFilters, page: PageRequest) -> Page[Company]:
+    """One keyset page of :func:`company_list` (raises PaginationError for a bad cursor)."""
+    return paginate(company_list(user, filters), page)
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+def contact_queryset(user: Any) -> QuerySet[Contact, Contact]:
+    """Contacts ``user`` may see, nothing loaded yet."""
+    return Contact.objects.visible_to(user)
+
+
+def _contact_search(text: str) -> Q:
+    key = query_key(text)
+    if not key:
+        return Q()
+    if "@" in key:
+        return Q(id__in=contact_ids_with_email(key))
+    return prefix_match("sort_name", key) | prefix_match("name_search", key)
+
+
+def contact_list(user: Any, filters: ContactFilters) -> QuerySet[Contact, Contact]:
+    """Visible contacts matching ``filters``, with only the columns the list shows."""
+    queryset = contact_queryset(user).filter(_contact_search(filters.q))
+    if filters.company_id is not None:
+        queryset = queryset.filter(company_id=filters.company_id)
+    if filters.owner_id is not None:
+        queryset = queryset.filter(owner_id=filters.owner_id)
+    if filters.tag:
+        queryset = queryset.filter(tags__key=query_key(filters.tag))
+    if filters.preferred_language:
+        queryset = queryset.filter(preferred_language=filters.preferred_language)
+    queryset = queryset.select_related("company", "owner").only(*CONTACT_LIST_COLUMNS)
+    return queryset.prefetch_related(_tags_prefetch(user))
+
+
+def contact_page(user: Any, filters: ContactFilters, page: PageRequest) -> Page[Contact]:
+    """One keyset page of :func:`contact_list` (raises PaginationError for a bad cursor)."""
+    return paginate(contact_list(user, filters), page)
+
+
+def company_contact_count(user: Any, company: Company) -> int:
+    """How many visible contacts work at ``company`` (shown before deleting it)."""
+    return Contact.objects.visible_to(user).filter(company=company).count()
+
+
+# --- search, choices -----------------------------------------------------------------------
+
+
+def search_directory(user: Any, text: str, *, limit: int = 10) -> SearchResults:
+    """Companies and contacts whose name starts with ``text``, or who have the email ``text``."""
+    results = SearchResults(query=text.strip())
+    if not query_key(text):
+        return results
+    # The search page shows no tags: drop the lists' tag prefetch.
+    companies = list(company_list(user, CompanyFilters(q=text)).prefetch_related(None).order_by("name_key", "id")[: limit + 1])
+    contacts = list(contact_list(user, ContactFilters(q=text)).prefetch_related(None).order_by("sort_name", "id")[: limit + 1])
+    results.companies, results.more_companies = companies[:limit], len(companies) > limit
+    results.contacts, results.more_contacts = contacts[:limit], len(contacts) > limit
+    return results
+
+
+def company_suggestions(user: Any, text: str, *, limit: int = 10) -> list[Company]:
+    """A few companies whose name starts with ``text``, for the contact form's company field."""
+    key = query_key(text)
+    if not key:
+        return []
+    queryset = company_queryset(user).filter(prefix_match("name_key", key)).only("id", "name", "domain", "name_key")
+    return list(queryset.order_by("name_key", "id")[:limit])
+
+
+def companies_named(user: Any, name: str, *, limit: int = 5) -> list[Company]:
+    """Visible companies whose name is ``name`` (ignoring case and accents), for forms."""
+    key = query_key(name)
+    if not key:
+        return []
+    return list(company_queryset(user).filter(name_key=key).only("id", "name", "domain").order_by("domain", "id")[:limit])
+
+
+def assignable_owners(*, keep: Any = None) -> QuerySet[Any, Any]:
+    """Colleagues who can own records: active users whose role may change customer records.
+
+    ``keep`` (a user id) is included too: a record's current owner stays choosable on its
+    edit form after they left or changed role, so saving the form does not drop them.
+    """
+    can_own = Q(is_active=True, membership__is_active=True, membership__role__in=CUSTOMER_WRITE_ROLES)
+    if keep is not None:
+        can_own |= Q(pk=keep)
+    return get_user_model().objects.filter(can_own).order_by("first_name", "last_name", "username")
+
+
+def tags_in_use(user: Any, *, limit: int = 500) -> list[Tag]:
+    """Tags to offer in filters (the tag vocabulary is small; capped for safety)."""
+    return list(Tag.objects.visible_to(user).only("id", "name", "key").order_by("key")[:limit])

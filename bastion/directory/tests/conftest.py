@@ -1,0 +1,71 @@
+"""Fixtures for directory tests: API clients with bearer tokens, a read-only user, an audit spy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from bastion.accounts.tokens import issue_token
+from bastion.directory import actions
+from bastion.directory.tests.factories import UserFactory
+from bastion.kernel.access.roles import Role
+
+
+@pytest.fixture
+def read_only(personas: Any) -> Any:
+    """A colleague with the read-only role: may read customer records, never change them."""
+    return UserFactory(username="reader", role=Role.READ_ONLY)
+
+
+@pytest.fixture
+def api_as() -> Any:
+    """``api_as(user)``: an API client sending ``Authorization: Bearer <token>`` for ``user``."""
+
+    def client_for(user: Any) -> APIClient:
+        issued = issue_token(user, name="tests", days=1)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every call of the audit hook ``actions._record``: verb, object id and the computed changes."""
+    calls: list[dict[str, Any]] = []
+    original = actions._record
+
+    def spy(actor: Any, verb: str, obj: Any, before: Any) -> Any:
+        changes = original(actor, verb, obj, before)
+        calls.append({"actor": actor, "verb": verb, "pk": obj.pk, "changes": changes})
+        return changes
+
+    monkeypatch.setattr(actions, "_record", spy)
+    return calls
+
+
+@pytest.fixture
+def company(personas: Any) -> Any:
+    return actions.create_company(
+        personas.rep_east,
+        {"name": "Acme Ltd", "domain": "acme.example", "industry": "technology", "city": "London", "tags": ["VIP"]},
+    )
+
+
+@pytest.fixture
+def contact(personas: Any, company: Any) -> Any:
+    return actions.create_contact(
+        personas.rep_east,
+        {
+            "given_name": "Alice",
+            "family_name": "Smith",
+            "job_title": "Head of Procurement",
+            "company": company.pk,
+            "emails": [{"address": "alice.smith@acme.example", "label": "work"}],
+            "phones": [{"number": "+44 20 7946 0123", "label": "work"}],
+            "notes": "Secret project Falcon",
+        },
+    )

@@ -1,0 +1,54 @@
+"""Display names, search keys and prefix bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from bastion.directory.models import Contact
+from bastion.directory.names import display_name, has_cjk, prefix_successor, query_key, search_key
+
+
+@pytest.mark.parametrize(
+    ("given", "family", "language", "expected"),
+    [
+        ("伟", "王", "en", "王伟"),  # CJK names: family first, no space, whatever the language
+        ("Wei", "Wang", "zh-hans", "WangWei"),  # a zh-hans contact written in Latin letters
+        ("Alice", "Smith", "en", "Alice Smith"),
+        ("", "Smith", "en", "Smith"),
+        ("Alice", "", "en", "Alice"),
+        ("秀英", "", "en", "秀英"),
+        ("민준", "김", "en", "김민준"),
+    ],
+)
+def test_display_name(given: str, family: str, language: str, expected: str) -> None:
+    assert display_name(given, family, language=language) == expected
+    assert Contact(given_name=given, family_name=family, preferred_language=language).display_name == expected
+
+
+def test_has_cjk() -> None:
+    assert has_cjk("上海星辰科技有限公司")
+    assert has_cjk("Acme 中国")
+    assert not has_cjk("Zoë O'Brien")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("  José   MÜLLER ", "jose muller"), ("王伟", "王伟"), ("ＡＢＣ", "abc"), ("Straße", "strasse"), ("Ångström", "angstrom")],
+)
+def test_search_key(text: str, key: str) -> None:
+    assert search_key(text) == key
+
+
+def test_query_key_reads_commas_as_spaces() -> None:
+    assert query_key("Smith, Alice") == "smith alice"
+    assert query_key("王，伟") == "王 伟"
+
+
+def test_prefix_successor_bounds_exactly_the_prefix() -> None:
+    assert prefix_successor("abc") == "abd"
+    assert prefix_successor("王") == chr(ord("王") + 1)
+    assert prefix_successor("a\U0010ffff") == "b"
+    assert prefix_successor("\U0010ffff") is None
+    assert prefix_successor("a\ud7ff") == "a\ue000"
+    words = ["ab", "abc", "abd", "abc\U0010ffff", "abb", "b"]
+    assert [w for w in words if "abc" <= w < "abd"] == [w for w in words if w.startswith("abc")]

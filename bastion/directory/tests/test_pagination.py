@@ -1,0 +1,226 @@
+"""Keyset pagination (bastion.kernel.pagination) on real directory queries."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bastion.directory import selectors
+from bastion.directory.models import Contact
+from bastion.directory.tests.factories import ContactFactory, UserFactory, bulk_contacts
+from bastion.kernel import pagination
+from bastion.kernel.access.roles import Role
+from bastion.kernel.pagination import PageRequest, PaginationError, parse_page_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin() -> Any:
+    return UserFactory(username="boss", role=Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def many(admin: Any) -> list[Any]:
+    """137 contacts; the bulk generator repeats names, so the sort key has many ties."""
+    bulk_contacts(137, seed=7)
+    return list(Contact.objects.order_by("sort_name", "id").values_list("id", flat=True))
+
+
+def request(params: dict[str, str]) -> PageRequest:
+    return parse_page_request(params, orderings=selectors.CONTACT_ORDERINGS, default_ordering="name")
+
+
+def page_of(user: Any, **params: str) -> Any:
+    return selectors.contact_page(user, selectors.ContactFilters(), request(params))
+
+
+def walk(user: Any, ordering: str, limit: int) -> tuple[list[Any], list[Any]]:
+    """Every page forward, then every page back; returns the rows of each walk in list order."""
+    forward: list[list[Any]] = []
+    page = page_of(user, ordering=ordering, limit=str(limit))
+    forward.append([row.pk for row in page])
+    while page.next_cursor:
+        page = page_of(user, ordering=ordering, limit=str(limit), cursor=page.next_cursor)
+        forward.append([row.pk for row in page])
+    backward = [[row.pk for row in page]]
+    while page.previous_cursor:
+        page = page_of(user, ordering=ordering, limit=str(limit), cursor=page.previous_cursor)
+        backward.insert(0, [row.pk for row in page])
+    assert page.is_first
+    return [pk for rows in forward for pk in rows], [pk for rows in backward for pk in rows]
+
+
+@pytest.mark.parametrize("ordering", ["name", "-name", "email", "-email", "created", "-updated"])
+def test_walks_every_row_once_in_order_both_ways(admin: Any, many: list[Any], ordering: str) -> None:
+    field = selectors.CONTACT_ORDERINGS[ordering.lstrip("-")]
+    sign = "-" if ordering.startswith("-") else ""
+    expected = list(Contact.objects.order_by(f"{sign}{field}", f"{sign}id").values_list("id", flat=True))
+    forward, backward = walk(admin, ordering, limit=10)
+    assert forward == expected
+    assert backward == expected
+
+
+def test_ties_are_broken_by_id_and_stable(admin: Any, many: list[Any]) -> None:
+    ContactFactory.create_batch(30, given_name="Sam", family_name="Lee", emails=[], phones=[])  # 30 equal sort keys
+    expected = list(Contact.objects.order_by("sort_name", "id").values_list("id", flat=True))
+    for ordering in ("name", "-name", "email"):  # 30 empty emails tie too
+        forward, backward = walk(admin, ordering, limit=7)  # page breaks fall inside the ties
+        assert len(forward) == len(set(forward)) == len(expected)
+        assert forward == backward
+    assert walk(admin, "name", limit=7)[0] == expected
+
+
+def test_first_and_last_pages(admin: Any, many: list[Any]) -> None:
+    first = page_of(admin)
+    assert len(first) == pagination.DEFAULT_LIMIT and first.is_first
+    assert first.previous_cursor is None and first.next_cursor
+    page = page_of(admin, limit="100", cursor=page_of(admin, limit="100").next_cursor or "")
+    assert len(page) == 37 and page.next_cursor is None and page.previous_cursor
+
+
+def _shape(sql: str) -> str:
+    """SQL with its literal values blanked: two queries of the same shape compare equal."""
+    return re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+
+
+def test_deep_page_runs_the_same_query_as_page_two(admin: Any, many: list[Any]) -> None:
+    cursors = [page_of(admin, limit="10").next_cursor]
+    for _ in range(10):
+        cursors.append(page_of(admin, limit="10", cursor=cursors[-1]).next_cursor)
+    shapes = []
+    for cursor in (cursors[0], cursors[-2]):  # page 2 and page 11
+        with CaptureQueriesContext(connection) as queries:
+            page_of(admin, limit="10", cursor=cursor)
+        main = queries.captured_queries[0]["sql"]
+        shapes.append(_shape(main))
+        assert "OFFSET" not in main.upper()
+        assert all("COUNT(" not in q["sql"].upper() for q in queries.captured_queries)
+        assert re.search(r'\("directory_contact"\."sort_name", "directory_contact"\."id"\) > \(', main), main
+    assert shapes[0] == shapes[1]
+
+
+def test_deep_page_seeks_the_sort_index(admin: Any, many: list[Any]) -> None:
+    cursor = page_of(admin, limit="50").next_cursor
+    queryset = selectors.contact_list(admin, selectors.ContactFilters())
+    decoded = pagination._decode_cursor(cursor or "", request({}).ordering, Contact)
+    query = queryset.filter(pagination._after(Contact, request({}).ordering, decoded)).order_by("sort_name", "pk")[:21]
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as db:
+        if connection.vendor == "postgresql":
+            # A test table is tiny, so make the planner show what it does at 100,000 rows:
+            # walk the index in order from the cursor, without sorting.
+            for option in ("enable_seqscan", "enable_sort", "enable_bitmapscan"):
+                db.execute(f"SET LOCAL {option} = off")
+            db.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in db.fetchall())
+            assert re.search(r"Index Scan using dir_contact_name on directory_contact", plan), plan
+            assert re.search(r"Index Cond: \(ROW\(\(?sort_name\)?(::text)?, id\) > ROW\(", plan), plan
+            assert "Sort" not in plan and "disabled" not in plan.lower(), plan
+        else:
+            db.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = "\n".join(str(row) for row in db.fetchall())
+            assert "SEARCH directory_contact USING INDEX dir_contact_name ((sort_name,id)>(?,?))" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan  # rows come in index order
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "!!!",
+        "AQ",  # the version byte alone
+        base64.urlsafe_b64encode(json.dumps({"o": "name", "v": "a", "k": "x", "b": 0}).encode()).decode(),  # not sealed
+    ],
+)
+def test_malformed_cursors_are_refused(admin: Any, many: list[Any], cursor: str) -> None:
+    with pytest.raises(PaginationError) as caught:
+        page_of(admin, cursor=cursor)
+    assert caught.value.param == "cursor"
+    assert "damaged" in caught.value.message
+
+
+def test_a_tampered_cursor_is_refused(admin: Any, many: list[Any]) -> None:
+    good = page_of(admin).next_cursor or ""
+    for position in (2, len(good) // 2, len(good) - 2):
+        flipped = good[:position] + ("A" if good[position] != "A" else "B") + good[position + 1 :]
+        with pytest.raises(PaginationError, match="damaged"):
+            page_of(admin, cursor=flipped)
+
+
+def test_overlong_cursor_is_refused_before_decoding(admin: Any) -> None:
+    with pytest.raises(PaginationError, match="damaged"):
+        page_of(admin, cursor="A" * 5000)
+
+
+def test_cursor_of_another_sort_order_is_refused(admin: Any, many: list[Any]) -> None:
+    cursor = page_of(admin, ordering="email").next_cursor or ""
+    with pytest.raises(PaginationError, match="another sort order"):
+        page_of(admin, ordering="name", cursor=cursor)
+
+
+def test_cursor_with_wrong_value_types_is_refused(admin: Any, many: list[Any]) -> None:
+    ordering = request({"ordering": "updated"}).ordering
+    sealed = pagination.encode_cursor(ordering, "not a date", "also not a uuid")
+    with pytest.raises(PaginationError, match="damaged"):
+        page_of(admin, ordering="updated", cursor=sealed)
+
+
+def test_cursors_hide_the_values_they_carry(admin: Any, many: list[Any]) -> None:
+    cursor = page_of(admin, ordering="email").next_cursor or ""
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    assert b"bulk.example" not in raw and b"person" not in raw  # the last row's email is sealed
+
+
+def test_cursor_from_a_rotated_secret_key_still_works(admin: Any, many: list[Any], settings: Any) -> None:
+    cursor = page_of(admin, limit="5").next_cursor or ""
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 50
+    with pytest.raises(PaginationError):
+        page_of(admin, limit="5", cursor=cursor)
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert len(page_of(admin, limit="5", cursor=cursor)) == 5
+
+
+def test_paging_survives_the_cursor_row_being_deleted(admin: Any, many: list[Any]) -> None:
+    first = page_of(admin, limit="10")
+    Contact.objects.filter(pk=first.items[-1].pk).delete()
+    second = page_of(admin, limit="10", cursor=first.next_cursor or "")
+    assert [row.pk for row in second] == many[10:20]
+
+
+def test_previous_page_of_deleted_rows_falls_back_to_the_first_page(admin: Any, many: list[Any]) -> None:
+    second = page_of(admin, limit="10", cursor=page_of(admin, limit="10").next_cursor or "")
+    Contact.objects.filter(pk__in=many[:10]).delete()
+    back = page_of(admin, limit="10", cursor=second.previous_cursor or "")
+    assert back.is_first and [row.pk for row in back] == many[10:20]
+
+
+@pytest.mark.parametrize(
+    ("params", "param", "message"),
+    [
+        ({"limit": "0"}, "limit", "from 1 to 100"),
+        ({"limit": "101"}, "limit", "from 1 to 100"),
+        ({"limit": "ten"}, "limit", "whole number"),
+        ({"limit": "-5"}, "limit", "from 1 to 100"),
+        ({"ordering": "password"}, "ordering", "created, email, name, updated"),
+        ({"ordering": "--name"}, "ordering", "Sort by one of"),
+    ],
+)
+def test_bad_page_parameters_are_explained(params: dict[str, str], param: str, message: str) -> None:
+    with pytest.raises(PaginationError) as caught:
+        request(params)
+    assert caught.value.param == param
+    assert message in caught.value.message
+
+
+def test_page_size_bounds() -> None:
+    assert request({}).limit == 20
+    assert request({"limit": "100"}).limit == 100
+    assert request({"ordering": "-updated"}).ordering.param == "-updated"

@@ -1,0 +1,218 @@
+"""Input cleaning for the directory actions: one function per kind of value, errors per field.
+
+Each function returns the cleaned value or records a message (naming what is wrong, in the
+user's language) in an :class:`Errors` collector, so one failed save reports every problem
+at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import DomainNameValidator, validate_email
+from django.utils.translation import gettext as _
+
+from bastion.directory.names import search_key
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+MAX_EMAILS = 10
+MAX_PHONES = 10
+MAX_NOTES_LENGTH = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SINGLE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_TAG_SEPARATORS = re.compile(r"[,，、;；\n]")
+_PHONE = re.compile(r"\+?[\d\s().\-/]+?(?:\s*(?:ext\.?|x|#|转|分机)\s*\d{1,6})?", re.IGNORECASE)
+_PHONE_EXTENSION = re.compile(r"(?:ext\.?|x|#|转|分机)\s*\d{1,6}$", re.IGNORECASE)
+_validate_domain = DomainNameValidator(accept_idna=True)
+
+
+class Errors:
+    """Collects messages per field; :meth:`raise_if_any` raises one ``ValidationError`` for all."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.by_field.setdefault(field, []).append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError({field: list(messages) for field, messages in self.by_field.items()})
+
+
+def single_line(value: Any, field: str, max_length: int, errors: Errors, *, label: str) -> str:
+    """A one-line text value: stripped, control characters removed, inner runs of spaces collapsed."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors.add(field, _("%(label)s must be text.") % {"label": label})
+        return ""
+    text = re.sub(r"\s+", " ", _SINGLE_LINE_CONTROL.sub(" ", value)).strip()
+    if len(text) > max_length:
+        errors.add(
+            field,
+            _("%(label)s can be at most %(max)d characters (it has %(length)d).")
+            % {"label": label, "max": max_length, "length": len(text)},
+        )
+    return text
+
+
+def multi_line(value: Any, field: str, errors: Errors, *, label: str, max_length: int = MAX_NOTES_LENGTH) -> str:
+    """Free text such as notes: keeps line breaks and tabs, drops other control characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors.add(field, _("%(label)s must be text.") % {"label": label})
+        return ""
+    text = _CONTROL.sub("", value.replace("\r\n", "\n")).strip()
+    if len(text) > max_length:
+        errors.add(field, _("%(label)s can be at most %(max)d characters.") % {"label": label, "max": max_length})
+    return text
+
+
+def choice(value: Any, field: str, choices: Iterable[tuple[str, Any]], errors: Errors, *, label: str) -> str:
+    allowed = {str(key) for key, _label in choices}
+    text = "" if value is None else str(value).strip()
+    if text and text not in allowed:
+        errors.add(
+            field,
+            _("“%(value)s” is not a valid %(label)s. Choose one of: %(allowed)s.")
+            % {"value": text[:50], "label": label, "allowed": ", ".join(sorted(allowed))},
+        )
+        return ""
+    return text
+
+
+def domain(value: Any, errors: Errors) -> str:
+    """``"https://www.Example.com/about"`` → ``"example.com"``; refuses what is not a host name."""
+    text = single_line(value, "domain", 253, errors, label=_("Web domain")).lower()
+    if not text:
+        return ""
+    if "@" in text:
+        errors.add("domain", _("Enter a web domain such as example.com, not an email address."))
+        return ""
+    host = (urlsplit(text).hostname or "") if "://" in text else text.split("/")[0].split(":")[0]
+    host = host.rstrip(".").removeprefix("www.")
+    try:
+        _validate_domain(host)
+    except ValidationError:
+        errors.add("domain", _("Enter a web domain such as example.com."))
+        return ""
+    return host
+
+
+def tags(value: Any, errors: Errors) -> list[str]:
+    """A list of tag names or a comma-separated string (commas, 、 and ； all separate)."""
+    if value is None:
+        return []
+    parts: Iterable[Any] = _TAG_SEPARATORS.split(value) if isinstance(value, str) else value
+    if not isinstance(parts, list | tuple):
+        errors.add("tags", _("Tags must be a list of names."))
+        return []
+    names: dict[str, str] = {}
+    for part in parts:
+        if not isinstance(part, str):
+            errors.add("tags", _("Each tag must be text."))
+            continue
+        name = re.sub(r"\s+", " ", _SINGLE_LINE_CONTROL.sub(" ", part)).strip()
+        if not name:
+            continue
+        if len(name) > MAX_TAG_LENGTH:
+            errors.add(
+                "tags", _("A tag can be at most %(max)d characters: “%(tag)s…”.") % {"max": MAX_TAG_LENGTH, "tag": name[:20]}
+            )
+            continue
+        names.setdefault(search_key(name), name)
+    if len(names) > MAX_TAGS:
+        errors.add("tags", _("A record can have at most %(max)d tags.") % {"max": MAX_TAGS})
+    return list(names.values())
+
+
+def _rows(value: Any, field: str, key: str, limit: int, errors: Errors, *, noun: str) -> list[Mapping[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        errors.add(field, _("%(noun)s must be a list.") % {"noun": noun})
+        return []
+    rows = [{key: row} if isinstance(row, str) else row for row in value]
+    if any(not isinstance(row, Mapping) for row in rows):
+        errors.add(field, _("Each entry of %(noun)s must be an object.") % {"noun": noun})
+        return []
+    rows = [row for row in rows if str(row.get(key) or "").strip()]
+    if len(rows) > limit:
+        errors.add(field, _("A contact can have at most %(max)d %(noun)s.") % {"max": limit, "noun": noun})
+    return rows
+
+
+def duplicate_email(number: int, address: str) -> str:
+    return _("Email %(n)d: %(value)s is listed twice.") % {"n": number, "value": address}
+
+
+def several_primaries(noun: str) -> str:
+    return _("Mark only one of the %(noun)s as primary.") % {"noun": noun}
+
+
+def _primary(rows: list[dict[str, Any]], field: str, errors: Errors, *, noun: str) -> None:
+    flagged = [row for row in rows if row["is_primary"]]
+    if len(flagged) > 1:
+        errors.add(field, several_primaries(noun))
+    elif rows and not flagged:
+        rows[0]["is_primary"] = True
+
+
+def emails(value: Any, choices: Iterable[tuple[str, Any]], errors: Errors) -> list[dict[str, Any]]:
+    """Rows of ``{"address", "label", "is_primary"}``; the first is primary when none is marked."""
+    noun = _("email addresses")
+    cleaned: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    choices = list(choices)
+    for number, row in enumerate(_rows(value, "emails", "address", MAX_EMAILS, errors, noun=noun), start=1):
+        address = single_line(row.get("address"), "emails", 254, errors, label=_("Email %(n)d") % {"n": number})
+        try:
+            validate_email(address)
+        except ValidationError:
+            errors.add(
+                "emails", _("Email %(n)d: “%(value)s” is not a valid email address.") % {"n": number, "value": address[:80]}
+            )
+            continue
+        if address.lower() in seen:
+            errors.add("emails", duplicate_email(number, address))
+            continue
+        seen.add(address.lower())
+        label = choice(row.get("label") or "work", "emails", choices, errors, label=_("email label")) or "work"
+        cleaned.append({"address": address, "label": label, "is_primary": bool(row.get("is_primary"))})
+    _primary(cleaned, "emails", errors, noun=noun)
+    return cleaned
+
+
+def phone_problem(text: str) -> str | None:
+    """Why ``text`` is not a phone number, or None: digits, spaces, + ( ) - . / and an extension (ext 12, 转 8)."""
+    digits = re.sub(r"\D", "", _PHONE_EXTENSION.sub("", text))
+    if _PHONE.fullmatch(text) and 5 <= len(digits) <= 17:
+        return None
+    return _("“%(value)s” is not a phone number. Use digits, spaces, + ( ) - and an optional extension.") % {"value": text[:40]}
+
+
+def phones(value: Any, choices: Iterable[tuple[str, Any]], errors: Errors) -> list[dict[str, Any]]:
+    """Rows of ``{"number", "label", "is_primary"}``, numbers kept as written (+86 21 6123 4567)."""
+    noun = _("phone numbers")
+    cleaned: list[dict[str, Any]] = []
+    choices = list(choices)
+    for number, row in enumerate(_rows(value, "phones", "number", MAX_PHONES, errors, noun=noun), start=1):
+        text = single_line(row.get("number"), "phones", 40, errors, label=_("Phone %(n)d") % {"n": number})
+        problem = phone_problem(text)
+        if problem:
+            errors.add("phones", _("Phone %(n)d: %(problem)s") % {"n": number, "problem": problem})
+            continue
+        label = choice(row.get("label") or "work", "phones", choices, errors, label=_("phone label")) or "work"
+        cleaned.append({"number": text, "label": label, "is_primary": bool(row.get("is_primary"))})
+    _primary(cleaned, "phones", errors, noun=noun)
+    return cleaned

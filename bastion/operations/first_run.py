@@ -1,0 +1,48 @@
+"""First start of a development installation: an administrator and a demo organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from bastion.kernel.access.roles import Role
+
+DEMO_STAFF = [
+    # username, email, role, teams
+    ("li.na", "li.na@demo.bastion.test", Role.SALES_MANAGER, ("Sales East", "Sales West")),
+    ("wang.wei", "wang.wei@demo.bastion.test", Role.SALES_REP, ("Sales East",)),
+    ("emma.jones", "emma.jones@demo.bastion.test", Role.SALES_REP, ("Sales West",)),
+    ("zhang.min", "zhang.min@demo.bastion.test", Role.SERVICE_AGENT, ("Service",)),
+    ("olivia.smith", "olivia.smith@demo.bastion.test", Role.MARKETER, ("Marketing",)),
+]
+
+
+def first_run_setup() -> Iterator[str]:
+    """Seed the demo organisation if the database has no users yet; yield what to tell the operator."""
+    if get_user_model().objects.exists():
+        return
+    admin_password = seed_demo_organisation()
+    yield "First start: created a demo organisation (companies and contacts in English and Chinese)."
+    yield "Sign in at http://127.0.0.1:8000/accounts/login/ with"
+    yield "  username: admin"
+    yield f"  password: {admin_password}   (shown once; you will choose your own at first sign-in)"
+    yield "You will be asked to set up an authenticator app (TOTP) first: MFA is required for everyone."
+
+
+def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
+    """Create the administrator, demo staff in teams, and demo customers; return the admin's one-time password."""
+    from bastion.accounts.actions import create_staff_user, ensure_team
+    from bastion.directory.demo import seed_demo_directory
+
+    with transaction.atomic():
+        admin, password = create_staff_user("admin", "admin@demo.bastion.test", Role.ADMINISTRATOR)
+        owners = [admin]
+        for username, email, role, team_names in DEMO_STAFF:
+            teams = [ensure_team(name) for name in team_names]
+            user, _ = create_staff_user(username, email, role, teams=teams, usable_password=False)
+            owners.append(user)
+        seed_demo_directory(owners, companies=companies, contacts=contacts)
+    assert password is not None  # noqa: S101 - create_staff_user returns one for a usable password
+    return password

@@ -1,0 +1,71 @@
+"""`bastion serve` (what `make run` runs) on a fresh data folder: migrates, seeds the demo,
+prints how to sign in, serves the sign-in page and runs the job consumer; stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_lines(process: subprocess.Popen[str], needles: set[str], seen: list[str], deadline_s: float = 120) -> None:
+    """Read the process's output until every needle has appeared, or fail at the deadline."""
+    assert process.stdout is not None
+    waiting = set(needles)
+    end = time.monotonic() + deadline_s
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while waiting and time.monotonic() < end:
+            if not selector.select(timeout=end - time.monotonic()):
+                break
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            waiting = {needle for needle in waiting if needle not in line}
+    assert not waiting, f"never printed {waiting}:\n{''.join(seen)}"
+
+
+def test_serve_on_a_fresh_data_folder(tmp_path: Path) -> None:
+    port = free_port()
+    env: dict[str, Any] = {k: v for k, v in os.environ.items() if not k.startswith("BASTION_") and k != "DATABASE_URL"}
+    env.update({"BASTION_DATA_DIR": str(tmp_path), "BASTION_ENV": "development", "PORT": str(port), "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bastion.cli", "serve", "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    seen: list[str] = []
+    try:
+        wait_for_lines(process, {"Listening at", "Huey consumer started", "username: admin"}, seen)
+        output = "".join(seen)
+        assert "username: admin" in output
+        assert "password: " in output
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as response:  # noqa: S310
+            assert response.status == 200
+            assert b"csrfmiddlewaretoken" in response.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10) as response:  # noqa: S310
+            assert response.status == 200
+        assert (tmp_path / "bastion.sqlite3").exists()
+        assert (tmp_path / "queue.sqlite3").exists()  # the job consumer opened its queue
+        assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode == 0, "".join(seen)
