@@ -1,11 +1,13 @@
 """REST API v1: every domain registers its viewsets here; schema and docs for signed-in staff."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
+
+from bastion.kernel.api_docs import ApiDocsView
 
 urlpatterns = [
     path("", include("bastion.directory.api_urls")),
     path("", include("bastion.accounts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
