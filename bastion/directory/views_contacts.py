@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -31,7 +31,7 @@ from bastion.kernel.access.scoping import can_change_customer_records
 from bastion.kernel.pagination import PaginationError, parse_page_request
 
 COLUMNS = [
-    ("name", gettext_lazy("Name")),
+    ("name", pgettext_lazy("person", "Name")),
     ("email", gettext_lazy("Email")),
     ("updated", gettext_lazy("Updated")),
 ]
