@@ -285,7 +285,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["bastion.kernel.api.IsOrganisationStaff"],
-    "DEFAULT_THROTTLE_CLASSES": ["bastion.accounts.api_auth.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["bastion.accounts.throttling.PerTokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env_str("BASTION_API_RATE", "600/min")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -1,4 +1,4 @@
-"""DRF authentication by ``Authorization: Bearer <token>`` and throttling per token."""
+"""DRF authentication by ``Authorization: Bearer <token>`` (throttling: ``accounts/throttling.py``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
 from bastion.accounts.tokens import verify_token
 
@@ -35,28 +33,6 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
-
-
-class PerTokenThrottle(SimpleRateThrottle):
-    """One budget per API token; session requests share one per user, anonymous per IP."""
-
-    scope = "token"
-
-    def get_rate(self) -> str | None:
-        # Read the rate at request time (DRF binds it at import), so a changed setting takes effect.
-        rates: dict[str, Any] = api_settings.DEFAULT_THROTTLE_RATES
-        rate = rates.get(self.scope)
-        return None if rate is None else str(rate)
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        auth = getattr(request, "auth", None)
-        if auth is not None and getattr(auth, "pk", None) is not None:
-            ident = f"token:{auth.pk}"
-        elif request.user is not None and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

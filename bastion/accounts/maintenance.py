@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
+from bastion.accounts.throttling import purge_throttle_windows
 from bastion.accounts.tokens import delete_expired_tokens
 
 DB_SESSION_ENGINES = ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")
@@ -30,6 +31,7 @@ class PurgeResult:
     sessions: int
     user_sessions: int
     tokens: int
+    throttle_windows: int = 0
 
 
 def purge_expired_auth_data(token_grace: timedelta = timedelta(days=30)) -> PurgeResult:
@@ -49,4 +51,5 @@ def purge_expired_auth_data(token_grace: timedelta = timedelta(days=30)) -> Purg
         import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
         user_sessions = sum(1 for row in UserSession.objects.iterator() if row.purge())
     tokens = delete_expired_tokens(older_than=token_grace)
-    return PurgeResult(sessions=sessions, user_sessions=user_sessions, tokens=tokens)
+    throttle_windows = purge_throttle_windows()
+    return PurgeResult(sessions=sessions, user_sessions=user_sessions, tokens=tokens, throttle_windows=throttle_windows)

@@ -91,3 +91,18 @@ class ApiToken(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class ThrottleWindow(models.Model):
+    """Requests counted for one client (token, user or IP) in one fixed time window of the API rate."""
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField(help_text="epoch seconds // period")
+    period = models.PositiveIntegerField(help_text="window length in seconds")
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="throttle_one_row_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window}: {self.hits}"
