@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 # filter choices (owners, tags).
 HTML_LIST_QUERIES = 13
 HTML_DIRECTORY_QUERIES = 3  # rows, tag prefetch, tag choices: the ones touching directory tables
-# The API: the token (joined with its user and membership), 6 for the per-token throttle in
-# the database cache (Redis in production), then the rows and one prefetch of their tags.
-API_LIST_QUERIES = 9
+# The API: the token (joined with its user and membership), one conditional update of the
+# per-token throttle counter, then the rows and one prefetch of their tags.
+API_LIST_QUERIES = 4
 API_DIRECTORY_QUERIES = 2
 
 
