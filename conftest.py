@@ -11,6 +11,29 @@ from django.contrib.auth.hashers import make_password
 from bastion.kernel.access.roles import Role
 
 PERSONA_PASSWORD = "correct horse battery staple 42"
+# Every database test may touch the key store (a database of its own, bastion.kernel.crypto).
+TEST_DATABASES = ["default", "keys"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Let every test that uses the database use the key store too (``django_db(databases=...)``)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        uses_db = marker is not None or {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        if not uses_db or (marker is not None and "databases" in marker.kwargs):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs, databases=TEST_DATABASES), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_caches() -> Any:
+    """Unwrapped keys cached by one test must not outlive its (rolled back) key store rows."""
+    from bastion.kernel.crypto.keyring import clear_caches
+
+    clear_caches()
+    yield
+    clear_caches()
 
 
 @dataclass

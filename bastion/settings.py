@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "bastion.kernel",
+    "bastion.kernel.crypto",
     "bastion.directory",
     "bastion.operations",
 ]
@@ -125,13 +126,53 @@ try:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("BASTION_DB_CONN_MAX_AGE", 60))}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Bastion understands: {exc}") from exc
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
-        "transaction_mode": "IMMEDIATE",
-    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The key store (wrapped person data keys, service keys, blind-index entries) is a database of
+# its own, so that a copy of the main database holds only ciphertext (docs/adr/0010).
+_default_keystore = f"sqlite:///{DATA_DIR / 'keys.sqlite3'}"
+if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Tests on PostgreSQL run the key store on PostgreSQL too (a database of its own).
+    _default_keystore = _database_url.rsplit("/", 1)[0] + "/" + str(DATABASES["default"]["NAME"]) + "_keys"
+_keystore_url = env_str("BASTION_KEYSTORE_URL", _default_keystore)
+if PRODUCTION and _keystore_url == _database_url:
+    raise ImproperlyConfigured(
+        "BASTION_KEYSTORE_URL must name another database than DATABASE_URL: "
+        "backups of the main database must not contain the keys"
+    )
+try:
+    DATABASES["keys"] = dj_database_url.parse(_keystore_url, conn_max_age=env_int("BASTION_DB_CONN_MAX_AGE", 60))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"BASTION_KEYSTORE_URL is not a database URL Bastion understands: {exc}") from exc
+for _alias in ("default", "keys"):
+    if DATABASES[_alias]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES[_alias]["CONN_MAX_AGE"] = 0
+        DATABASES[_alias]["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "transaction_mode": "IMMEDIATE",
+        }
+# The key store's test database is made first: the main database's migrations may encrypt.
+DATABASES["default"]["TEST"] = {**DATABASES["default"].get("TEST", {}), "DEPENDENCIES": ["keys"]}
+DATABASES["keys"]["TEST"] = {**DATABASES["keys"].get("TEST", {}), "DEPENDENCIES": []}
+DATABASE_ROUTERS = ["bastion.kernel.crypto.router.KeyStoreRouter"]
+
+# --- encryption at rest ------------------------------------------------------------------
+# The root key comes from a provider: "file" (default; a key file in the data folder, mode 0600,
+# generated on first start outside production), "env" (BASTION_ROOT_KEY, base64), or the dotted
+# path of a class implementing bastion.kernel.crypto.provider.KeyProvider (an external KMS).
+BASTION_KEY_PROVIDER = env_str("BASTION_KEY_PROVIDER", "file")
+BASTION_KEY_FILE = str(Path(env_str("BASTION_KEY_FILE", str(DATA_DIR / "root_keys.json"))).resolve())
+if PRODUCTION and BASTION_KEY_PROVIDER == "file" and not Path(BASTION_KEY_FILE).exists():
+    raise ImproperlyConfigured(
+        f"The root key file {BASTION_KEY_FILE} does not exist: create it with `bastion keys init` "
+        "(and back it up apart from the data), or set BASTION_KEY_PROVIDER=env with BASTION_ROOT_KEY"
+    )
+if PRODUCTION and BASTION_KEY_PROVIDER == "env" and not read_secret("BASTION_ROOT_KEY"):
+    raise ImproperlyConfigured("BASTION_ROOT_KEY (or BASTION_ROOT_KEY_FILE) must be set with BASTION_KEY_PROVIDER=env")
+# The planned number of people, which sets how much blind indexes are truncated (docs/adr/0011).
+BASTION_BLIND_INDEX_POPULATION = env_int("BASTION_BLIND_INDEX_POPULATION", 1_000_000, minimum=16)
+# Sealed secrets outside encrypted fields that `bastion keys reencrypt` also moves to current keys.
+BASTION_REENCRYPT_TARGETS = ["bastion.accounts.mfa_secrets.reencrypt_mfa_secrets"]
 
 # Rate-limit counters and lockouts must be shared by every app server.
 _cache_url = env_str("BASTION_CACHE_URL", "")
@@ -185,6 +226,7 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/m/ip,3/m/key",
     "reauthenticate": "10/m/user",
 }
+MFA_ADAPTER = "bastion.accounts.adapter.BastionMFAAdapter"  # seals TOTP secrets and recovery seeds
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
@@ -315,6 +357,9 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = env_str("BASTION_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("BASTION_SMTP_HOST", "localhost")
 EMAIL_PORT = env_int("BASTION_SMTP_PORT", 25)
+EMAIL_HOST_USER = env_str("BASTION_SMTP_USER", "")
+# Read from the environment or a file, never stored in the database.
+EMAIL_HOST_PASSWORD = read_secret("BASTION_SMTP_PASSWORD") or ""
 DEFAULT_FROM_EMAIL = env_str("BASTION_FROM_EMAIL", "bastion@localhost")
 
 LOGGING = {

@@ -6,6 +6,7 @@ check exercises the real production settings without a committed secret.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -22,6 +23,8 @@ def main() -> int:
                 "BASTION_SECRET_KEY": secrets.token_urlsafe(64),
                 "BASTION_ALLOWED_HOSTS": "crm.example.test",
                 "BASTION_DATA_DIR": data_dir,
+                "BASTION_KEY_PROVIDER": "env",
+                "BASTION_ROOT_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             }
         )
         command = [sys.executable, "-m", "bastion.cli", "check", "--deploy", "--fail-level", "WARNING"]

@@ -7,6 +7,8 @@
 - Choosing a new password clears the "must change password" flag of a one-time password.
 - Enrolling the first second factor right after signing in does not ask for the password
   a second time (every later change to second factors does).
+- TOTP secrets and the recovery-code seed are sealed before allauth stores them
+  (:class:`BastionMFAAdapter`, bastion.kernel.crypto.secrets).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.userkit import filter_users_by_email, get_user_by_username
 from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +31,9 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from bastion.accounts import lockout
+from bastion.kernel.crypto.secrets import is_sealed, open_secret, seal_secret
+
+MFA_SECRET_PURPOSE = "allauth.mfa"  # noqa: S105 - a key purpose label, not a secret
 
 _lock_message_lazy = lazy(lambda: lockout.lock_message(None), str)
 
@@ -102,3 +108,19 @@ def _is_first_enrolment_after_sign_in(request: HttpRequest | None) -> bool:
         return False
     earlier = Authenticator.objects.filter(user_id=request.user.pk, created_at__lt=datetime.fromtimestamp(signed_in_at, tz=UTC))
     return not earlier.exists()
+
+
+class BastionMFAAdapter(DefaultMFAAdapter):
+    """allauth's MFA adapter with its ``encrypt``/``decrypt`` hooks sealing secrets (AES-256-GCM).
+
+    A value stored before sealing was introduced is read as it is, and ``bastion keys
+    reencrypt`` seals it (bastion.accounts.mfa_secrets).
+    """
+
+    def encrypt(self, text: str) -> str:
+        return seal_secret(MFA_SECRET_PURPOSE, text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if is_sealed(encrypted_text):
+            return open_secret(MFA_SECRET_PURPOSE, encrypted_text)
+        return encrypted_text

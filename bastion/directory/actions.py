@@ -8,6 +8,11 @@ change set to :func:`_record`, where the audit trail will be written (rule 6).
 
 Input is a mapping of field name to value, as a form's ``cleaned_data`` or a serializer's
 ``validated_data`` gives it. Updates are partial: absent keys keep their value.
+
+Emails and phones are indexed in blind indexes (bastion.kernel.crypto.blind) before the contact
+is written. :func:`shred_contact` crypto-shreds a person: their data key and index entries are
+destroyed in the key store, so their restricted fields read as "erased" in this database and in
+every copy of it, backups included.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bastion.directory import selectors, validation
 from bastion.directory.access import access_company_by_id, access_contact_by_id, parse_uuid
 from bastion.directory.models import (
+    EMAIL_SCOPE,
+    PHONE_SCOPE,
     Company,
     CompanySize,
     Contact,
@@ -34,7 +42,10 @@ from bastion.directory.models import (
     Tag,
 )
 from bastion.directory.names import has_cjk, search_key
-from bastion.kernel.access.scoping import can_change_customer_records
+from bastion.kernel.access.scoping import can_change_customer_records, can_erase_personal_data
+from bastion.kernel.crypto import blind, keyring
+from bastion.kernel.crypto.classification import DataClass, fields_of
+from bastion.kernel.crypto.fields import erase_values
 
 Snapshot = dict[str, Any]
 ChangeSet = dict[str, dict[str, Any]]
@@ -43,8 +54,9 @@ ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
 COMPANY_FIELDS = frozenset({"name", "domain", "industry", "size", *ADDRESS_FIELDS, "owner", "tags", "notes"})
 CONTACT_FIELDS = frozenset(
     {"given_name", "family_name", "job_title", "company", "emails", "phones", "preferred_language"}
-    | {*ADDRESS_FIELDS, "owner", "tags", "notes"}
+    | {*ADDRESS_FIELDS, "owner", "tags", "notes", "date_of_birth", "national_id", "private_notes"}
 )
+REDACTED = "[restricted]"
 
 
 class ActionNotAllowed(PermissionDenied):
@@ -147,7 +159,10 @@ def _snapshot(obj: Company | Contact) -> Snapshot:
     if isinstance(obj, Company):
         state.update({name: getattr(obj, name) for name in ("name", "domain", "industry", "size")})
         return state
-    state.update({name: getattr(obj, name) for name in ("given_name", "family_name", "job_title", "preferred_language")})
+    names = ("given_name", "family_name", "job_title", "preferred_language", "national_id", "private_notes")
+    state.update({name: getattr(obj, name) for name in names})
+    birth: Any = obj.date_of_birth
+    state["date_of_birth"] = birth.isoformat() if hasattr(birth, "isoformat") else (str(birth) if birth else None)
     state["company"] = str(obj.company_id) if obj.company_id else None
     state["emails"] = [
         {"address": row.address, "label": row.label, "is_primary": row.is_primary}
@@ -281,12 +296,29 @@ def _clean_contact(actor: Any, data: Mapping[str, Any], current: Contact | None)
     if "phones" in data:
         fields["phones"] = validation.phones(data["phones"], PhoneLabel.choices, errors)
     fields.update(_common(Contact, data, errors, current))
+    fields.update(_clean_personal(data, errors))
     if creating and "owner" not in data:
         fields["owner"] = actor
     if creating and not fields.get("preferred_language"):
         chinese = has_cjk(fields.get("given_name", "") + fields.get("family_name", ""))
         fields["preferred_language"] = "zh-hans" if chinese else "en"
     errors.raise_if_any()
+    return fields
+
+
+def _clean_personal(data: Mapping[str, Any], errors: validation.Errors) -> dict[str, Any]:
+    """Date of birth, national ID number and private notes (all restricted, encrypted at rest)."""
+    fields: dict[str, Any] = {}
+    if "date_of_birth" in data:
+        fields["date_of_birth"] = validation.birth_date(data["date_of_birth"], errors)
+    if "national_id" in data:
+        fields["national_id"] = validation.single_line(
+            data["national_id"], "national_id", _max_length(Contact, "national_id"), errors, label=_label(Contact, "national_id")
+        )
+    if "private_notes" in data:
+        fields["private_notes"] = validation.multi_line(
+            data["private_notes"], "private_notes", errors, label=_label(Contact, "private_notes")
+        )
     return fields
 
 
@@ -299,9 +331,12 @@ def _save_contact(actor: Any, contact: Contact, fields: dict[str, Any]) -> None:
     emails = fields.pop("emails", None)
     phones = fields.pop("phones", None)
     if emails is not None:
-        contact.primary_email = next((selectors.email_key(row["address"]) for row in emails if row["is_primary"]), "")
+        contact.primary_email = next((blind.normalize_email(row["address"]) for row in emails if row["is_primary"]), "")
+        # Index entries first (committed in the key store), then the data: a search never misses a saved address.
+        blind.set_entries(EMAIL_SCOPE, contact.pk, [blind.normalize_email(row["address"]) for row in emails])
     if phones is not None:
         contact.primary_phone = next((row["number"] for row in phones if row["is_primary"]), "")
+        blind.set_entries(PHONE_SCOPE, contact.pk, [blind.normalize_phone(row["number"]) for row in phones])
     for name in ("given_name", "family_name"):
         if name in fields:
             setattr(contact, name, fields[name])
@@ -309,10 +344,7 @@ def _save_contact(actor: Any, contact: Contact, fields: dict[str, Any]) -> None:
     _save(actor, contact, fields)
     if emails is not None:
         ContactEmail.objects.filter(contact=contact).delete()
-        ContactEmail.objects.bulk_create(
-            ContactEmail(contact=contact, position=i, address_key=selectors.email_key(row["address"]), **row)
-            for i, row in enumerate(emails)
-        )
+        ContactEmail.objects.bulk_create(ContactEmail(contact=contact, position=i, **row) for i, row in enumerate(emails))
     if phones is not None:
         ContactPhone.objects.filter(contact=contact).delete()
         ContactPhone.objects.bulk_create(ContactPhone(contact=contact, position=i, **row) for i, row in enumerate(phones))
@@ -334,6 +366,7 @@ def update_contact(actor: Any, contact_id: Any, data: Mapping[str, Any]) -> Cont
     """Change the fields of ``contact_id`` given in ``data``; ``emails``/``phones`` replace the whole list."""
     _require_writer(actor)
     contact = access_contact_by_id(actor, contact_id, for_write=True, lock=True)
+    _refuse_if_erased(contact)
     fields = _clean_contact(actor, data, contact)
     before = _snapshot(contact)
     if not _would_change(contact, fields, before):
@@ -351,7 +384,45 @@ def delete_contact(actor: Any, contact_id: Any) -> ChangeSet:
     contact = access_contact_by_id(actor, contact_id, for_write=True, lock=True)
     changes = _record(actor, "contact.deleted", contact, _snapshot(contact))
     contact.delete()
+    blind.forget_person(contact.pk)  # the data key stays: a restored backup can still be read (erase to prevent that)
     return changes
+
+
+class ContactErased(ValidationError):
+    """The contact's personal data was crypto-shredded: it can be read (as "erased") and deleted, not changed."""
+
+
+def _refuse_if_erased(contact: Contact) -> None:
+    if contact.is_erased:
+        raise ContactErased(_("This contact's personal data was erased. The record can no longer be changed, only deleted."))
+
+
+def _redacted(state: Snapshot) -> Snapshot:
+    """``state`` with restricted values replaced: an erasure must not copy what it erases anywhere."""
+    restricted = set(fields_of(Contact, DataClass.RESTRICTED)) | {"emails", "phones"}
+    return {key: (REDACTED if key in restricted and value not in (None, "", []) else value) for key, value in state.items()}
+
+
+@transaction.atomic
+def shred_contact(actor: Any, contact_id: Any) -> ChangeSet:
+    """Crypto-shred a contact: destroy their data key and blind-index entries; restricted fields read "erased".
+
+    The key store commits first (the irreversible step); this database then overwrites the
+    contact's ciphertexts with the erased marker and sets ``erased_at``. If that second step
+    fails, the data is unreadable already, and running the action again completes it.
+    """
+    if not can_erase_personal_data(actor):
+        raise ActionNotAllowed(_("Only an administrator can erase a person's data."))
+    contact = access_contact_by_id(actor, contact_id, for_write=True, lock=True)
+    before = _redacted(_snapshot(contact)) if not contact.is_erased else None
+    keyring.shred(contact.pk)
+    erase_values(Contact.objects.filter(pk=contact.pk))
+    erase_values(ContactEmail.objects.filter(contact_id=contact.pk))
+    erase_values(ContactPhone.objects.filter(contact_id=contact.pk))
+    erased_at = contact.erased_at or timezone.now()
+    Contact.objects.filter(pk=contact.pk).update(erased_at=erased_at)
+    contact = access_contact_by_id(actor, contact.pk, for_write=True, lock=True)
+    return _record(actor, "contact.erased", contact, before)
 
 
 def _would_change(obj: Company | Contact, fields: Mapping[str, Any], before: Snapshot) -> bool:
@@ -362,6 +433,8 @@ def _would_change(obj: Company | Contact, fields: Mapping[str, Any], before: Sna
             proposed = None if value is None else (value.pk if name == "owner" else str(value.pk))
         elif name == "tags":
             current, proposed = {search_key(tag) for tag in before["tags"]}, {search_key(tag) for tag in value}
+        elif name == "date_of_birth":
+            current, proposed = before.get(name), value.isoformat() if value else None
         else:
             current, proposed = before.get(name, getattr(obj, name, None)), value
         if current != proposed:

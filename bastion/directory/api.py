@@ -214,3 +214,19 @@ class ContactViewSet(DirectoryViewSet):
     def destroy(self, request: Request, id: str) -> Response:
         _act(actions.delete_contact, request.user, id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="contacts_erase",
+        parameters=[ID],
+        request=None,
+        summary="Erase a contact's personal data (crypto-shredding; administrators only)",
+        description=(
+            "Destroys the contact's data key and blind-index entries: every restricted field (emails, phones, "
+            "address, date of birth, ID number, private notes) reads as “erased” from then on, here and in every "
+            "backup. Cannot be undone. Repeating it is harmless."
+        ),
+        responses={200: ContactSerializer, **DENIED, **NOT_FOUND},
+    )
+    def erase(self, request: Request, id: str) -> Response:
+        _act(actions.shred_contact, request.user, id)
+        return Response(ContactSerializer(access_contact_by_id(request.user, id)).data)

@@ -5,6 +5,9 @@ classes that only check shapes and types: they are never saved; the views hand
 ``validated_data`` to the actions, which validate the business rules. ``created_by``,
 ``updated_by`` and the timestamps cannot be written; ``owner`` can (assigning a record to a
 colleague is intended) and the action checks the colleague may own records.
+
+Restricted fields are encrypted at rest and decrypted when serialised; after a person was
+crypto-shredded they read as the translated word "erased" and ``erased_at`` is set.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bastion.directory.models import (
     Language,
     PhoneLabel,
 )
+from bastion.kernel.crypto.fields import is_erased
 
 
 class ApiErrorSerializer(serializers.Serializer[Any]):
@@ -61,6 +65,19 @@ class OwnerNameField(serializers.Field):
     def to_representation(self, value: Any) -> str | None:
         owner = value.owner
         return str(owner.get_full_name() or owner.username) if owner else None
+
+
+@extend_schema_field(serializers.CharField(allow_null=True, help_text="YYYY-MM-DD, null, or “erased”."))
+class BirthDateField(serializers.Field):
+    """The date of birth as ``YYYY-MM-DD``, null when unknown, or "erased" after crypto-shredding."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        if value is None or is_erased(value):
+            return None if value is None else str(value)
+        return str(value.isoformat())
 
 
 SUMMARY_META = ["owner", "owner_name", "tags", "created_at", "updated_at"]
@@ -112,7 +129,7 @@ class ContactSummarySerializer(serializers.ModelSerializer[Contact]):
         model = Contact
         fields = [
             "id", "display_name", "given_name", "family_name", "job_title", "company", "company_name",
-            "primary_email", "primary_phone", "preferred_language", *SUMMARY_META,
+            "primary_email", "primary_phone", "preferred_language", "erased_at", *SUMMARY_META,
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -122,9 +139,13 @@ class ContactSerializer(ContactSummarySerializer):
 
     emails = EmailSerializer(many=True, read_only=True)
     phones = PhoneSerializer(many=True, read_only=True)
+    date_of_birth = BirthDateField()
 
     class Meta(ContactSummarySerializer.Meta):
-        fields = [*ContactSummarySerializer.Meta.fields, "emails", "phones", *ADDRESS, *DETAIL_META]
+        fields = [
+            *ContactSummarySerializer.Meta.fields, "emails", "phones", *ADDRESS, "date_of_birth", "national_id",
+            "private_notes", *DETAIL_META,
+        ]  # fmt: skip
         read_only_fields = fields
 
 
@@ -185,6 +206,9 @@ class ContactInputSerializer(RecordInputSerializer):
     # ListSerializer takes max_length (DRF >= 3.14); the stubs do not know it yet.
     emails = EmailInputSerializer(many=True, required=False, max_length=validation.MAX_EMAILS)  # type: ignore[call-arg]
     phones = PhoneInputSerializer(many=True, required=False, max_length=validation.MAX_PHONES)  # type: ignore[call-arg]
+    date_of_birth = serializers.DateField(required=False, allow_null=True, help_text="YYYY-MM-DD; encrypted at rest.")
+    national_id = _text(64, help_text="National ID number (e.g. a passport or resident ID); encrypted at rest.")
+    private_notes = _text(validation.MAX_NOTES_LENGTH, trim_whitespace=False, help_text="Encrypted at rest.")
 
 
 # --- list filters --------------------------------------------------------------------------
@@ -201,7 +225,10 @@ class CompanyFilterSerializer(serializers.Serializer[Any]):
 
 class ContactFilterSerializer(serializers.Serializer[Any]):
     q = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="Start of the given or family name, or a whole email."
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Start of the given or family name, or a whole email address or phone number.",
     )
     company = serializers.UUIDField(required=False, help_text="Only contacts at this company.")
     owner = serializers.IntegerField(required=False, min_value=1, help_text="User id of the owner.")

@@ -18,4 +18,5 @@ urlpatterns = [
     path("companies/<str:id>/", CompanyViewSet.as_view(DETAIL), name="api-company-detail"),
     path("contacts/", ContactViewSet.as_view(LIST), name="api-contact-list"),
     path("contacts/<str:id>/", ContactViewSet.as_view(DETAIL), name="api-contact-detail"),
+    path("contacts/<str:id>/erase/", ContactViewSet.as_view({"post": "erase"}), name="api-contact-erase"),
 ]

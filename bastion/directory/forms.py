@@ -194,6 +194,19 @@ class ContactForm(RecordForm):
     )
     company_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    national_id = forms.CharField(
+        label=_("National ID number"), max_length=64, required=False, help_text=_("For example a passport or resident ID number.")
+    )
+    private_notes = forms.CharField(
+        label=_("Private notes"),
+        required=False,
+        max_length=validation.MAX_NOTES_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Personal matters only colleagues who need them should read."),
+    )
 
     field_order = ["given_name", "family_name", "job_title", "company_name", "company_id", "preferred_language", "owner"]
 
@@ -250,7 +263,8 @@ class ContactForm(RecordForm):
     @staticmethod
     def initial_for(contact: Contact) -> dict[str, Any]:
         fields = ("given_name", "family_name", "job_title", "preferred_language", "street", "postal_code", "city")
-        initial: dict[str, Any] = {name: getattr(contact, name) for name in (*fields, "region", "country", "notes")}
+        personal = ("date_of_birth", "national_id", "private_notes")
+        initial: dict[str, Any] = {name: getattr(contact, name) for name in (*fields, "region", "country", "notes", *personal)}
         initial["owner"] = contact.owner_id
         initial["tags"] = ", ".join(tag.name for tag in contact.tags.all())
         initial["company_name"] = contact.company.name if contact.company else ""

@@ -7,6 +7,11 @@ which ``save()`` derives from the names (see bastion.directory.names). Those col
 :class:`KeyField`s, compared byte by byte on both databases, so a prefix search is a range
 on the same index that serves the sort order.
 
+Restricted fields (DESIGN.md rule 5; each model's ``data_classification``) are encrypted at
+rest under the person's data key (bastion.kernel.crypto.fields): a contact's emails, phones,
+postal address, date of birth, national ID number and private notes. They cannot be sorted or
+filtered in SQL; emails and phones are found through blind indexes (selectors.py).
+
 Writes go through bastion.directory.actions; reads through ``objects.visible_to(user)``.
 """
 
@@ -22,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.names import display_name, search_key
 from bastion.kernel.access import ScopedManager
+from bastion.kernel.crypto.classification import classify
+from bastion.kernel.crypto.fields import EncryptedDateField, EncryptedTextField
 
 
 class Industry(models.TextChoices):
@@ -101,6 +108,7 @@ class Tag(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedManager["Tag"]()
+    data_classification = classify(internal=["id", "key", "created_at"], confidential=["name"])
 
     class Meta:
         ordering = ["key"]
@@ -124,11 +132,6 @@ class Record(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="+", verbose_name=_("tags"))
     notes = models.TextField(_("notes"), blank=True, default="")
-    street = models.CharField(_("street address"), max_length=200, blank=True, default="")
-    city = models.CharField(_("city"), max_length=100, blank=True, default="")
-    region = models.CharField(_("state / province"), max_length=100, blank=True, default="")
-    postal_code = models.CharField(_("postal code"), max_length=20, blank=True, default="")
-    country = models.CharField(_("country"), max_length=100, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     created_by = models.ForeignKey(
@@ -141,12 +144,22 @@ class Record(models.Model):
     class Meta:
         abstract = True
 
+    street: Any
+    city: Any
+    region: Any
+    postal_code: Any
+    country: Any
+
     @property
     def address_lines(self) -> list[str]:
         """The postal address as display lines, skipping empty parts."""
         locality = " ".join(part for part in (self.postal_code, self.city) if part)
         lines = [self.street, locality, self.region, self.country]
         return [line for line in lines if line]
+
+
+RECORD_META = ["id", "owner", "tags", "created_at", "updated_at", "created_by", "updated_by"]
+ADDRESS = ["street", "city", "region", "postal_code", "country"]
 
 
 class Company(Record):
@@ -157,8 +170,18 @@ class Company(Record):
     domain = KeyField(_("web domain"), max_length=253, blank=True, default="")
     industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, blank=True, default="")
     size = models.CharField(_("employees"), max_length=16, choices=CompanySize.choices, blank=True, default="")
+    street = models.CharField(_("street address"), max_length=200, blank=True, default="")
+    city = models.CharField(_("city"), max_length=100, blank=True, default="")
+    region = models.CharField(_("state / province"), max_length=100, blank=True, default="")
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True, default="")
+    country = models.CharField(_("country"), max_length=100, blank=True, default="")
 
     objects = ScopedManager["Company"]()
+    # A business address is not personal data: confidential, like the rest of the company record.
+    data_classification = classify(
+        internal=[*RECORD_META, "name_key", "industry", "size"],
+        confidential=["name", "domain", "notes", *ADDRESS],
+    )
 
     class Meta:
         verbose_name = _("company")
@@ -182,9 +205,11 @@ class Company(Record):
 class Contact(Record):
     """A person: usually someone at a company, with emails, phones and a preferred language.
 
-    ``primary_email`` (normalised to lower case, for sorting) and ``primary_phone`` copy the
-    primary ContactEmail / ContactPhone so a list shows them without a query per row; the
-    actions keep them in step.
+    ``primary_email`` and ``primary_phone`` copy the primary ContactEmail / ContactPhone, encrypted,
+    so a list shows them without a query per row; the actions keep them in step. Names are
+    confidential, not restricted: they stay searchable in plain ``sort_name``/``name_search``
+    (docs/adr/0013). ``erased_at`` is set when the person's data key was crypto-shredded: from
+    then on every restricted field reads as "erased".
     """
 
     given_name = models.CharField(_("given name"), max_length=100, blank=True, default="")
@@ -202,19 +227,32 @@ class Contact(Record):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.ENGLISH
     )
-    primary_email = KeyField(_("primary email"), max_length=254, blank=True, default="", editable=False)
-    primary_phone = models.CharField(_("primary phone"), max_length=40, blank=True, default="", editable=False)
+    street = EncryptedTextField(_("street address"), person="pk", max_length=200, blank=True)
+    city = EncryptedTextField(_("city"), person="pk", max_length=100, blank=True)
+    region = EncryptedTextField(_("state / province"), person="pk", max_length=100, blank=True)
+    postal_code = EncryptedTextField(_("postal code"), person="pk", max_length=20, blank=True)
+    country = EncryptedTextField(_("country"), person="pk", max_length=100, blank=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), person="pk", null=True, blank=True)
+    national_id = EncryptedTextField(_("national ID number"), person="pk", max_length=64, blank=True)
+    private_notes = EncryptedTextField(_("private notes"), person="pk", blank=True)
+    primary_email = EncryptedTextField(_("primary email"), person="pk", max_length=254, blank=True, editable=False)
+    primary_phone = EncryptedTextField(_("primary phone"), person="pk", max_length=40, blank=True, editable=False)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
     sort_name = KeyField(max_length=201, editable=False, default="")
     name_search = KeyField(max_length=201, editable=False, default="")
 
     objects = ScopedManager["Contact"]()
+    data_classification = classify(
+        internal=[*RECORD_META, "company", "preferred_language", "erased_at"],
+        confidential=["given_name", "family_name", "job_title", "notes", "sort_name", "name_search"],
+        restricted=[*ADDRESS, "date_of_birth", "national_id", "private_notes", "primary_email", "primary_phone"],
+    )
 
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [
             models.Index(fields=["sort_name", "id"], name="dir_contact_name"),
-            models.Index(fields=["primary_email", "id"], name="dir_contact_email"),
             models.Index(fields=["created_at", "id"], name="dir_contact_created"),
             models.Index(fields=["updated_at", "id"], name="dir_contact_updated"),
             models.Index(fields=["company", "sort_name", "id"], name="dir_contact_company_name"),
@@ -234,55 +272,59 @@ class Contact(Record):
     def display_name(self) -> str:
         return display_name(self.given_name, self.family_name, language=self.preferred_language)
 
+    @property
+    def is_erased(self) -> bool:
+        """Whether the person's data key was crypto-shredded (restricted fields read as "erased")."""
+        return self.erased_at is not None
+
+
+# Blind-index scopes (bastion.kernel.crypto.blind) of a contact's normalised emails and phones.
+EMAIL_SCOPE = "directory.contact.email"
+PHONE_SCOPE = "directory.contact.phone"
+
 
 class ContactEmail(models.Model):
-    """One email address of a contact; ``address_key`` is the normalised form used for lookups.
+    """One email address of a contact, encrypted under the contact's data key.
 
-    The encryption issue will replace ``address_key`` with a blind index (see
-    bastion.directory.selectors.contact_ids_with_email, the only place that reads it).
+    Found by the blind index of its normalised form (bastion.directory.selectors.contact_ids_with_email).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
-    address = models.CharField(_("email address"), max_length=254)
-    address_key = KeyField(max_length=254, editable=False)
+    address = EncryptedTextField(_("email address"), person="contact_id", max_length=254)
     label = models.CharField(_("label"), max_length=16, choices=EmailLabel.choices, default=EmailLabel.WORK)
     is_primary = models.BooleanField(_("primary"), default=False)
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = ScopedManager["ContactEmail"]()
+    data_classification = classify(internal=["id", "contact", "label", "is_primary", "position"], restricted=["address"])
 
     class Meta:
         ordering = ["position"]
         verbose_name = _("email address")
         verbose_name_plural = _("email addresses")
-        indexes = [models.Index(fields=["address_key"], name="dir_email_address_key")]
         constraints = [
-            models.UniqueConstraint(fields=["contact", "address_key"], name="dir_email_unique_per_contact"),
             models.UniqueConstraint(
                 fields=["contact"], condition=models.Q(is_primary=True), name="dir_email_one_primary_per_contact"
             ),
         ]
 
     def __str__(self) -> str:
-        return self.address
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.address_key = self.address.strip().lower()
-        super().save(*args, **kwargs)
+        return str(self.address)
 
 
 class ContactPhone(models.Model):
-    """One phone number of a contact, kept as entered (national or international format)."""
+    """One phone number of a contact, kept as entered (national or international format), encrypted."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
-    number = models.CharField(_("phone number"), max_length=40)
+    number = EncryptedTextField(_("phone number"), person="contact_id", max_length=40)
     label = models.CharField(_("label"), max_length=16, choices=PhoneLabel.choices, default=PhoneLabel.WORK)
     is_primary = models.BooleanField(_("primary"), default=False)
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = ScopedManager["ContactPhone"]()
+    data_classification = classify(internal=["id", "contact", "label", "is_primary", "position"], restricted=["number"])
 
     class Meta:
         ordering = ["position"]
@@ -295,12 +337,12 @@ class ContactPhone(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.number
+        return str(self.number)
 
     @property
     def tel_uri(self) -> str:
         """``tel:`` link for the number without its extension ("+86 21 6123 4567 转 8" → ``tel:+862161234567``)."""
-        main = re.split(r"(?i)\s*(?:ext\.?|x|#|转|分机)\s*\d", self.number, maxsplit=1)[0]
+        main = re.split(r"(?i)\s*(?:ext\.?|x|#|转|分机)\s*\d", str(self.number), maxsplit=1)[0]
         return "tel:" + re.sub(r"[^\d+]", "", main)
 
 

@@ -3,10 +3,15 @@
 Lists return a keyset :class:`~bastion.kernel.pagination.Page`, load only the columns a list
 shows, and fetch related rows with joins or one prefetch, so a page costs the same few
 queries whatever its size or depth.
+
+Emails and phones are encrypted: they are found through their blind indexes in the key store
+(:func:`contact_ids_with_email`, :func:`contact_ids_with_phone`), whose candidates are decrypted
+to drop the false positives that truncation creates on purpose. They cannot be sorted.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,14 +19,17 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
-from bastion.directory.models import Company, Contact, ContactEmail, Tag
+from bastion.directory.models import EMAIL_SCOPE, PHONE_SCOPE, Company, Contact, ContactEmail, ContactPhone, Tag
 from bastion.directory.names import prefix_successor, query_key
 from bastion.kernel.access.roles import CUSTOMER_WRITE_ROLES
+from bastion.kernel.crypto import blind
+from bastion.kernel.crypto.fields import is_erased
 from bastion.kernel.pagination import Page, PageRequest, paginate
 
 # Public sort key → model field. Every field here has a (field, id) index (see models.py).
 COMPANY_ORDERINGS = {"name": "name_key", "domain": "domain", "created": "created_at", "updated": "updated_at"}
-CONTACT_ORDERINGS = {"name": "sort_name", "email": "primary_email", "created": "created_at", "updated": "updated_at"}
+# Not email: emails are encrypted (restricted), and a sortable copy would be a plain-text leak.
+CONTACT_ORDERINGS = {"name": "sort_name", "created": "created_at", "updated": "updated_at"}
 DEFAULT_COMPANY_ORDERING = "name"
 DEFAULT_CONTACT_ORDERING = "name"
 
@@ -32,8 +40,11 @@ COMPANY_LIST_COLUMNS = (
 )  # fmt: skip
 CONTACT_LIST_COLUMNS = (
     "id", "given_name", "family_name", "preferred_language", "job_title", "primary_email", "primary_phone",
-    "sort_name", "created_at", "updated_at", "company", "company__id", "company__name", "owner", *_OWNER_COLUMNS,
+    "sort_name", "created_at", "updated_at", "erased_at", "company", "company__id", "company__name", "owner",
+    *_OWNER_COLUMNS,
 )  # fmt: skip
+_PHONE_QUERY = re.compile(r"\+?[\d\s().\-/]+")
+MIN_PHONE_DIGITS = 5
 
 
 @dataclass(frozen=True)
@@ -76,18 +87,34 @@ def prefix_match(column: str, text: str) -> Q:
     return condition & Q(**{f"{column}__lt": upper}) if upper is not None else condition
 
 
-def email_key(text: str) -> str:
-    """The normalised form of an email address that lookups compare."""
-    return text.strip().lower()
+def is_phone_query(text: str) -> bool:
+    """Whether a search box value is a phone number (digits, spaces, + ( ) - . /, at least 5 digits)."""
+    text = text.strip()
+    return bool(_PHONE_QUERY.fullmatch(text)) and len(re.sub(r"\D", "", text)) >= MIN_PHONE_DIGITS
 
 
-def contact_ids_with_email(email: str) -> QuerySet[ContactEmail, Any]:
-    """Ids of contacts that have ``email`` (exact, ignoring case): the one email lookup.
+def contact_ids_with_email(email: str) -> list[uuid.UUID]:
+    """Ids of contacts that have ``email`` (exact, ignoring case), through the blind index: the one email lookup.
 
-    The encryption issue replaces ``address_key`` with a blind index: change this function only.
-    Callers use it as a subquery inside an already scoped contact query.
+    The index gives candidates; their addresses are decrypted and compared, which drops the false
+    positives. Callers filter an already scoped contact query with the result.
     """
-    return ContactEmail.objects.filter(address_key=email_key(email)).values("contact_id")
+    wanted = blind.normalize_email(email)
+    candidates = blind.lookup(EMAIL_SCOPE, wanted)
+    if not candidates:
+        return []
+    rows = ContactEmail.objects.filter(contact_id__in=candidates).only("id", "contact_id", "address")
+    return sorted({row.contact_id for row in rows if not is_erased(row.address) and blind.normalize_email(row.address) == wanted})
+
+
+def contact_ids_with_phone(number: str) -> list[uuid.UUID]:
+    """Ids of contacts with the phone ``number`` (digits compared, extension ignored), through the blind index."""
+    wanted = blind.normalize_phone(number)
+    candidates = blind.lookup(PHONE_SCOPE, wanted)
+    if not candidates:
+        return []
+    rows = ContactPhone.objects.filter(contact_id__in=candidates).only("id", "contact_id", "number")
+    return sorted({row.contact_id for row in rows if not is_erased(row.number) and blind.normalize_phone(row.number) == wanted})
 
 
 def _tags_prefetch(user: Any) -> Prefetch:
@@ -141,7 +168,9 @@ def _contact_search(text: str) -> Q:
     if not key:
         return Q()
     if "@" in key:
-        return Q(id__in=contact_ids_with_email(key))
+        return Q(id__in=contact_ids_with_email(text))
+    if is_phone_query(text):
+        return Q(id__in=contact_ids_with_phone(text))
     return prefix_match("sort_name", key) | prefix_match("name_search", key)
 
 
@@ -174,7 +203,7 @@ def company_contact_count(user: Any, company: Company) -> int:
 
 
 def search_directory(user: Any, text: str, *, limit: int = 10) -> SearchResults:
-    """Companies and contacts whose name starts with ``text``, or who have the email ``text``."""
+    """Companies and contacts whose name starts with ``text``, or who have the email or phone ``text``."""
     results = SearchResults(query=text.strip())
     if not query_key(text):
         return results

@@ -17,5 +17,6 @@ urlpatterns = [
     path("contacts/<uuid:contact_id>/", views_contacts.contact_detail, name="contact-detail"),
     path("contacts/<uuid:contact_id>/edit/", views_contacts.contact_edit, name="contact-edit"),
     path("contacts/<uuid:contact_id>/delete/", views_contacts.contact_delete, name="contact-delete"),
+    path("contacts/<uuid:contact_id>/erase/", views_contacts.contact_erase, name="contact-erase"),
     path("search/", views.search, name="search"),
 ]

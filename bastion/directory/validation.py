@@ -7,6 +7,7 @@ at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator, validate_email
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bastion.directory.names import search_key
@@ -216,3 +218,26 @@ def phones(value: Any, choices: Iterable[tuple[str, Any]], errors: Errors) -> li
         cleaned.append({"number": text, "label": label, "is_primary": bool(row.get("is_primary"))})
     _primary(cleaned, "phones", errors, noun=noun)
     return cleaned
+
+
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+
+def birth_date(value: Any, errors: Errors) -> dt.date | None:
+    """A date of birth (a date or ``YYYY-MM-DD``) from 1900 up to today; empty means none."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        parsed: dt.date | None = value
+    else:
+        try:
+            parsed = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        errors.add("date_of_birth", _("Enter the date of birth as YYYY-MM-DD."))
+        return None
+    if not EARLIEST_BIRTH_DATE <= parsed <= timezone.localdate():
+        errors.add("date_of_birth", _("The date of birth must be between 1900-01-01 and today."))
+        return None
+    return parsed

@@ -27,19 +27,17 @@ from bastion.directory.views import (
     sort_columns,
     writer_required,
 )
-from bastion.kernel.access.scoping import can_change_customer_records
+from bastion.kernel.access.scoping import can_change_customer_records, can_erase_personal_data
 from bastion.kernel.pagination import PaginationError, parse_page_request
 
+# Email is not sortable: emails are encrypted at rest (restricted data, docs/adr).
 COLUMNS = [
     ("name", pgettext_lazy("person", "Name")),
-    ("email", gettext_lazy("Email")),
     ("updated", gettext_lazy("Updated")),
 ]
 SORT_CHOICES = [
     ("name", gettext_lazy("Family name, A to Z")),
     ("-name", gettext_lazy("Family name, Z to A")),
-    ("email", gettext_lazy("Email, A to Z")),
-    ("-email", gettext_lazy("Email, Z to A")),
     ("-updated", gettext_lazy("Recently changed first")),
     ("updated", gettext_lazy("Least recently changed first")),
     ("-created", gettext_lazy("Newest first")),
@@ -90,7 +88,13 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     contact = access_contact_by_id(request.user, contact_id)
-    context = {"nav": "contacts", "contact": contact, "can_edit": can_change_customer_records(request.user)}
+    context = {
+        "nav": "contacts",
+        "contact": contact,
+        "can_edit": can_change_customer_records(request.user) and not contact.is_erased,
+        "can_delete": can_change_customer_records(request.user),
+        "can_erase": can_erase_personal_data(request.user) and not contact.is_erased,
+    }
     return render(request, "directory/contacts/detail.html", context)
 
 
@@ -173,6 +177,9 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     contact = access_contact_by_id(request.user, contact_id, for_write=True)
+    if contact.is_erased:
+        messages.error(request, _("This contact's personal data was erased. The record can no longer be changed, only deleted."))
+        return redirect("directory:contact-detail", contact_id=contact.pk)
     owners = selectors.assignable_owners(keep=contact.owner_id)
     if request.method == "POST":
         form = ContactForm(request.POST, owners=owners, initial=ContactForm.initial_for(contact))
@@ -193,3 +200,20 @@ def contact_delete(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.display_name})
         return redirect("directory:contact-list")
     return render(request, "directory/contacts/confirm_delete.html", {"nav": "contacts", "contact": contact})
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def contact_erase(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    """GET (or POST without ``confirmed``) explains and asks; POST with ``confirmed`` crypto-shreds."""
+    contact = access_contact_by_id(request.user, contact_id, for_write=True)
+    if not can_erase_personal_data(request.user):
+        return forbidden(request, _("Only an administrator can erase a person's data."))
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        try:
+            actions.shred_contact(request.user, contact.pk)
+        except PermissionDenied as error:
+            return forbidden(request, str(error))
+        messages.success(request, _("The personal data of “%(name)s” was erased.") % {"name": contact.display_name})
+        return redirect("directory:contact-detail", contact_id=contact.pk)
+    return render(request, "directory/contacts/confirm_erase.html", {"nav": "contacts", "contact": contact})

@@ -1,7 +1,8 @@
 """factory_boy factories for the directory (also used by benchmarks and browser tests).
 
 Factories write rows directly, for speed; the models derive their search keys in ``save()``
-and the factories keep ``primary_email``/``primary_phone`` in step like the actions do.
+and the factories keep ``primary_email``/``primary_phone`` and the blind indexes in step like
+the actions do.
 Use :func:`bulk_contacts` for tens of thousands of rows. Tests of behaviour should create
 records through bastion.directory.actions instead.
 """
@@ -16,9 +17,20 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
-from bastion.directory.models import Company, CompanySize, Contact, ContactEmail, ContactPhone, Industry, Tag
+from bastion.directory.models import (
+    EMAIL_SCOPE,
+    PHONE_SCOPE,
+    Company,
+    CompanySize,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Industry,
+    Tag,
+)
 from bastion.directory.names import search_key
 from bastion.kernel.access.roles import Role
+from bastion.kernel.crypto import blind, keyring
 
 
 class UserFactory(DjangoModelFactory):
@@ -59,7 +71,8 @@ def _add_emails(contact: Any, create: bool, addresses: Sequence[str] | None, **k
     for position, address in enumerate(addresses):
         ContactEmail.objects.create(contact=contact, address=address, is_primary=position == 0, position=position)
     contact.primary_email = addresses[0].lower() if addresses else ""
-    Contact.objects.filter(pk=contact.pk).update(primary_email=contact.primary_email)
+    contact.save(update_fields=["primary_email"])
+    blind.set_entries(EMAIL_SCOPE, contact.pk, [blind.normalize_email(address) for address in addresses])
 
 
 def _add_phones(contact: Any, create: bool, numbers: Sequence[str] | None, **kwargs: Any) -> None:
@@ -70,7 +83,8 @@ def _add_phones(contact: Any, create: bool, numbers: Sequence[str] | None, **kwa
     for position, number in enumerate(numbers):
         ContactPhone.objects.create(contact=contact, number=number, is_primary=position == 0, position=position)
     contact.primary_phone = numbers[0] if numbers else ""
-    Contact.objects.filter(pk=contact.pk).update(primary_phone=contact.primary_phone)
+    contact.save(update_fields=["primary_phone"])
+    blind.set_entries(PHONE_SCOPE, contact.pk, [blind.normalize_phone(number) for number in numbers])
 
 
 def staff_user(role: str = Role.SALES_REP, **kwargs: Any) -> Any:
@@ -136,9 +150,10 @@ def bulk_contacts(
     seed: int = 0,
     batch_size: int = 2000,
 ) -> int:
-    """Insert ``count`` contacts with one primary email each, fast (bulk_create, no actions).
+    """Insert ``count`` contacts with one primary email and phone each, fast (bulk_create, no actions).
 
-    Names repeat on purpose (ties in the sort order); keys are derived as ``save()`` would.
+    Names repeat on purpose (ties in the sort order); keys are derived as ``save()`` would. Data
+    keys are made in one bulk insert per batch, and the emails and phones are blind-indexed.
     """
     rng = random.Random(seed)
     created = 0
@@ -155,14 +170,18 @@ def bulk_contacts(
                 created_by=owner,
                 updated_by=owner,
                 primary_email=f"person{seed}-{i}@bulk.example",
+                primary_phone=f"+44 20 7946 {i % 10_000:04d}",
+                city="London",
                 preferred_language="zh-hans" if family in FAMILY[7:] else "en",
             )
             contact.sort_name = search_key(f"{family} {given}")
             contact.name_search = search_key(contact.display_name)
             batch.append(contact)
+        keyring.ensure_keys(contact.pk for contact in batch)
         Contact.objects.bulk_create(batch)
-        ContactEmail.objects.bulk_create(
-            ContactEmail(contact=c, address=c.primary_email, address_key=c.primary_email, is_primary=True) for c in batch
-        )
+        ContactEmail.objects.bulk_create(ContactEmail(contact=c, address=c.primary_email, is_primary=True) for c in batch)
+        ContactPhone.objects.bulk_create(ContactPhone(contact=c, number=c.primary_phone, is_primary=True) for c in batch)
+        blind.bulk_add(EMAIL_SCOPE, [(c.pk, blind.normalize_email(c.primary_email)) for c in batch])
+        blind.bulk_add(PHONE_SCOPE, [(c.pk, blind.normalize_phone(c.primary_phone)) for c in batch])
         created += len(batch)
     return created

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 
-from bastion.kernel.access.roles import CUSTOMER_DATA_ROLES, CUSTOMER_WRITE_ROLES, role_of
+from bastion.kernel.access.roles import CUSTOMER_DATA_ROLES, CUSTOMER_WRITE_ROLES, Role, role_of
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -19,12 +19,27 @@ def can_change_customer_records(user: Any) -> bool:
     return role_of(user) in CUSTOMER_WRITE_ROLES
 
 
+def can_erase_personal_data(user: Any) -> bool:
+    """Crypto-shredding a person cannot be undone: administrators only (until issue 5's duties)."""
+    return role_of(user) == Role.ADMINISTRATOR
+
+
 class ScopedQuerySet(models.QuerySet[_M]):
     """A queryset that knows how to narrow itself to what a user may see.
 
     For now the organisation's staff with a customer-data role see every record and
     everyone else sees none; record-level rules (owner, team, shares) slot in here.
     """
+
+    def _fetch_all(self) -> None:
+        """Also fetch, in one key-store query, the data keys that reading encrypted fields will need."""
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._result_cache and isinstance(self._result_cache[0], models.Model):
+            from bastion.kernel.crypto.fields import encrypted_fields, preload_keys
+
+            if encrypted_fields(self.model):
+                preload_keys(self._result_cache)
 
     def visible_to(self, user: Any) -> ScopedQuerySet[_M]:
         if not can_see_customer_records(user):

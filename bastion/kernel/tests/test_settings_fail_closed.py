@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import stat
@@ -27,7 +28,13 @@ def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str
     return subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60)
 
 
-PRODUCTION = {"BASTION_ENV": "production", "BASTION_ALLOWED_HOSTS": "crm.example.test"}
+ROOT_KEY = "1:" + base64.b64encode(secrets.token_bytes(32)).decode()
+PRODUCTION = {
+    "BASTION_ENV": "production",
+    "BASTION_ALLOWED_HOSTS": "crm.example.test",
+    "BASTION_KEY_PROVIDER": "env",
+    "BASTION_ROOT_KEY": ROOT_KEY,
+}
 
 
 @pytest.mark.parametrize(
@@ -49,6 +56,21 @@ def test_production_refuses_unsafe_configuration(tmp_path: Path, env: dict[str, 
     assert "ImproperlyConfigured" in result.stderr
     assert named in result.stderr
     assert GOOD_KEY not in result.stderr  # the secret itself is never echoed
+
+
+def test_production_requires_a_root_key(tmp_path: Path) -> None:
+    hosts = {"BASTION_ENV": "production", "BASTION_ALLOWED_HOSTS": "crm.example.test", "BASTION_SECRET_KEY": GOOD_KEY}
+    missing_file = load_settings(tmp_path, **hosts)
+    assert missing_file.returncode != 0 and "bastion keys init" in missing_file.stderr
+    missing_env = load_settings(tmp_path, **hosts, BASTION_KEY_PROVIDER="env")
+    assert missing_env.returncode != 0 and "BASTION_ROOT_KEY" in missing_env.stderr
+    assert not (tmp_path / "root_keys.json").exists()  # production never generates the root key
+
+
+def test_production_refuses_the_key_store_in_the_main_database(tmp_path: Path) -> None:
+    url = "postgres://bastion@db.internal:5432/bastion"
+    result = load_settings(tmp_path, **PRODUCTION, BASTION_SECRET_KEY=GOOD_KEY, DATABASE_URL=url, BASTION_KEYSTORE_URL=url)
+    assert result.returncode != 0 and "BASTION_KEYSTORE_URL" in result.stderr
 
 
 def test_production_requires_allowed_hosts(tmp_path: Path) -> None:

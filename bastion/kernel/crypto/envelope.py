@@ -1,0 +1,94 @@
+"""Field values sealed with AES-256-GCM under a person's data key.
+
+Layout of a sealed value (all integers big-endian)::
+
+    format (1) | key version (4) | nonce (12) | ciphertext + GCM tag (16)
+
+``format`` is the crypto-agility byte: ``0x01`` is AES-256-GCM under a person data key;
+``0x00`` alone marks a value erased by crypto-shredding. The associated data binds the value
+to where it belongs: ``app_label.model``, the field, the record's primary key, the person and the
+header (format and key version). A value copied to another row, field or person, or with any
+byte changed, fails authentication and raises :class:`IntegrityError`: it never decrypts to
+something else.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import uuid
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+
+from bastion.kernel.crypto import keyring
+from bastion.kernel.crypto.errors import IntegrityError
+
+FORMAT_AES_GCM = 0x01
+FORMAT_ERASED = 0x00
+CURRENT_FORMAT = FORMAT_AES_GCM
+ERASED_MARKER = bytes([FORMAT_ERASED])
+NONCE_BYTES = 12
+TAG_BYTES = 16
+_HEADER = struct.Struct(">BI")
+_AD_PREFIX = b"bastion/field/v1"
+
+
+@dataclass(frozen=True)
+class FieldContext:
+    """Where a value lives: ``label`` ("directory.contact"), field name, record primary key and person."""
+
+    label: str
+    field: str
+    record: str
+    person: uuid.UUID
+
+    def describe(self) -> str:
+        return f"{self.label}.{self.field} of record {self.record}"
+
+    def associated_data(self, header: bytes) -> bytes:
+        parts = [_AD_PREFIX, self.label.encode(), self.field.encode(), self.record.encode(), self.person.bytes, header]
+        return b"\x00".join(parts)
+
+
+def header(blob: bytes) -> tuple[int, int]:
+    """``(format, key version)`` of a sealed value; ``(0, 0)`` for the erased marker."""
+    if blob == ERASED_MARKER:
+        return FORMAT_ERASED, 0
+    if len(blob) < _HEADER.size + NONCE_BYTES + TAG_BYTES:
+        raise IntegrityError("a sealed value is truncated")
+    fmt, version = _HEADER.unpack_from(blob)
+    return fmt, version
+
+
+def seal(context: FieldContext, plaintext: bytes) -> bytes:
+    """Encrypt ``plaintext`` for ``context`` under the person's current data key."""
+    key = keyring.key_for_write(context.person)
+    head = _HEADER.pack(CURRENT_FORMAT, key.version)
+    nonce = os.urandom(NONCE_BYTES)
+    return head + nonce + key.aead.encrypt(nonce, plaintext, context.associated_data(head))
+
+
+def open_sealed(context: FieldContext, blob: bytes) -> bytes | None:
+    """The plaintext of ``blob``, or None if the person's key was shredded (or the value erased)."""
+    fmt, version = header(blob)
+    if fmt == FORMAT_ERASED:
+        return None
+    if fmt != FORMAT_AES_GCM:
+        raise IntegrityError(f"{context.describe()}: unknown format byte {fmt:#04x}")
+    key = keyring.key_for_read(context.person, version)
+    if key is None:
+        return None
+    head, nonce, body = blob[: _HEADER.size], blob[_HEADER.size : _HEADER.size + NONCE_BYTES], blob[_HEADER.size + NONCE_BYTES :]
+    try:
+        return key.aead.decrypt(nonce, body, context.associated_data(head))
+    except InvalidTag:
+        raise IntegrityError(
+            f"{context.describe()} failed its integrity check: the stored value was altered or copied from another row or field"
+        ) from None
+
+
+def needs_reencrypt(blob: bytes, current_version: int) -> bool:
+    """Whether ``blob`` is not yet in the current format under a key of ``current_version`` or newer."""
+    fmt, version = header(blob)
+    return fmt != FORMAT_ERASED and (fmt != CURRENT_FORMAT or version < current_version)

@@ -1,0 +1,203 @@
+"""Encrypted model fields: used like ordinary text and date fields, stored as sealed bytes.
+
+A model declares whose data key protects the field with ``person=``: ``"pk"`` for the person's
+own row, or the attribute holding the person's id (``"contact_id"``). Loading a row keeps the
+ciphertext (:class:`Sealed`); it is decrypted the first time the attribute is read, and saving
+an instance encrypts what was assigned. Values that were never read are written back as they
+were. After crypto-shredding, a value reads as :class:`ErasedText` ("erased", translated).
+
+The database never sees plaintext: filtering on an encrypted field, ``QuerySet.update()`` or
+``bulk_update()`` with a plain value raise ``TypeError`` (search through a blind index instead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+from django.utils.translation import gettext
+
+from bastion.kernel.crypto import envelope, keyring
+from bastion.kernel.crypto.errors import IntegrityError
+
+
+class Sealed(bytes):
+    """A ciphertext as stored; shows as ``[encrypted]``, never as bytes."""
+
+    def __str__(self) -> str:
+        return "[encrypted]"
+
+    def __repr__(self) -> str:
+        return f"<Sealed {len(self)} bytes>"
+
+
+class ErasedText(str):
+    """What a restricted value reads as after its person was crypto-shredded ("erased", translated)."""
+
+
+def erased() -> ErasedText:
+    return ErasedText(gettext("erased"))
+
+
+def is_erased(value: Any) -> bool:
+    return isinstance(value, ErasedText)
+
+
+class EncryptedAttribute(DeferredAttribute):
+    """Decrypts on first read and keeps the plaintext on the instance.
+
+    A data descriptor (it has ``__set__``), so that reads always pass through ``__get__`` even
+    though the value lives in the instance's ``__dict__``.
+    """
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)
+        if isinstance(value, Sealed):
+            value = self.field.open_value(instance, value)  # type: ignore[attr-defined]
+            instance.__dict__[self.field.attname] = value
+        return value
+
+
+class EncryptedMixin:
+    """What every encrypted field shares; concrete classes say how plaintext maps to bytes."""
+
+    descriptor_class = EncryptedAttribute
+    attname: str
+    name: str
+    model: type[models.Model]
+
+    def __init__(self, *args: Any, person: str, **kwargs: Any) -> None:
+        self.person_attr = person
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+        kwargs["person"] = self.person_attr
+        return name, path, args, kwargs
+
+    def get_internal_type(self) -> str:
+        return "BinaryField"
+
+    # --- plaintext <-> bytes, per field type ----------------------------------------------
+    def to_plain(self, value: Any) -> bytes:
+        raise NotImplementedError
+
+    def from_plain(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+    # --- context ------------------------------------------------------------------------
+    def person_of(self, instance: Any) -> uuid.UUID:
+        value = instance.pk if self.person_attr == "pk" else getattr(instance, self.person_attr)
+        if value is None:
+            raise ValueError(f"{self.model._meta.label}.{self.name}: the record has no person ({self.person_attr}) yet")
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+    def context(self, instance: Any) -> envelope.FieldContext:
+        if instance.pk is None:
+            raise ValueError(f"{self.model._meta.label}.{self.name}: encrypted fields need the primary key set before saving")
+        opts = self.model._meta
+        return envelope.FieldContext(f"{opts.app_label}.{opts.model_name}", self.name, str(instance.pk), self.person_of(instance))
+
+    # --- reading and writing ----------------------------------------------------------------
+    def open_value(self, instance: Any, sealed: Sealed) -> Any:
+        plaintext = envelope.open_sealed(self.context(instance), bytes(sealed))
+        return erased() if plaintext is None else self.from_plain(plaintext)
+
+    def seal_value(self, instance: Any, value: Any) -> Sealed:
+        return Sealed(envelope.seal(self.context(instance), self.to_plain(value)))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
+        return None if value is None else Sealed(bytes(value))
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = model_instance.__dict__.get(self.attname)
+        if isinstance(value, Sealed):
+            return value
+        if is_erased(value):
+            return Sealed(envelope.ERASED_MARKER)
+        return self.seal_value(model_instance, value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None or isinstance(value, bytes | memoryview):
+            return None if value is None else bytes(value)
+        raise TypeError(
+            f"{self.model._meta.label}.{self.name} is encrypted: it cannot be compared in SQL or written "
+            "without its record (save the instance, or search through its blind index)"
+        )
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        value = self.get_prep_value(value)
+        return None if value is None else connection.Database.Binary(value)
+
+    def value_from_object(self, obj: Any) -> Any:
+        """The stored ciphertext when not read yet: serialisers (dumpdata) never decrypt."""
+        return obj.__dict__.get(self.attname)
+
+    def value_to_string(self, obj: Any) -> str:
+        value = self.value_from_object(obj)
+        sealed = value if isinstance(value, Sealed) else self.seal_value(obj, value)
+        return sealed.hex()
+
+
+class EncryptedTextField(EncryptedMixin, models.TextField):  # type: ignore[misc]
+    """Text, encrypted at rest. ``max_length`` is validated, not enforced by the database."""
+
+    def to_plain(self, value: Any) -> bytes:
+        return ("" if value is None else str(value)).encode()
+
+    def from_plain(self, data: bytes) -> str:
+        return data.decode()
+
+    def to_python(self, value: Any) -> Any:
+        return value if isinstance(value, Sealed) else super().to_python(value)
+
+
+class EncryptedDateField(EncryptedMixin, models.DateField):  # type: ignore[misc]
+    """A date, encrypted at rest (stored as ISO text; no value is stored as empty text, also encrypted)."""
+
+    def to_plain(self, value: Any) -> bytes:
+        return b"" if value in (None, "") else self.to_python(value).isoformat().encode()
+
+    def from_plain(self, data: bytes) -> dt.date | None:
+        return dt.date.fromisoformat(data.decode()) if data else None
+
+    def to_python(self, value: Any) -> Any:
+        return value if isinstance(value, Sealed | ErasedText) else super().to_python(value)
+
+
+def encrypted_fields(model: type[models.Model]) -> list[EncryptedMixin]:
+    """The encrypted fields of ``model`` (concrete ones)."""
+    return [field for field in model._meta.concrete_fields if isinstance(field, EncryptedMixin)]  # type: ignore[misc]
+
+
+def preload_keys(objects: Iterable[Any]) -> None:
+    """Fetch, in one key-store query per 500 people, the data keys that reading ``objects`` will need."""
+    pairs: list[tuple[uuid.UUID, int]] = []
+    for obj in objects:
+        for field in encrypted_fields(type(obj)):
+            value = obj.__dict__.get(field.attname)
+            if isinstance(value, Sealed) and len(value) > 1:
+                try:
+                    pairs.append((field.person_of(obj), envelope.header(value)[1]))
+                except (IntegrityError, ValueError):
+                    continue  # reading this value will raise the error where it belongs
+    if pairs:
+        keyring.preload(pairs)
+
+
+def erase_values(queryset: models.QuerySet[Any]) -> int:
+    """Overwrite every encrypted field of the rows of ``queryset`` with the erased marker; returns rows changed."""
+    fields = encrypted_fields(queryset.model)
+    if not fields:
+        return 0
+    marker = Sealed(envelope.ERASED_MARKER)
+    return queryset.update(**{field.name: marker for field in fields})

@@ -1,0 +1,101 @@
+"""The key store's tables (database alias ``keys``): never in the main database.
+
+A copy of the main database therefore holds ciphertext only: without the key store and the root
+key it yields nothing, and shredding a person's key here makes every copy of their data
+unreadable, backups included.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class PersonKey(models.Model):
+    """One data key (DEK) of one person, wrapped by a root key; a person has one per key version.
+
+    ``version`` is the root key version that was current when the key was made: field
+    ciphertexts name it, and ``bastion keys reencrypt`` moves data to the current one.
+    ``root_version`` is the root key that wraps it now (``bastion keys rotate`` rewraps).
+    """
+
+    person = models.UUIDField()
+    version = models.PositiveIntegerField()
+    root_version = models.PositiveIntegerField()
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    rewrapped_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "version"], name="keystore_person_key_version")]
+        indexes = [models.Index(fields=["root_version"], name="keystore_person_key_root")]
+
+    def __str__(self) -> str:
+        return f"data key v{self.version} of {self.person}"
+
+
+class ServiceKey(models.Model):
+    """A key the application uses for itself (a blind-index key per scope, the app-secrets key), wrapped.
+
+    ``bits`` is the truncation of a blind index, fixed when its key is made (changing it needs a
+    re-index), so that a changed setting can never silently break searches.
+    """
+
+    purpose = models.CharField(max_length=120, unique=True)
+    root_version = models.PositiveIntegerField()
+    wrapped = models.BinaryField()
+    bits = models.PositiveSmallIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rewrapped_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return self.purpose
+
+
+class BlindIndexEntry(models.Model):
+    """One truncated keyed hash of one person's normalised value (e.g. an email address).
+
+    Kept here rather than beside the ciphertext so that shredding a person deletes them for
+    every copy of the main database too: a deterministic index that outlived the key would
+    still let anyone with the index key confirm a guessed value.
+    """
+
+    scope = models.CharField(max_length=100)
+    value = models.BigIntegerField()
+    person = models.UUIDField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "value", "person"], name="keystore_blind_unique")]
+        indexes = [models.Index(fields=["person"], name="keystore_blind_person")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} entry of {self.person}"
+
+
+class ErasedPerson(models.Model):
+    """A tombstone: this person's data keys were destroyed (crypto-shredded) at ``erased_at``.
+
+    It tells "erased on purpose" (shown as "erased") apart from "key missing" (an error).
+    """
+
+    person = models.UUIDField(unique=True)
+    erased_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.person} erased"
+
+
+class Checkpoint(models.Model):
+    """Where a resumable key job (``bastion keys reencrypt``) got to, per table."""
+
+    job = models.CharField(max_length=40)
+    target = models.CharField(max_length=120)
+    version = models.PositiveIntegerField()
+    last_pk = models.CharField(max_length=64, default="")
+    done = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "target"], name="keystore_checkpoint_target")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.target} @ {self.last_pk}"
