@@ -149,17 +149,19 @@ def bulk_contacts(
     owner: Any = None,
     seed: int = 0,
     batch_size: int = 2000,
+    start: int = 0,
 ) -> int:
     """Insert ``count`` contacts with one primary email and phone each, fast (bulk_create, no actions).
 
     Names repeat on purpose (ties in the sort order); keys are derived as ``save()`` would. Data
     keys are made in one bulk insert per batch, and the emails and phones are blind-indexed.
+    Emails are ``person<seed>-<n>@bulk.example`` with n counting from ``start``.
     """
     rng = random.Random(seed)
     created = 0
     while created < count:
         batch = []
-        for i in range(created, min(count, created + batch_size)):
+        for i in range(start + created, start + min(count, created + batch_size)):
             given, family = rng.choice(GIVEN), rng.choice(FAMILY)
             contact = Contact(
                 given_name=given,

@@ -16,6 +16,7 @@ Entries live in the key store (see models.BlindIndexEntry), one per (scope, pers
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -30,6 +31,7 @@ from django.db import transaction
 from bastion.kernel.crypto import keyring
 from bastion.kernel.crypto.models import BlindIndexEntry
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
+from bastion.kernel.crypto.store import insert_ignoring_conflicts
 
 MIN_POPULATION = 16
 MAX_BITS = 63  # stored in a signed 64-bit column
@@ -64,9 +66,14 @@ def plan_bits(population: int, *, domain_bits: float | None = None, other_bits: 
     return min(admissible), max(admissible)
 
 
+@functools.lru_cache(maxsize=16)
+def _longest(population: int) -> int:
+    return plan_bits(population)[1]
+
+
 def bits_for(population: int | None = None) -> int:
     """The truncation new scopes use: the longest admissible for the planned population."""
-    return plan_bits(population or settings.BASTION_BLIND_INDEX_POPULATION)[1]
+    return _longest(population or settings.BASTION_BLIND_INDEX_POPULATION)
 
 
 def normalize_email(text: str) -> str:
@@ -91,11 +98,15 @@ def _scope_key(scope: str) -> tuple[bytes, int]:
     return key, int(bits or bits_for())
 
 
+def _index(key: bytes, bits: int, normalized: str) -> int:
+    digest = hmac.new(key, normalized.encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> (64 - bits)
+
+
 def index_value(scope: str, normalized: str) -> int:
     """The truncated keyed hash of ``normalized`` in ``scope``, as an integer below ``2**bits``."""
     key, bits = _scope_key(scope)
-    digest = hmac.new(key, normalized.encode(), hashlib.sha256).digest()
-    return int.from_bytes(digest[:8], "big") >> (64 - bits)
+    return _index(key, bits, normalized)
 
 
 def lookup(scope: str, normalized: str) -> list[uuid.UUID]:
@@ -129,9 +140,9 @@ def set_entries(scope: str, person: uuid.UUID, normalized_values: Iterable[str])
 
 def bulk_add(scope: str, pairs: Iterable[tuple[uuid.UUID, str]], *, batch_size: int = 2000) -> int:
     """Add entries for many ``(person, normalized value)`` pairs at once (bulk loads); returns the count."""
-    rows = [BlindIndexEntry(scope=scope, value=index_value(scope, value), person=person) for person, value in pairs if value]
-    with transaction.atomic(using=KEYSTORE_ALIAS):
-        BlindIndexEntry.objects.using(KEYSTORE_ALIAS).bulk_create(rows, ignore_conflicts=True, batch_size=batch_size)
+    key, bits = _scope_key(scope)
+    rows = [(scope, _index(key, bits, value), person) for person, value in pairs if value]
+    insert_ignoring_conflicts(BlindIndexEntry, ["scope", "value", "person"], rows, batch_size=batch_size)
     return len(rows)
 
 

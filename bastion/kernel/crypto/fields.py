@@ -104,8 +104,10 @@ class EncryptedMixin:
     def context(self, instance: Any) -> envelope.FieldContext:
         if instance.pk is None:
             raise ValueError(f"{self.model._meta.label}.{self.name}: encrypted fields need the primary key set before saving")
-        opts = self.model._meta
-        return envelope.FieldContext(f"{opts.app_label}.{opts.model_name}", self.name, str(instance.pk), self.person_of(instance))
+        label = self.__dict__.get("_label")
+        if label is None:
+            label = self.__dict__["_label"] = f"{self.model._meta.app_label}.{self.model._meta.model_name}"
+        return envelope.FieldContext(label, self.name, str(instance.pk), self.person_of(instance))
 
     # --- reading and writing ----------------------------------------------------------------
     def open_value(self, instance: Any, sealed: Sealed) -> Any:

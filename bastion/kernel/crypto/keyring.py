@@ -30,6 +30,7 @@ from bastion.kernel.crypto.errors import UnknownKeyError
 from bastion.kernel.crypto.models import ErasedPerson, PersonKey, ServiceKey
 from bastion.kernel.crypto.provider import get_provider
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
+from bastion.kernel.crypto.store import insert_ignoring_conflicts
 
 DATA_KEY_BYTES = 32
 CACHE_SECONDS = 60.0
@@ -170,8 +171,9 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
         rows = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=chunk, version=version)
         have.update(row.person for row in rows)
     made = [_new_row(person, version) for person in sorted(wanted - have)]
-    with transaction.atomic(using=KEYSTORE_ALIAS):
-        PersonKey.objects.using(KEYSTORE_ALIAS).bulk_create([row for row, _key in made], ignore_conflicts=True, batch_size=500)
+    now = timezone.now()
+    values = [(row.person, row.version, row.root_version, row.wrapped, now) for row, _key in made]
+    insert_ignoring_conflicts(PersonKey, ["person", "version", "root_version", "wrapped", "created_at"], values)
     for row, key in made:
         _read_keys.put((row.person, version), key)
         _write_keys.put(("write", row.person), key)

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from bastion.kernel.crypto.classification import classify
+
+# Wrapped keys are ciphertext under the root key by construction (restricted, sealed by the keyring).
+_KEY_META = ["id", "root_version", "created_at", "rewrapped_at"]
+
 
 class PersonKey(models.Model):
     """One data key (DEK) of one person, wrapped by a root key; a person has one per key version.
@@ -24,6 +29,8 @@ class PersonKey(models.Model):
     wrapped = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
     rewrapped_at = models.DateTimeField(null=True)
+
+    data_classification = classify(internal=[*_KEY_META, "person", "version"], restricted=["wrapped"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "version"], name="keystore_person_key_version")]
@@ -47,6 +54,8 @@ class ServiceKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     rewrapped_at = models.DateTimeField(null=True)
 
+    data_classification = classify(internal=[*_KEY_META, "purpose", "bits"], restricted=["wrapped"])
+
     def __str__(self) -> str:
         return self.purpose
 
@@ -62,6 +71,8 @@ class BlindIndexEntry(models.Model):
     scope = models.CharField(max_length=100)
     value = models.BigIntegerField()
     person = models.UUIDField()
+
+    data_classification = classify(internal=["id", "scope", "person"], confidential=["value"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "value", "person"], name="keystore_blind_unique")]
@@ -80,6 +91,8 @@ class ErasedPerson(models.Model):
     person = models.UUIDField(unique=True)
     erased_at = models.DateTimeField(auto_now_add=True)
 
+    data_classification = classify(internal=["id", "person", "erased_at"])
+
     def __str__(self) -> str:
         return f"{self.person} erased"
 
@@ -93,6 +106,8 @@ class Checkpoint(models.Model):
     last_pk = models.CharField(max_length=64, default="")
     done = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    data_classification = classify(internal=["id", "job", "target", "version", "last_pk", "done", "updated_at"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "target"], name="keystore_checkpoint_target")]

@@ -86,5 +86,6 @@ class Command(BaseCommand):
         width = 30
         filled = width * seen // max(total, 1)
         bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\r{label:<28} [{bar}] {seen:>9,}/{total:,} rows, {changed:,} values re-encrypted")
+        end = "" if sys.stderr.isatty() else "\n"  # a redrawn bar on a terminal, one line per batch in a log
+        sys.stderr.write(f"\r{label:<28} [{bar}] {seen:>9,}/{total:,} rows, {changed:,} values re-encrypted{end}")
         sys.stderr.flush()
