@@ -129,7 +129,7 @@ except ValueError as exc:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The key store (wrapped person data keys, service keys, blind-index entries) is a database of
-# its own, so that a copy of the main database holds only ciphertext (docs/adr/0010).
+# its own, so that a copy of the main database holds only ciphertext (docs/adr/0016).
 _default_keystore = f"sqlite:///{DATA_DIR / 'keys.sqlite3'}"
 if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Tests on PostgreSQL run the key store on PostgreSQL too (a database of its own).
@@ -169,7 +169,7 @@ if PRODUCTION and BASTION_KEY_PROVIDER == "file" and not Path(BASTION_KEY_FILE).
     )
 if PRODUCTION and BASTION_KEY_PROVIDER == "env" and not read_secret("BASTION_ROOT_KEY"):
     raise ImproperlyConfigured("BASTION_ROOT_KEY (or BASTION_ROOT_KEY_FILE) must be set with BASTION_KEY_PROVIDER=env")
-# The planned number of people, which sets how much blind indexes are truncated (docs/adr/0011).
+# The planned number of people, which sets how much blind indexes are truncated (docs/adr/0018).
 BASTION_BLIND_INDEX_POPULATION = env_int("BASTION_BLIND_INDEX_POPULATION", 1_000_000, minimum=16)
 # Sealed secrets outside encrypted fields that `bastion keys reencrypt` also moves to current keys.
 BASTION_REENCRYPT_TARGETS = ["bastion.accounts.mfa_secrets.reencrypt_mfa_secrets"]

@@ -208,7 +208,7 @@ class Contact(Record):
     ``primary_email`` and ``primary_phone`` copy the primary ContactEmail / ContactPhone, encrypted,
     so a list shows them without a query per row; the actions keep them in step. Names are
     confidential, not restricted: they stay searchable in plain ``sort_name``/``name_search``
-    (docs/adr/0013). ``erased_at`` is set when the person's data key was crypto-shredded: from
+    (docs/adr/0019). ``erased_at`` is set when the person's data key was crypto-shredded: from
     then on every restricted field reads as "erased".
     """
 

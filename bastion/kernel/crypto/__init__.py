@@ -10,5 +10,5 @@
 - rotation.py: ``bastion keys status | rotate | reencrypt``.
 
 Knows nothing of CRM models: a model says which attribute names its person (``person=``).
-See docs/adr/0010 to 0013.
+See docs/adr/0016 to 0019.
 """

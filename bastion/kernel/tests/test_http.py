@@ -64,7 +64,7 @@ def test_readyz_reports_pending_migrations(client: Client, monkeypatch: Any) -> 
     monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [("fake", False)])
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["pending_migrations"] == 1
+    assert response.json()["pending_migrations"] == 2  # one per database: main and key store
 
 
 def test_a_well_formed_request_id_is_kept_and_a_malformed_one_replaced(client: Client) -> None:
