@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "bastion.kernel.middleware.RequestIdMiddleware",
+    "bastion.kernel.audit.context.AuditContextMiddleware",
     "bastion.kernel.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -352,6 +353,28 @@ SPECTACULAR_SETTINGS = {
         "PhoneLabelEnum": "bastion.directory.models.PhoneLabel",
     },
 }
+
+# --- audit trail (bastion/kernel/audit, docs/adr/0014-0015) -------------------------------
+# The client IP is REMOTE_ADDR unless the request comes from one of these proxies (IPs or
+# networks) and BASTION_CLIENT_IP_HEADER names the header they set (e.g. X-Forwarded-For).
+AUDIT_TRUSTED_PROXIES = env_list("BASTION_TRUSTED_PROXIES", [])
+AUDIT_CLIENT_IP_HEADER = env_str("BASTION_CLIENT_IP_HEADER", "")
+if AUDIT_CLIENT_IP_HEADER and not AUDIT_TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "BASTION_CLIENT_IP_HEADER needs BASTION_TRUSTED_PROXIES: only a trusted proxy's header is believed"
+    )
+# PCI DSS 10.5.1: at least 12 months.
+AUDIT_RETENTION_DAYS = env_int("BASTION_AUDIT_RETENTION_DAYS", 400, minimum=366)
+AUDIT_CHECKPOINT_MINUTES = env_int("BASTION_AUDIT_CHECKPOINT_MINUTES", 10, minimum=1)
+AUDIT_ORIGIN = env_str("BASTION_AUDIT_ORIGIN", "bastion-audit")
+AUDIT_ARCHIVE_DIR = Path(env_str("BASTION_AUDIT_ARCHIVE_DIR", str(DATA_DIR / "audit-archive"))).resolve()
+# The Ed25519 key that signs checkpoints (PEM, PKCS#8); separate from every data key.
+AUDIT_SIGNING_KEY = read_secret("BASTION_AUDIT_SIGNING_KEY")
+# Without it, a key is generated on first use in the data folder (mode 0600); production should
+# keep it elsewhere (`bastion auditlog keygen` > a file mounted read-only, BASTION_AUDIT_SIGNING_KEY_FILE).
+AUDIT_SIGNING_KEY_PATH = DATA_DIR / "audit_signing_key.pem"
+# Ship new events to a SIEM: udp://host:514, tcp://host:601 or tls://host:6514 (RFC 5424).
+AUDIT_SYSLOG_URL = env_str("BASTION_AUDIT_SYSLOG_URL", "")
 
 # --- email and logging --------------------------------------------------------------
 EMAIL_BACKEND = env_str("BASTION_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

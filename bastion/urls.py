@@ -4,10 +4,11 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from bastion.kernel import health
-from bastion.kernel.views import home
+from bastion.kernel.views import home, roles_matrix
 
 urlpatterns = [
     path("", home, name="home"),
+    path("access/roles/", roles_matrix, name="roles-matrix"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -17,3 +18,8 @@ urlpatterns = [
     path("", include("bastion.directory.urls")),
     path("api/v1/", include("bastion.api_urls")),
 ]
+
+# The audit trail's pages (security officers, administrators) and audited HTML 403/404 pages.
+urlpatterns += [path("audit/", include("bastion.kernel.audit.urls"))]
+handler403 = "bastion.kernel.audit.http.permission_denied"
+handler404 = "bastion.kernel.audit.http.not_found"

@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from bastion.accounts.models import ApiToken, Membership, Team
 from bastion.accounts.tokens import IssuedToken, TokenError, issue_token, revoke_token
 from bastion.kernel.access.roles import Role, role_of
+from bastion.kernel.audit.kinds import EventKind
+from bastion.kernel.audit.writer import record_event
 
 ONE_TIME_PASSWORD_GROUPS = 4
 ONE_TIME_PASSWORD_GROUP_LENGTH = 5
@@ -58,6 +60,7 @@ def create_staff_user(
     password: str | None = None,
     *,
     usable_password: bool = True,
+    actor: Any = None,
 ) -> tuple[Any, str | None]:
     """Create a member of staff with ``role`` in ``teams``; return ``(user, one_time_password)``.
 
@@ -105,6 +108,9 @@ def create_staff_user(
         user.save()
         membership = Membership.objects.create(user=user, role=role, must_change_password=one_time_password is not None)
         membership.teams.set(list(teams))
+        team_names = sorted(team.name for team in teams)
+        changes = {"role": {"old": None, "new": role}, "teams": {"old": [], "new": team_names}}
+        record_event(EventKind.USER_CREATED, actor=actor, target=user, changes=changes)
     return user, one_time_password
 
 
@@ -156,13 +162,17 @@ def disable_member(actor: Any, user: Any) -> DisableResult:
         user_model.objects.filter(pk=user.pk).update(is_active=False)
         Membership.objects.filter(user_id=user.pk).update(is_active=False)
         tokens_revoked = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        sessions_ended = end_all_sessions(user)
+        sessions_ended = end_all_sessions(user, actor=actor)
+        extra = {"tokens_revoked": tokens_revoked, "sessions_ended": sessions_ended}
+        record_event(
+            EventKind.USER_DISABLED, actor=actor, target=user, changes={"is_active": {"old": True, "new": False}}, extra=extra
+        )
     user.is_active = False
     return DisableResult(sessions_ended=sessions_ended, tokens_revoked=tokens_revoked)
 
 
-def end_all_sessions(user: Any) -> int:
-    """End every session of ``user``, tracked or not; return how many ended."""
+def end_all_sessions(user: Any, *, actor: Any = None) -> int:
+    """End every session of ``user``, tracked or not; return how many ended (audited as ended by ``actor``)."""
     from allauth.usersessions.models import UserSession
 
     session_store = import_module(settings.SESSION_ENGINE).SessionStore
@@ -181,6 +191,8 @@ def end_all_sessions(user: Any) -> int:
             ended += 1
         store.delete(key)
     UserSession.objects.filter(user_id=user.pk).delete()
+    with transaction.atomic():
+        record_event(EventKind.SESSION_ENDED_BY_ADMIN, actor=actor, target=user, extra={"sessions_ended": ended})
     return ended
 
 
@@ -193,7 +205,10 @@ def end_own_session(request: Any, session_id: int) -> bool:
     if session is None:
         raise UserSession.DoesNotExist
     was_current = session.is_current()
-    end_sessions(request, [session])
+    user = request.user
+    with transaction.atomic():
+        end_sessions(request, [session])
+        record_event(EventKind.SESSION_ENDED_BY_USER, actor=user, target=user, request=request, extra={"current": was_current})
     return was_current
 
 
@@ -202,7 +217,11 @@ def create_api_token(user: Any, *, name: str, days: int) -> IssuedToken:
     """Issue a personal API token to ``user`` (a member of staff). The plaintext is in the result, once."""
     if role_of(user) is None:
         raise PermissionDenied(_("Only active members of staff can hold API tokens."))
-    return issue_token(user, name=name, days=days)
+    with transaction.atomic():
+        issued = issue_token(user, name=name, days=days)
+        extra = {"prefix": issued.token.prefix, "expires": issued.token.expires_at.isoformat()}
+        record_event(EventKind.TOKEN_CREATED, actor=user, target=issued.token, extra=extra)
+    return issued
 
 
 def revoke_own_token(user: Any, token_id: Any) -> ApiToken:
@@ -210,7 +229,9 @@ def revoke_own_token(user: Any, token_id: Any) -> ApiToken:
     token = ApiToken.objects.filter(user_id=user.pk, pk=token_id).first()
     if token is None:
         raise ApiToken.DoesNotExist
-    revoke_token(token)
+    with transaction.atomic():
+        revoke_token(token)
+        record_event(EventKind.TOKEN_REVOKED, actor=user, target=token, extra={"prefix": token.prefix})
     token.refresh_from_db()
     return token
 
@@ -222,6 +243,8 @@ def revoke_token_by_prefix(prefix: str) -> ApiToken:
     token = ApiToken.objects.filter(prefix=candidate).first()
     if token is None:
         raise TokenError(_("No API token has the prefix %(prefix)s.") % {"prefix": candidate})
-    revoke_token(token)
+    with transaction.atomic():
+        revoke_token(token)
+        record_event(EventKind.TOKEN_REVOKED, target=token, extra={"prefix": token.prefix, "via": "operator"})
     token.refresh_from_db()
     return token

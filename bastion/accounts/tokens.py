@@ -69,7 +69,13 @@ def verify_token(plaintext: str) -> ApiToken | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Audited at the same resolution: first use, then at most once a minute per token.
+        from bastion.kernel.audit.kinds import EventKind
+        from bastion.kernel.audit.writer import record_event
+
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            record_event(EventKind.TOKEN_USED, actor=token.user, target=token, extra={"prefix": prefix})
         token.last_used_at = now
     return token
 

@@ -191,12 +191,16 @@ def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | No
     """The audit hook: compute the field-level change set of ``verb`` on ``obj`` and return it.
 
     ``before`` is the snapshot taken before the change (None for a create); the state after
-    is read now (none for a delete, which must call this before deleting). AUDIT: the audit
-    issue writes the row here — actor, verb, ``obj``'s type and id, and these changes — in
+    is read now (none for a delete, which must call this before deleting). The audit event
+    (bastion/directory/audit.py: restricted values recorded only as changed) is written in
     the caller's transaction.
     """
+    from bastion.directory.audit import record_change
+
     after = None if verb.endswith(".deleted") else _snapshot(obj)
-    return _diff(before, after)
+    changes = _diff(before, after)
+    record_change(actor, verb, obj, changes)
+    return changes
 
 
 # --- companies --------------------------------------------------------------------------------

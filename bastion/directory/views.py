@@ -26,7 +26,10 @@ View = Callable[..., HttpResponse]
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    """A 403 page that says why, and shows no record."""
+    """A 403 page that says why, and shows no record (the refusal is audited)."""
+    from bastion.kernel.audit.denied import record_denied
+
+    record_denied(request, reason=message, status=403)
     return render(request, "directory/forbidden.html", {"message": message}, status=403)
 
 

@@ -1,10 +1,22 @@
-"""The landing page after sign-in."""
+"""Kernel pages: the landing page after sign-in and the roles matrix."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+
+from bastion.kernel.access.matrix import matrix_rows
+from bastion.kernel.access.roles import role_of
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("directory:contact-list")
+
+
+@login_required
+def roles_matrix(request: HttpRequest) -> HttpResponse:
+    """Every role and what it may do, for any member of staff (transparency about access)."""
+    if role_of(request.user) is None:
+        raise PermissionDenied
+    return render(request, "kernel/roles.html", {"rows": matrix_rows(), "my_role": role_of(request.user)})

@@ -1,0 +1,58 @@
+"""Reads of the audit trail for the auditor's pages and the records' history tabs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from bastion.kernel.audit.models import AuditEvent
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    actor_id: int | None = None
+    target_type: str = ""
+    target_id: str = ""
+    kind: int | None = None
+    outcome: str = ""
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+def filtered_events(filters: EventFilters) -> QuerySet[AuditEvent]:
+    """Events matching ``filters``, newest first."""
+    queryset = AuditEvent.objects.order_by("-sequence")
+    if filters.actor_id is not None:
+        queryset = queryset.filter(actor_id=filters.actor_id)
+    if filters.target_type:
+        queryset = queryset.filter(target_type=filters.target_type)
+    if filters.target_id:
+        queryset = queryset.filter(target_id=filters.target_id)
+    if filters.kind is not None:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.outcome:
+        queryset = queryset.filter(outcome=filters.outcome)
+    if filters.since is not None:
+        queryset = queryset.filter(timestamp__gte=filters.since)
+    if filters.until is not None:
+        queryset = queryset.filter(timestamp__lt=filters.until)
+    return queryset
+
+
+def event_page(filters: EventFilters, before: int | None, size: int = PAGE_SIZE) -> tuple[list[AuditEvent], int | None]:
+    """One page (keyset on the sequence number: ``before`` is exclusive) and the next page's key."""
+    queryset = filtered_events(filters)
+    if before is not None:
+        queryset = queryset.filter(sequence__lt=before)
+    rows = list(queryset[: size + 1])
+    next_before = rows[size - 1].sequence if len(rows) > size else None
+    return rows[:size], next_before
+
+
+def history_of(target_type: str, target_id: str, limit: int = 200) -> list[AuditEvent]:
+    """The latest events about one record (viewed, changed, denied), newest first."""
+    return list(filtered_events(EventFilters(target_type=target_type, target_id=target_id))[:limit])

@@ -1,0 +1,197 @@
+"""Several OS processes appending audit events to one database at once (test and benchmark).
+
+``python -m bastion.kernel.audit.tests.concurrency append --seconds 10 --worker 1 --ready R --go G``
+appends one event per transaction until the time is up, after ``G`` exists, and prints
+``{"worker", "events", "errors", "seconds"}``; ``stats`` prints the sequence's count, bounds
+and the number of distinct previous hashes (a fork would reuse one). ``scratch_database``
+makes a fresh, migrated database (SQLite file, or a PostgreSQL database of its own) for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parents[4]
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """A database for child processes: the environment that points Django at it."""
+
+    env: dict[str, str]
+    vendor: str
+
+    def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """``bastion <args>`` against this database."""
+        return subprocess.run(  # noqa: S603 - this interpreter and the project's own command
+            [sys.executable, "-m", "bastion.cli", *args],
+            env=self.env,
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def _pg_admin(url: str, *statements: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+@contextmanager
+def scratch_database(folder: Path, postgres_url: str | None = None, name: str = "bastion_audit_conc") -> Iterator[Scratch]:
+    """A migrated database in ``folder`` (SQLite) or named ``name`` on ``postgres_url``'s server, removed after."""
+    from bastion.kernel.audit.signing import new_private_key_pem
+
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bastion.settings",
+        "BASTION_ENV": "test",
+        "BASTION_DATA_DIR": str(folder / "data"),
+        "BASTION_KEYSTORE_URL": f"sqlite:///{folder / 'keys.sqlite3'}",
+        "BASTION_AUDIT_SIGNING_KEY": new_private_key_pem().decode("ascii"),
+        "DATABASE_URL": f"sqlite:///{folder / 'audit.sqlite3'}",
+    }
+    env.pop("BASTION_AUDIT_SIGNING_KEY_FILE", None)
+    if postgres_url:
+        env["DATABASE_URL"] = urlunsplit(urlsplit(postgres_url)._replace(path=f"/{name}"))
+        _pg_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    scratch = Scratch(env, "postgresql" if postgres_url else "sqlite")
+    try:
+        for database in ("keys", "default"):
+            done = scratch.run("migrate", "--database", database, "--verbosity", "0")
+            if done.returncode:
+                raise RuntimeError(f"migrate --database {database} failed:\n{done.stderr}")
+        yield scratch
+    finally:
+        if postgres_url:
+            _pg_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def log_stats(scratch: Scratch) -> dict[str, Any]:
+    """Count, first and last sequence, and distinct previous hashes of the scratch log."""
+    done = subprocess.run(  # noqa: S603 - this interpreter and this module
+        [sys.executable, "-m", __name__, "stats"], env=scratch.env, cwd=BASE_DIR, capture_output=True, text=True, check=True
+    )
+    stats: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return stats
+
+
+def _wait_for(condition: Any, deadline: float, what: str) -> None:
+    until = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > until:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def run_appenders(scratch: Scratch, folder: Path, *, processes: int = 4, seconds: float = 10.0) -> list[dict[str, Any]]:
+    """Start ``processes`` appenders, let them go together for ``seconds``; their reports."""
+    go = folder / "go"
+    go.unlink(missing_ok=True)
+    children = []
+    for worker in range(1, processes + 1):
+        ready = folder / f"ready-{worker}"
+        ready.unlink(missing_ok=True)
+        args = ["append", "--seconds", str(seconds), "--worker", str(worker), "--ready", str(ready), "--go", str(go)]
+        children.append(
+            subprocess.Popen(  # noqa: S603 - this interpreter and this module
+                [sys.executable, "-m", __name__, *args],
+                env=scratch.env,
+                cwd=BASE_DIR,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    try:
+        readies = [folder / f"ready-{worker}" for worker in range(1, processes + 1)]
+        _wait_for(lambda: all(path.exists() for path in readies) or any(c.poll() is not None for c in children), 120, "appenders")
+        go.touch()
+        reports = []
+        for child in children:
+            out, err = child.communicate(timeout=seconds + 120)
+            if child.returncode:
+                raise RuntimeError(f"an appender failed ({child.returncode}):\n{err}")
+            reports.append(json.loads(out.strip().splitlines()[-1]))
+        return reports
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+
+def _append(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.db import OperationalError, connection, transaction
+
+    from bastion.kernel.audit.kinds import EventKind
+    from bastion.kernel.audit.writer import Target, record_event
+
+    connection.ensure_connection()
+    Path(args.ready).touch()
+    _wait_for(Path(args.go).exists, 120, "the start signal")
+    started = time.monotonic()
+    deadline, events, errors = started + args.seconds, 0, 0
+    target = Target("bench.worker", str(args.worker), {"worker": args.worker})
+    while time.monotonic() < deadline:
+        try:
+            with transaction.atomic():
+                record_event(EventKind.RECORD_UPDATED, target=target, changes={"n": {"old": events, "new": events + 1}})
+        except OperationalError:  # e.g. SQLite's busy timeout: the change (and its event) did not happen
+            errors += 1
+            continue
+        events += 1
+    print(json.dumps({"worker": args.worker, "events": events, "errors": errors, "seconds": time.monotonic() - started}))  # noqa: T201
+
+
+def _stats() -> None:
+    import django
+
+    django.setup()
+    from django.db.models import Count, Max, Min
+
+    from bastion.kernel.audit.models import AuditEvent
+
+    stats = AuditEvent.objects.aggregate(
+        count=Count("sequence"), first=Min("sequence"), last=Max("sequence"), prevs=Count("prev_hash", distinct=True)
+    )
+    print(json.dumps(stats))  # noqa: T201
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="action", required=True)
+    append = sub.add_parser("append")
+    append.add_argument("--seconds", type=float, required=True)
+    append.add_argument("--worker", type=int, required=True)
+    append.add_argument("--ready", required=True)
+    append.add_argument("--go", required=True)
+    sub.add_parser("stats")
+    args = parser.parse_args()
+    _append(args) if args.action == "append" else _stats()
+
+
+if __name__ == "__main__":
+    main()

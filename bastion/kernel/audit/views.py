@@ -1,0 +1,133 @@
+"""The auditor's pages: the filtered audit trail and its CSV export (both audited themselves)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from bastion.kernel.access.roles import Role, role_of
+from bastion.kernel.audit import selectors
+from bastion.kernel.audit.denied import record_denied
+from bastion.kernel.audit.kinds import EventKind, Outcome, code_of
+from bastion.kernel.audit.writer import Target, record_event
+
+AUDIT_ROLES = frozenset({Role.SECURITY_OFFICER, Role.ADMINISTRATOR})
+CSV_LIMIT = 100_000
+
+
+def can_read_audit_trail(user: Any) -> bool:
+    return role_of(user) in AUDIT_ROLES
+
+
+def auditor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not can_read_audit_trail(request.user):
+            record_denied(request, reason="not an auditor", status=403)
+            message = _("Only security officers and administrators can read the audit trail.")
+            return render(request, "kernel/audit/forbidden.html", {"message": message}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class EventFilterForm(forms.Form):
+    actor = forms.IntegerField(label=gettext_lazy("Actor id"), required=False, min_value=1)
+    target_type = forms.CharField(label=gettext_lazy("Target type"), required=False, max_length=64)
+    target_id = forms.CharField(label=gettext_lazy("Target id"), required=False, max_length=64)
+    kind = forms.TypedChoiceField(
+        label=gettext_lazy("Kind"), required=False, coerce=int, empty_value=None, choices=[("", "—"), *EventKind.choices]
+    )
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False, choices=[("", "—"), *Outcome.choices])
+    since = forms.DateField(label=gettext_lazy("From (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("To (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filters(self) -> selectors.EventFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+
+        def day(value: dt.date | None, offset: int = 0) -> dt.datetime | None:
+            return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=offset) if value else None
+
+        return selectors.EventFilters(
+            actor_id=data.get("actor"),
+            target_type=data.get("target_type") or "",
+            target_id=data.get("target_id") or "",
+            kind=data.get("kind"),
+            outcome=data.get("outcome") or "",
+            since=day(data.get("since")),
+            until=day(data.get("until"), 1),
+        )
+
+
+def _audit_read(request: HttpRequest, kind: EventKind, filters: selectors.EventFilters, **extra: Any) -> None:
+    described = {key: value for key, value in filters.__dict__.items() if value not in (None, "")}
+    with transaction.atomic():
+        record_event(kind, actor=request.user, target=Target("kernel.audit_log"), extra={"filters": described, **extra})
+
+
+@auditor_required
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = EventFilterForm(request.GET)
+    filters = form.filters()
+    before_raw = request.GET.get("before", "")
+    before = int(before_raw) if before_raw.isdigit() else None
+    _audit_read(request, EventKind.AUDIT_LOG_VIEWED, filters)
+    events, next_before = selectors.event_page(filters, before)
+    query = request.GET.copy()
+    query.pop("before", None)
+    context = {"nav": "audit", "form": form, "events": events, "next_before": next_before, "query": query.urlencode()}
+    return render(request, "kernel/audit/list.html", context)
+
+
+def _csv_rows(events: Iterator[Any]) -> Iterator[list[Any]]:
+    yield ["sequence", "timestamp", "kind", "outcome", "actor_id", "actor", "client_ip", "request_id", "target_type", "target_id"]
+    for event in events:
+        yield [
+            event.sequence,
+            event.timestamp.isoformat(),
+            code_of(event.kind),
+            event.outcome,
+            event.actor_id or "",
+            event.actor_snapshot.get("username", ""),
+            event.client_ip,
+            event.request_id,
+            event.target_type,
+            event.target_id,
+        ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@auditor_required
+@require_GET
+def event_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered view as CSV (at most 100,000 rows); the export is itself an audit event."""
+    filters = EventFilterForm(request.GET).filters()
+    _audit_read(request, EventKind.EXPORTED, filters, format="csv")
+    writer = csv.writer(_Echo())
+    events = selectors.filtered_events(filters)[:CSV_LIMIT].iterator(chunk_size=2000)
+    response = StreamingHttpResponse((writer.writerow(_safe(row)) for row in _csv_rows(events)), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    return response
+
+
+def _safe(row: list[Any]) -> list[Any]:
+    """Neutralise spreadsheet formulas (CSV injection): a cell starting with = + - @ gets a quote."""
+    return [f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell for cell in row]

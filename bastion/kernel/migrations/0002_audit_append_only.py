@@ -1,0 +1,20 @@
+"""Append-only triggers on the audit tables (SQLite and PostgreSQL), see bastion/kernel/audit/triggers.py."""
+
+from django.db import migrations
+
+
+def install(apps, schema_editor):
+    from bastion.kernel.audit import triggers
+
+    triggers.install(schema_editor.connection)
+
+
+def drop(apps, schema_editor):
+    from bastion.kernel.audit import triggers
+
+    triggers.drop(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("kernel", "0001_audit_trail")]
+    operations = [migrations.RunPython(install, drop)]

@@ -1,0 +1,50 @@
+"""Background jobs of the kernel (huey): audit checkpoints and retention."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from bastion.kernel.audit.archive import archive_events
+from bastion.kernel.audit.checkpoints import make_checkpoint
+
+logger = logging.getLogger(__name__)
+
+
+def every_n_minutes(minutes: int) -> Callable[[dt.datetime], bool]:
+    """A huey schedule that runs every ``minutes`` minutes, for any positive ``minutes``.
+
+    ``crontab(minute="*/N")`` is wrong for N > 59 (the minute field only counts 0-59, so */90
+    means "at minute 0" = hourly) and uneven when N does not divide 60 (*/7 fires at :56 and
+    again at :00). Counting whole minutes since the Unix epoch gives the same interval across
+    hours and days: huey asks once a minute, with the seconds at zero.
+    """
+    if minutes < 1:
+        raise ValueError("the interval must be at least one minute")
+
+    def validate(when: dt.datetime) -> bool:
+        return (calendar.timegm(when.timetuple()) // 60) % minutes == 0
+
+    return validate
+
+
+@db_periodic_task(every_n_minutes(settings.AUDIT_CHECKPOINT_MINUTES))
+def sign_audit_checkpoint() -> None:
+    """Every few minutes: sign the audit tree head if events were added since the last checkpoint."""
+    checkpoint = make_checkpoint()
+    if checkpoint is not None:
+        logger.info("signed audit checkpoint of %d events", checkpoint.tree_size)
+
+
+@db_periodic_task(crontab(minute="41", hour="3"))
+def archive_old_audit_events() -> None:
+    """Daily: archive (signed file) and remove events older than the retention period."""
+    result = archive_events()
+    if result is not None:
+        logger.info("archived %d audit events to %s", result.events, result.path)

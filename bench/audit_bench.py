@@ -1,0 +1,169 @@
+"""Audit trail benchmark (issue 4): concurrent appends per second, and verifying 1,000,000 events.
+
+    .venv/bin/python bench/audit_bench.py [--seconds 60] [--processes 4] [--events 1000000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_d .venv/bin/python bench/audit_bench.py
+
+1. Appends: ``--processes`` OS processes append through ``record_event`` (one event per
+   transaction, as the actions do) to a fresh database for ``--seconds`` seconds: a new SQLite
+   file, and with DATABASE_URL a scratch PostgreSQL database ``bastion_audit_bench`` on that
+   server (created, migrated and dropped). The sequence is then checked for gaps and forks.
+2. Verify: ``--events`` events are seeded into another fresh database by computing the chain in
+   Python with the writer's own canonical encoding (``entry_of`` + ``canonical.encode`` +
+   ``merkle.leaf_hash``) and ``bulk_create`` in batches of 10,000. The append-only triggers stay
+   in place: they refuse UPDATE and DELETE, not INSERT. The chain head is set and a checkpoint
+   signed, then ``verify_log()`` is timed (the code behind ``bastion auditlog verify``).
+
+Prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bastion.kernel.audit.tests.concurrency import log_stats, run_appenders, scratch_database  # noqa: E402
+
+BATCH = 10_000
+
+
+def seed_and_verify(events: int) -> dict[str, float]:
+    """(In a child process pointed at a scratch database.) Seed ``events`` events, time verify_log()."""
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from bastion.kernel.audit import canonical, checkpoints, merkle
+    from bastion.kernel.audit.kinds import EventKind, Outcome
+    from bastion.kernel.audit.models import AuditChainHead, AuditEvent
+    from bastion.kernel.audit.verify import verify_log
+    from bastion.kernel.audit.writer import entry_of
+
+    started = time.perf_counter()
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    prev, frontier, batch = canonical.GENESIS_HASH, [], []
+    for sequence in range(1, events + 1):
+        values: dict[str, Any] = {
+            "sequence": sequence,
+            "timestamp": base + dt.timedelta(milliseconds=sequence * 37),
+            "kind": int(EventKind.RECORD_UPDATED if sequence % 5 else EventKind.RECORD_VIEWED),
+            "outcome": str(Outcome.SUCCESS),
+            "actor_id": sequence % 50 + 1,
+            "actor_snapshot": {"username": f"user{sequence % 50 + 1}", "role": "sales_rep"},
+            "on_behalf_of_id": None,
+            "client_ip": f"192.0.2.{sequence % 250 + 1}",
+            "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131",
+            "request_id": f"{sequence:032x}",
+            "target_type": "directory.contact",
+            "target_id": str(sequence % 100_000 + 1),
+            "target_snapshot": {"owner": sequence % 50 + 1},
+            "changes": {"job_title": {"old": f"Engineer {sequence}", "new": f"Manager {sequence}"}},
+            "extra": {},
+            "prev_hash": prev,
+        }
+        leaf = merkle.leaf_hash(canonical.encode(entry_of(values)))
+        prev = leaf.hex()
+        merkle.append(frontier, sequence - 1, leaf)
+        batch.append(AuditEvent(**values, leaf_hash=prev))
+        if len(batch) == BATCH:
+            with transaction.atomic():
+                AuditEvent.objects.bulk_create(batch)
+            batch = []
+    with transaction.atomic():
+        AuditEvent.objects.bulk_create(batch)
+        AuditChainHead.objects.update_or_create(
+            pk=1, defaults={"sequence": events, "leaf_hash": prev, "frontier": [h.hex() for h in frontier]}
+        )
+    checkpoints.make_checkpoint()
+    seeded = time.perf_counter() - started
+
+    started = time.perf_counter()
+    result = verify_log()
+    verified = time.perf_counter() - started
+    if not result.ok or result.events_checked != events:
+        raise SystemExit(f"verification failed: {result.problem} ({result.events_checked} checked)")
+    return {"events": events, "seed_seconds": seeded, "verify_seconds": verified}
+
+
+def appends(folder: Path, postgres_url: str | None, processes: int, seconds: float) -> dict[str, Any]:
+    with scratch_database(folder, postgres_url, name="bastion_audit_bench") as scratch:
+        reports = run_appenders(scratch, folder, processes=processes, seconds=seconds)
+        total = sum(r["events"] for r in reports)
+        stats = log_stats(scratch)
+        sound = stats == {"count": total, "first": 1, "last": total, "prevs": total}
+        verify = scratch.run("auditlog", "verify")
+    return {
+        "total": total,
+        "per_second": total / seconds,
+        "errors": sum(r["errors"] for r in reports),
+        "per_process": [r["events"] for r in reports],
+        "sound": sound and verify.returncode == 0,
+        "verify": verify.stdout.strip() or verify.stderr.strip(),
+    }
+
+
+def verify_million(folder: Path, postgres_url: str | None, events: int) -> dict[str, float]:
+    with scratch_database(folder, postgres_url, name="bastion_audit_bench_verify") as scratch:
+        done = subprocess.run(  # noqa: S603 - this interpreter and this script
+            [sys.executable, __file__, "--child-verify", str(events)],
+            env=scratch.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if done.returncode:
+        raise SystemExit(f"seed/verify failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--skip-verify", action="store_true")
+    parser.add_argument("--child-verify", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_verify:
+        print(json.dumps(seed_and_verify(args.child_verify)))  # noqa: T201
+        return
+    postgres_url = os.environ.get("DATABASE_URL") if os.environ.get("DATABASE_URL", "").startswith("postgres") else None
+    backend = "PostgreSQL" if postgres_url else "SQLite"
+    with tempfile.TemporaryDirectory(prefix="audit-bench-") as tmp:
+        folder = Path(tmp)
+        append = appends(folder / "appends", postgres_url, args.processes, args.seconds)
+        print(f"appends: {json.dumps(append)}", file=sys.stderr)  # noqa: T201
+        verify = None if args.skip_verify else verify_million(folder / "verify", postgres_url, args.events)
+        if verify:
+            print(f"verify: {json.dumps(verify)}", file=sys.stderr)  # noqa: T201
+    rows = [
+        (
+            f"appends/s, {args.processes} processes, {args.seconds:.0f} s",
+            f"{append['per_second']:,.0f} ({append['total']:,} events, {append['errors']} errors, "
+            f"log {'verified' if append['sound'] else 'BROKEN'})",
+            ">= 5,000",
+        )
+    ]
+    if verify:
+        rows.append((f"seed {verify['events']:,.0f} events (bulk insert)", f"{verify['seed_seconds']:.1f} s", "-"))
+        rows.append((f"verify_log() over {verify['events']:,.0f} events", f"{verify['verify_seconds']:.1f} s", "< 20 s"))
+    print(f"| measure ({backend}) | result | aim |\n|---|---:|---:|")  # noqa: T201
+    for row in rows:
+        print("| " + " | ".join(row) + " |")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
