@@ -21,6 +21,8 @@ from bastion.kernel.env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
+    env_role_networks,
     env_str,
     generated_secret,
     read_secret,
@@ -327,7 +329,11 @@ REST_FRAMEWORK = {
         "bastion.accounts.api_auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["bastion.kernel.api.IsOrganisationStaff"],
+    # TokenAndNetworkPolicy: token scopes and allow-lists (bastion/accounts/api_permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "bastion.kernel.api.IsOrganisationStaff",
+        "bastion.accounts.api_permissions.TokenAndNetworkPolicy",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["bastion.accounts.throttling.PerTokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env_str("BASTION_API_RATE", "600/min")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -341,7 +347,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Companies and contacts. Authenticate with `Authorization: Bearer <token>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["bastion.kernel.api.IsOrganisationStaff"],
+    "SERVE_PERMISSIONS": ["bastion.kernel.api.IsOrganisationStaff", "bastion.accounts.api_permissions.TokenAndNetworkPolicy"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "OAS_VERSION": "3.1.0",
@@ -363,6 +369,18 @@ if AUDIT_CLIENT_IP_HEADER and not AUDIT_TRUSTED_PROXIES:
     raise ImproperlyConfigured(
         "BASTION_CLIENT_IP_HEADER needs BASTION_TRUSTED_PROXIES: only a trusted proxy's header is believed"
     )
+
+# --- network allow-lists (bastion/kernel/access/network.py) ---------------------------------
+# Sign-in and API only from these networks (comma-separated CIDRs; empty = anywhere), and per
+# role: "administrator=10.0.0.0/8;security_officer=10.1.0.0/16". Checked against the client IP above.
+ACCESS_ALLOWED_NETWORKS = env_networks("BASTION_ALLOWED_NETWORKS")
+# The role names of bastion/kernel/access/roles.py (a test keeps the two lists equal).
+_ROLE_NAMES = (
+    "administrator security_officer sales_manager sales_rep service_manager service_agent "
+    "marketing_manager marketer executive read_only"
+)
+ACCESS_ROLE_NETWORKS = env_role_networks("BASTION_ROLE_NETWORKS", _ROLE_NAMES.split())
+
 # PCI DSS 10.5.1: at least 12 months.
 AUDIT_RETENTION_DAYS = env_int("BASTION_AUDIT_RETENTION_DAYS", 400, minimum=366)
 AUDIT_CHECKPOINT_MINUTES = env_int("BASTION_AUDIT_CHECKPOINT_MINUTES", 10, minimum=1)

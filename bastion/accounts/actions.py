@@ -213,13 +213,24 @@ def end_own_session(request: Any, session_id: int) -> bool:
 
 
 # --- API tokens ---------------------------------------------------------------------------
-def create_api_token(user: Any, *, name: str, days: int) -> IssuedToken:
-    """Issue a personal API token to ``user`` (a member of staff). The plaintext is in the result, once."""
+def create_api_token(
+    user: Any, *, name: str, days: int, scopes: Iterable[str] | None = None, networks: Iterable[str] = ()
+) -> IssuedToken:
+    """Issue a personal API token to ``user`` (a member of staff). The plaintext is in the result, once.
+
+    ``scopes`` default to read and write on every resource (the role still limits);
+    ``networks`` (CIDRs) default to none, meaning anywhere the user may be.
+    """
     if role_of(user) is None:
         raise PermissionDenied(_("Only active members of staff can hold API tokens."))
     with transaction.atomic():
-        issued = issue_token(user, name=name, days=days)
-        extra = {"prefix": issued.token.prefix, "expires": issued.token.expires_at.isoformat()}
+        issued = issue_token(user, name=name, days=days, scopes=scopes, networks=networks)
+        extra = {
+            "prefix": issued.token.prefix,
+            "expires": issued.token.expires_at.isoformat(),
+            "scopes": issued.token.scopes,
+            "networks": issued.token.allowed_networks,
+        }
         record_event(EventKind.TOKEN_CREATED, actor=user, target=issued.token, extra=extra)
     return issued
 

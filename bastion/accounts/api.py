@@ -22,6 +22,8 @@ class MeSerializer(serializers.Serializer[Any]):
 class MeView(APIView):
     """The authenticated caller's username, role and teams."""
 
+    token_resource = "profile"  # noqa: S105 - a scope resource name (accounts/scopes.py), not a secret
+
     @extend_schema(responses=MeSerializer, operation_id="me")
     def get(self, request: Request) -> Response:
         profile = profile_of(request.user)

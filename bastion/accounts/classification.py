@@ -15,8 +15,9 @@ CLASSIFICATION: dict[str, Classification] = {
     ),
     # The token's secret is never stored; its SHA-256 digest is a one-way value (confidential).
     "accounts.ApiToken": classify(
-        internal=["id", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"],
-        confidential=["name", "digest"],
+        internal=["id", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at", "scopes"],
+        # The networks a token may be used from describe the organisation's network layout.
+        confidential=["name", "digest", "allowed_networks"],
     ),
     "accounts.ThrottleWindow": classify(internal=["id", "window", "period", "hits"], confidential=["key"]),
     # Staff, not customers: names and work emails are confidential; the password is an Argon2id hash.

@@ -67,6 +67,10 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # ["contact:read", "company:write", ...] (bastion/accounts/scopes.py); write implies read.
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    # CIDR strings the token may be used from; empty means from anywhere the user may be.
+    allowed_networks = models.JSONField(_("allowed networks"), default=list, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -82,6 +86,12 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def allows_address(self, ip: str) -> bool:
+        """True if the token may be used from ``ip`` (its own allow-list; the organisation's applies too)."""
+        from bastion.kernel.access.network import address_in
+
+        return address_in(ip, self.allowed_networks or [])
 
     @property
     def status(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -35,8 +36,49 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def issue_token(user: Any, *, name: str, days: int | None = None) -> IssuedToken:
-    """Create a token for ``user`` valid for ``days``; the plaintext is returned once, never stored."""
+def parse_token_networks(values: Iterable[str]) -> list[str]:
+    """The CIDR networks (IPv4 or IPv6) a token may be used from; ``TokenError`` names the first bad one."""
+    import ipaddress
+
+    networks: list[str] = []
+    for raw in values:
+        value = str(raw).strip()
+        if not value:
+            continue
+        try:
+            network = str(ipaddress.ip_network(value, strict=True))
+        except ValueError as exc:
+            raise TokenError(
+                _("%(value)s is not a network. Write one in CIDR form, such as 203.0.113.0/24, 127.0.0.2/32 or 2001:db8::/32.")
+                % {"value": value}
+            ) from exc
+        if network not in networks:
+            networks.append(network)
+    return networks
+
+
+def issue_token(
+    user: Any,
+    *,
+    name: str,
+    days: int | None = None,
+    scopes: Iterable[str] | None = None,
+    networks: Iterable[str] = (),
+) -> IssuedToken:
+    """Create a token for ``user`` valid for ``days``; the plaintext is returned once, never stored.
+
+    ``scopes`` (default: read and write on every resource; the role still limits) and
+    ``networks`` (default: anywhere the user may be) narrow what the token can do.
+    """
+    from bastion.accounts.scopes import ALL_SCOPES, ScopeError, parse_scopes
+
+    try:
+        chosen_scopes = parse_scopes(ALL_SCOPES if scopes is None else scopes)
+    except ScopeError as exc:
+        raise TokenError(str(exc)) from exc
+    if not chosen_scopes:
+        raise TokenError(_("A token needs at least one scope, such as contact:read."))
+    allowed_networks = parse_token_networks(networks)
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise TokenError(
@@ -54,6 +96,8 @@ def issue_token(user: Any, *, name: str, days: int | None = None) -> IssuedToken
             prefix=prefix,
             digest=_digest(secret),
             expires_at=timezone.now() + timedelta(days=days),
+            scopes=chosen_scopes,
+            allowed_networks=allowed_networks,
         )
     return IssuedToken(token=token, plaintext=f"{TOKEN_PREFIX}_{prefix}_{secret}")
 

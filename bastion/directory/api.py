@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from bastion.accounts.api_permissions import TokenAndNetworkPolicy
 from bastion.directory import actions, selectors
 from bastion.directory.access import access_company_by_id, access_contact_by_id
 from bastion.directory.api_serializers import (
@@ -74,7 +75,7 @@ def _valid(serializer_class: type[Serializer[Any]], data: Any, *, partial: bool 
 
 
 class DirectoryViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsOrganisationStaff, CustomerRecordsPermission]
+    permission_classes = [IsOrganisationStaff, TokenAndNetworkPolicy, CustomerRecordsPermission]
     lookup_url_kwarg = "id"
 
 
@@ -109,6 +110,8 @@ class DirectoryViewSet(viewsets.GenericViewSet):
 )
 class CompanyViewSet(DirectoryViewSet):
     """Companies (accounts)."""
+
+    token_resource = "company"  # noqa: S105 - the API-token scope resource (accounts/scopes.py), not a secret
 
     def get_queryset(self) -> Any:
         return selectors.company_queryset(self.request.user)
@@ -174,6 +177,8 @@ class CompanyViewSet(DirectoryViewSet):
 )
 class ContactViewSet(DirectoryViewSet):
     """Contacts (people), with their emails and phones."""
+
+    token_resource = "contact"  # noqa: S105 - the API-token scope resource, not a secret
 
     def get_queryset(self) -> Any:
         return selectors.contact_queryset(self.request.user)

@@ -97,3 +97,41 @@ def generated_secret(path: Path, *, nbytes: int = 48) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(value + "\n")
     return value
+
+
+def _checked_network(name: str, value: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=True))
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} has {value.strip()!r}, which is not a network in CIDR form such as 10.0.0.0/8 or 2001:db8::/32 ({exc})"
+        ) from exc
+
+
+def env_networks(name: str) -> tuple[str, ...]:
+    """A comma-separated list of CIDR networks (IPv4 or IPv6); empty means no restriction."""
+    return tuple(_checked_network(name, item) for item in env_list(name, []))
+
+
+def env_role_networks(name: str, roles: list[str]) -> dict[str, tuple[str, ...]]:
+    """``role=CIDR,CIDR;role=CIDR``: the networks each named role may come from."""
+    raw = os.environ.get(name, "")
+    result: dict[str, tuple[str, ...]] = {}
+    for entry in (item.strip() for item in raw.split(";")):
+        if not entry:
+            continue
+        role, sep, networks = entry.partition("=")
+        role = role.strip()
+        if not sep or not role:
+            raise ImproperlyConfigured(f"{name} must look like role=10.0.0.0/8,10.1.0.0/16;role=..., got {entry!r}")
+        if role not in roles:
+            raise ImproperlyConfigured(f"{name} names {role!r}, which is not a role. Roles: {', '.join(roles)}")
+        if role in result:
+            raise ImproperlyConfigured(f"{name} lists the role {role!r} twice; put all its networks in one entry")
+        values = tuple(_checked_network(name, item) for item in networks.split(",") if item.strip())
+        if not values:
+            raise ImproperlyConfigured(f"{name} gives the role {role!r} no networks; leave the role out to allow anywhere")
+        result[role] = values
+    return result
