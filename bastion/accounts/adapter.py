@@ -5,6 +5,10 @@
   name was typed, so the per-account lock cannot be sidestepped; the lock message says
   what is locked and for how long.
 - Choosing a new password clears the "must change password" flag of a one-time password.
+- Sign-in is refused from outside the organisation's network allow-list (before the
+  password is checked) and from outside the user's role's list (once the user is known,
+  in every sign-in flow: password, passkey), with a clear message and an ``access.denied``
+  audit event (bastion.kernel.access.network).
 - Enrolling the first second factor right after signing in does not ask for the password
   a second time (every later change to second factors does).
 - TOTP secrets and the recovery-code seed are sealed before allauth stores them
@@ -24,13 +28,21 @@ from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bastion.accounts import lockout
+from bastion.kernel.access.network import network_allows
+from bastion.kernel.access.roles import role_of
+from bastion.kernel.audit.context import client_ip
+from bastion.kernel.audit.kinds import EventKind, Outcome
+from bastion.kernel.audit.writer import Target, record_event
 from bastion.kernel.crypto.secrets import is_sealed, open_secret, seal_secret
 
 MFA_SECRET_PURPOSE = "allauth.mfa"  # noqa: S105 - a key purpose label, not a secret
@@ -65,12 +77,38 @@ class BastionAccountAdapter(DefaultAccountAdapter):
         return f"login:{(email or username or '').strip().lower()}"
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        ip = client_ip(request)
+        if not network_allows(ip, None):
+            _record_network_denial(request, None, "organisation")
+            raise ValidationError(_network_message(ip), code="network_not_allowed")
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError as exc:
             key = self._get_login_attempts_cache_key(request, **credentials)
             lock = lockout.current_lock(request, key)
             raise ValidationError(lockout.lock_message(lock), code="too_many_login_attempts") from exc
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> Any:
+        """The user of correct credentials, refused (as a form error) if their role may not sign in from here."""
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            ip = client_ip(request)
+            if not network_allows(ip, role_of(user)):
+                _record_network_denial(request, user, "role")
+                raise ValidationError(_network_message(ip), code="network_not_allowed")
+        return user
+
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        """Every sign-in flow (password, passkey, ...) ends here: check the networks once more."""
+        ip = client_ip(request)
+        if not network_allows(ip, role_of(user)):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            _record_network_denial(request, user, "role")
+            messages.error(request, _network_message(ip))
+            return HttpResponseRedirect(reverse("account_login"))
+        return super().pre_login(request, user, **kwargs)
 
     # --- passwords -----------------------------------------------------------------
     def get_password_change_redirect_url(self, request: HttpRequest) -> str:
@@ -88,6 +126,25 @@ class BastionAccountAdapter(DefaultAccountAdapter):
         if required and app == "allauth.mfa" and _is_first_enrolment_after_sign_in(context.request):
             return False
         return required
+
+
+def _network_message(ip: str) -> str:
+    message = gettext("Signing in from %(ip)s is not allowed: the address is outside the networks your organisation permits.")
+    return message % {"ip": ip or gettext("an unknown address")}
+
+
+def _record_network_denial(request: HttpRequest, user: Any, rule: str) -> None:
+    """An ``access.denied`` event for a sign-in refused by a network allow-list (``rule``: organisation or role)."""
+    extra = {"reason": f"network_not_allowed:{rule}", "status": 403, "method": request.method, "path": request.path[:200]}
+    with transaction.atomic():
+        record_event(
+            EventKind.ACCESS_DENIED,
+            actor=user,
+            target=Target("accounts.login"),
+            outcome=Outcome.DENIED,
+            extra=extra,
+            request=request,
+        )
 
 
 def _is_first_enrolment_after_sign_in(request: HttpRequest | None) -> bool:
