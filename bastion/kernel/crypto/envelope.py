@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import struct
 import uuid
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 
@@ -34,9 +34,11 @@ _HEADER = struct.Struct(">BI")
 _AD_PREFIX = b"bastion/field/v1"
 
 
-@dataclass(frozen=True)
-class FieldContext:
-    """Where a value lives: ``label`` ("directory.contact"), field name, record primary key and person."""
+class FieldContext(NamedTuple):
+    """Where a value lives: ``label`` ("directory.contact"), field name, record primary key and person.
+
+    A named tuple rather than a dataclass: one is made per value read or written.
+    """
 
     label: str
     field: str

@@ -22,7 +22,6 @@ from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext
 
 from bastion.kernel.crypto import envelope, keyring
-from bastion.kernel.crypto.errors import IntegrityError
 
 
 class Sealed(bytes):
@@ -176,21 +175,28 @@ class EncryptedDateField(EncryptedMixin, models.DateField):  # type: ignore[misc
         return value if isinstance(value, Sealed | ErasedText) else super().to_python(value)
 
 
+_ENCRYPTED_FIELDS: dict[type[models.Model], list[EncryptedMixin]] = {}
+
+
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedMixin]:
-    """The encrypted fields of ``model`` (concrete ones)."""
-    return [field for field in model._meta.concrete_fields if isinstance(field, EncryptedMixin)]  # type: ignore[misc]
+    """The encrypted fields of ``model`` (concrete ones), computed once per model class."""
+    found = _ENCRYPTED_FIELDS.get(model)
+    if found is None:
+        found = [field for field in model._meta.concrete_fields if isinstance(field, EncryptedMixin)]  # type: ignore[misc]
+        _ENCRYPTED_FIELDS[model] = found
+    return found
 
 
 def preload_keys(objects: Iterable[Any]) -> None:
     """Fetch, in one key-store query per 500 people, the data keys that reading ``objects`` will need."""
-    pairs: list[tuple[uuid.UUID, int]] = []
+    pairs: set[tuple[uuid.UUID, int]] = set()
     for obj in objects:
         for field in encrypted_fields(type(obj)):
             value = obj.__dict__.get(field.attname)
-            if isinstance(value, Sealed) and len(value) > 1:
+            if type(value) is Sealed and len(value) > 5:
                 try:
-                    pairs.append((field.person_of(obj), envelope.header(value)[1]))
-                except (IntegrityError, ValueError):
+                    pairs.add((field.person_of(obj), int.from_bytes(value[1:5], "big")))
+                except ValueError:
                     continue  # reading this value will raise the error where it belongs
     if pairs:
         keyring.preload(pairs)

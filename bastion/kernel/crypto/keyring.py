@@ -97,11 +97,15 @@ def clear_caches() -> None:
         cache.clear()
 
 
-def _unwrap_row(row: PersonKey) -> DataKey:
-    raw = get_provider().unwrap(row.root_version, bytes(row.wrapped), _dek_context(row.person, row.version, row.root_version))
-    key = DataKey(row.version, AESGCM(raw))
-    _read_keys.put((row.person, row.version), key)
+def _unwrap(person: uuid.UUID, version: int, root_version: int, wrapped: bytes | memoryview) -> DataKey:
+    raw = get_provider().unwrap(root_version, bytes(wrapped), _dek_context(person, version, root_version))
+    key = DataKey(version, AESGCM(raw))
+    _read_keys.put((person, version), key)
     return key
+
+
+def _unwrap_row(row: PersonKey) -> DataKey:
+    return _unwrap(row.person, row.version, row.root_version, row.wrapped)
 
 
 def _new_row(person: uuid.UUID, version: int) -> tuple[PersonKey, DataKey]:
@@ -182,11 +186,13 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
 
 def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
     """Fetch and unwrap, in as few queries as possible, the keys ``(person, version)`` not cached yet."""
-    missing = sorted({pair for pair in pairs if _read_keys.get(pair) is None})
-    persons = sorted({person for person, _version in missing})
+    persons = list({person for person, version in pairs if _read_keys.get((person, version)) is None})
+    columns = ("person", "version", "root_version", "wrapped")
     for chunk in _chunks(persons, PRELOAD_BATCH):
-        for row in PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=chunk):
-            _unwrap_row(row)
+        for person, version, root_version, wrapped in (
+            PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=chunk).values_list(*columns)
+        ):
+            _unwrap(person, version, root_version, wrapped)
 
 
 def shred(person: uuid.UUID) -> int:

@@ -76,7 +76,9 @@ class BlindIndexEntry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "value", "person"], name="keystore_blind_unique")]
-        indexes = [models.Index(fields=["person"], name="keystore_blind_person")]
+        # (person, scope, value), covering: SQLite would otherwise prefer the covering unique index's
+        # (scope, ...) prefix for "this person's entries in this scope" and scan half the table.
+        indexes = [models.Index(fields=["person", "scope", "value"], name="keystore_blind_person_scope")]
 
     def __str__(self) -> str:
         return f"{self.scope} entry of {self.person}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import json
 import os
@@ -252,19 +253,21 @@ class FileKeyProvider(LocalKeyProvider):
             ],
         }
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        target = self.path if exclusive else self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            if exclusive:  # another process created it first: use theirs
-                return
-            raise
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=1)
             handle.flush()
             os.fsync(handle.fileno())
-        if not exclusive:
-            os.replace(target, self.path)
+        try:
+            if exclusive:
+                # Appears complete or not at all; if another process made one first, theirs is kept.
+                with contextlib.suppress(FileExistsError):
+                    os.link(temporary, self.path)
+            else:
+                os.replace(temporary, self.path)
+        finally:
+            temporary.unlink(missing_ok=True)
 
     def create_version(self) -> int:
         with self._lock:
