@@ -36,7 +36,13 @@ def token_create(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            issued = actions.create_api_token(request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+            issued = actions.create_api_token(
+                request.user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                scopes=form.cleaned_data["scopes"],
+                networks=form.cleaned_data["allowed_networks"],
+            )
         except (TokenError, PermissionDenied) as exc:
             form.add_error(None, str(exc))
         else:

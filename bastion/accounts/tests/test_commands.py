@@ -38,9 +38,12 @@ def test_token_create_prints_the_token_alone_once(personas: Any) -> None:
 
 
 def test_token_create_defaults(personas: Any, settings: Any) -> None:
+    from bastion.accounts.scopes import ALL_SCOPES
+
     run("token", "create", "--user", "rep_east")
     token = ApiToken.objects.get(user=personas.rep_east)
     assert token.name == "console"
+    assert sorted(token.scopes) == sorted(ALL_SCOPES) and token.allowed_networks == []
     assert (token.expires_at - token.created_at).days in (settings.API_TOKEN_DEFAULT_DAYS - 1, settings.API_TOKEN_DEFAULT_DAYS)
 
 
@@ -52,6 +55,9 @@ def test_token_create_defaults(personas: Any, settings: Any) -> None:
         (["--user", "rep_east", "--days", "366"], "--days must be between 1 and 365, got 366"),
         (["--user", "outsider"], "not an active member of staff"),
         (["--user", "rep_east", "--name", "   "], "needs a name"),
+        (["--user", "rep_east", "--scopes", "deal:read"], "deal:read is not a token scope"),
+        (["--user", "rep_east", "--scopes", ","], "at least one scope"),
+        (["--user", "rep_east", "--networks", "127.0.0.2/32,10.0.0.1/8"], "10.0.0.1/8 is not a network"),
     ],
 )
 def test_token_create_errors_are_clear_and_create_nothing(personas: Any, args: list[str], message: str) -> None:
@@ -161,3 +167,23 @@ def test_a_rejected_new_password_keeps_the_requirement(db: Any) -> None:
     assert response.context["form"].errors["password1"]
     assert Membership.objects.get(user=user).must_change_password
     assert client.get("/accounts/profile/")["Location"] == "/accounts/password/change/"
+
+
+def test_token_create_with_scopes_and_networks(personas: Any) -> None:
+    out, err = run(
+        "token",
+        "create",
+        "--user",
+        "rep_east",
+        "--scopes",
+        "contact:read, company:write",
+        "--networks",
+        "127.0.0.2/32,10.0.0.0/8",
+    )
+    token = ApiToken.objects.get(user=personas.rep_east)
+    assert token.scopes == ["company:write", "contact:read"]
+    assert token.allowed_networks == ["127.0.0.2/32", "10.0.0.0/8"]
+    assert "company:write,contact:read" in err and "127.0.0.2/32,10.0.0.0/8" in err
+    plaintext = out.strip()
+    assert Client().get("/api/v1/contacts/", HTTP_AUTHORIZATION=f"Bearer {plaintext}").status_code == 403
+    assert Client().get("/api/v1/contacts/", HTTP_AUTHORIZATION=f"Bearer {plaintext}", REMOTE_ADDR="127.0.0.2").status_code == 200

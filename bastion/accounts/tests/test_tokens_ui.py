@@ -37,7 +37,7 @@ def every_stored_text() -> str:
 
 def test_creating_a_token_needs_recent_reauthentication(personas: Any, signed_in: Any) -> None:
     client = signed_in(personas.rep_east)
-    response = client.post("/accounts/tokens/new/", {"name": "sneaky", "days": "5"})
+    response = client.post("/accounts/tokens/new/", {"name": "sneaky", "days": "5", "scopes": ["contact:read"]})
     assert response.status_code == 302 and response["Location"].startswith("/accounts/reauthenticate/")
     assert ApiToken.objects.count() == 0
 
@@ -57,7 +57,7 @@ def test_create_shows_the_token_once_and_stores_only_a_digest(personas: Any, sig
     assert form_page.status_code == 200
     assert_clean_page(form_page.content.decode())
 
-    response = client.post("/accounts/tokens/new/", {"name": "nightly export", "days": "30"})
+    response = client.post("/accounts/tokens/new/", {"name": "nightly export", "days": "30", "scopes": ["contact:read"]})
     assert response.status_code == 200
     body = response.content.decode()
     assert_clean_page(body)
@@ -150,7 +150,49 @@ def test_token_pages_need_sign_in(personas: Any) -> None:
 
 def test_someone_without_a_role_cannot_create_a_token(personas: Any, signed_in: Any) -> None:
     client = reauthenticated(signed_in(personas.outsider))
-    response = client.post("/accounts/tokens/new/", {"name": "x", "days": "5"})
+    response = client.post("/accounts/tokens/new/", {"name": "x", "days": "5", "scopes": ["contact:read"]})
     assert response.status_code == 200
     assert "Only active members of staff" in response.content.decode()
+    assert ApiToken.objects.count() == 0
+
+
+def test_create_with_scopes_and_networks_then_list_them(personas: Any, signed_in: Any) -> None:
+    client = reauthenticated(signed_in(personas.rep_east))
+    form_page = client.get("/accounts/tokens/new/").content.decode()
+    assert 'data-testid="token-scopes"' in form_page
+    assert 'value="company:write"' in form_page and 'value="contact:read"' in form_page
+    data = {
+        "name": "pinned",
+        "days": "5",
+        "scopes": ["company:write", "contact:read"],
+        "allowed_networks": "127.0.0.2/32\n\n2001:db8::/32\n",
+    }
+    response = client.post("/accounts/tokens/new/", data)
+    assert response.status_code == 200, response.content.decode()[:2000]
+    token = ApiToken.objects.get()
+    assert token.scopes == ["company:write", "contact:read"]
+    assert token.allowed_networks == ["127.0.0.2/32", "2001:db8::/32"]
+    listing = client.get("/accounts/tokens/").content.decode()
+    assert_clean_page(listing)
+    for text in ("company:write", "contact:read", "127.0.0.2/32", "2001:db8::/32"):
+        assert text in listing
+
+
+@pytest.mark.parametrize(
+    ("scopes", "networks", "message"),
+    [
+        ([], "", "Choose at least one scope"),
+        (["deal:read"], "", "Select a valid choice"),
+        (["contact:read"], "10.0.0.0/8\n10.0.0.1/8", "Line 2: 10.0.0.1/8 is not a network"),
+        (["contact:read"], "intranet", "Line 1: intranet is not a network"),
+    ],
+)
+def test_create_refuses_bad_scopes_and_networks(
+    personas: Any, signed_in: Any, scopes: list[str], networks: str, message: str
+) -> None:
+    client = reauthenticated(signed_in(personas.rep_east))
+    data = {"name": "x", "days": "5", "scopes": scopes, "allowed_networks": networks}
+    response = client.post("/accounts/tokens/new/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
     assert ApiToken.objects.count() == 0

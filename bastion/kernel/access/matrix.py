@@ -79,12 +79,16 @@ Rules that hold for every role:
 - Data classes (public, internal, confidential, restricted) are declared per field in
   `bastion/kernel/crypto/classification.py` declarations on each model. Restricted fields are
   encrypted at rest; roles that may not see them get them masked.
-- An API token never grants more than its user's role.
+- An API token never grants more than its user's role, and usually less: each token holds scopes
+  (`company:read`, `contact:write`, ...; write implies read) and may be limited to networks
+  (CIDRs). An API view without a scope resource is refused to tokens.
+- Network allow-lists (`BASTION_ALLOWED_NETWORKS` for everyone, `BASTION_ROLE_NETWORKS` per role)
+  apply to sign-in and to the API; every refusal is an `access.denied` audit event.
 
-Status: record-level scoping (owner, team, manager chain, shares), field masking with audited
-reveal, token scopes and network allow-lists are the access-control work of issue 5 and are not
-enforced yet. Today every role with customer-record access sees every company and contact of the
-organisation, restricted values included; roles without it see none.
+Status: record-level scoping (owner, team, manager chain, shares) and field masking with audited
+reveal are the remaining access-control work of issue 5 and are not enforced yet. Today every
+role with customer-record access sees every company and contact of the organisation, restricted
+values included; roles without it see none.
 """
 
 
