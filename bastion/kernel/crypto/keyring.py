@@ -8,7 +8,8 @@ that time, and the live rows of a shredded person no longer hold ciphertext anyw
 
 Cross-database consistency: a key is committed to the key store before the data it protects is
 written to the main database, so a data row never names a key that does not exist. If the data
-write then rolls back, the key is an orphan: harmless, and ``bastion keys status`` counts them.
+write then rolls back, the key is an orphan: harmless (it protects nothing); a sweep that removes
+keys of people who no longer exist is later work.
 """
 
 from __future__ import annotations
