@@ -112,6 +112,13 @@ class Writer(threading.Thread):
         self.written: dict[str, dict[str, str]] = {}
         self.failures: list[str] = []
 
+    def wait_for_writes(self, count: int, deadline_s: float = 60) -> None:
+        """Block until at least ``count`` contacts were written (or a write failed), failing at the deadline."""
+        end = time.monotonic() + deadline_s
+        while len(self.written) < count and not self.failures:
+            assert time.monotonic() < end, f"the writer managed {len(self.written)} of {count} writes in {deadline_s} s"
+            self.stop.wait(0.05)  # a bounded wait between checks of the condition
+
     def call(self, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=self.headers, method=method)  # noqa: S310
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -178,11 +185,11 @@ def test_rotate_and_reencrypt_online_surviving_sigkill(installation: dict[str, s
     writer = Writer(port, token)
     try:
         writer.start()
-        time.sleep(1)
+        writer.wait_for_writes(3)  # writes are happening before the rotation starts
         assert "Root key version 2 is current" in bastion(env, "keys", "rotate").stdout
         reencrypt_killed_half_way(env)
         bastion(env, "keys", "reencrypt", "--batch-size", "50")
-        time.sleep(0.5)
+        writer.wait_for_writes(len(writer.written) + 2)  # and still happen after it
         writer.stop.set()
         writer.join(timeout=30)
         bastion(env, "keys", "reencrypt")  # moves what a server wrote under a key it had cached before the rotation
