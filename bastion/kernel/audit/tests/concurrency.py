@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bastion.kernel.testing import wait_for
+
 BASE_DIR = Path(__file__).resolve().parents[4]
 
 
@@ -96,11 +98,7 @@ def log_stats(scratch: Scratch) -> dict[str, Any]:
 
 
 def _wait_for(condition: Any, deadline: float, what: str) -> None:
-    until = time.monotonic() + deadline
-    while not condition():
-        if time.monotonic() > until:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    wait_for(condition, what, deadline, interval=0.02)
 
 
 def run_appenders(scratch: Scratch, folder: Path, *, processes: int = 4, seconds: float = 10.0) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from bastion.kernel.audit.export import iter_entries
 from bastion.kernel.audit.kinds import EventKind, Outcome, code_of
 from bastion.kernel.audit.models import AuditEvent
 from bastion.kernel.audit.writer import Target, record_event
+from bastion.kernel.testing import wait_for as shared_wait_for
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
 pytestmark = [
@@ -64,11 +64,7 @@ def free_port(kind: int) -> int:
 
 def wait_for(condition: Callable[[], bool], what: str, deadline: float = DEADLINE) -> None:
     """Poll ``condition`` until it holds, failing after ``deadline`` seconds."""
-    until = time.monotonic() + deadline
-    while not condition():
-        if time.monotonic() > until:
-            raise AssertionError(f"timed out after {deadline:.0f} s waiting for {what}")
-        time.sleep(0.05)
+    shared_wait_for(condition, what, deadline)
 
 
 @dataclass
