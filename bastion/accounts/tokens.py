@@ -31,6 +31,16 @@ class IssuedToken:
     token: ApiToken
     plaintext: str
 
+    @property
+    def secret(self) -> str:
+        """The part after ``bst_<prefix>_``; it may itself contain underscores."""
+        return self.plaintext.split("_", 2)[2]
+
+    @property
+    def public_part(self) -> str:
+        """``bst_<prefix>``: what the UI and the audit trail may show."""
+        return f"{TOKEN_PREFIX}_{self.token.prefix}"
+
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
