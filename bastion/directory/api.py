@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -23,6 +24,7 @@ from rest_framework.serializers import Serializer
 from bastion.accounts.api_permissions import TokenAndNetworkPolicy
 from bastion.directory import actions, selectors
 from bastion.directory.access import access_company_by_id, access_contact_by_id
+from bastion.directory.audit import record_view, target_of
 from bastion.directory.api_serializers import (
     ApiErrorSerializer,
     CompanyFilterSerializer,
@@ -72,6 +74,12 @@ def _valid(serializer_class: type[Serializer[Any]], data: Any, *, partial: bool 
     serializer = serializer_class(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _record_view(request: Request, record: Any) -> None:
+    """A record read through the API is a sensitive read, like its web page: ``record.viewed``."""
+    with transaction.atomic():
+        record_view(request.user, target_of(record))
 
 
 class DirectoryViewSet(viewsets.GenericViewSet):
@@ -129,7 +137,10 @@ class CompanyViewSet(DirectoryViewSet):
         return Response(api_envelope(request, page, CompanySummarySerializer(page.items, many=True).data))
 
     def retrieve(self, request: Request, id: str) -> Response:
-        return Response(CompanySerializer(access_company_by_id(request.user, id)).data)
+        company = access_company_by_id(request.user, id)
+        body = CompanySerializer(company).data
+        _record_view(request, company)
+        return Response(body)
 
     def create(self, request: Request) -> Response:
         company = _act(actions.create_company, request.user, _valid(CompanyInputSerializer, request.data))
@@ -200,7 +211,10 @@ class ContactViewSet(DirectoryViewSet):
         return Response(api_envelope(request, page, ContactSummarySerializer(page.items, many=True).data))
 
     def retrieve(self, request: Request, id: str) -> Response:
-        return Response(ContactSerializer(access_contact_by_id(request.user, id)).data)
+        contact = access_contact_by_id(request.user, id)
+        body = ContactSerializer(contact).data
+        _record_view(request, contact)
+        return Response(body)
 
     def create(self, request: Request) -> Response:
         contact = _act(actions.create_contact, request.user, _valid(ContactInputSerializer, request.data))

@@ -127,6 +127,32 @@ def test_api_denials_are_recorded(personas: Any) -> None:
     assert event.extra["status"] == 401 and event.actor_id is None
 
 
+def test_api_retrieve_records_record_viewed(personas: Any) -> None:
+    from rest_framework.test import APIClient
+
+    from bastion.accounts.tokens import issue_token
+
+    rep = personas.rep_east
+    company = directory_actions.create_company(rep, {"name": "Acme Ltd"})
+    contact = directory_actions.create_contact(rep, {"given_name": "Alice", "family_name": "Smith", "company": company.pk})
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token(rep, name='tests', days=1).plaintext}")
+    assert client.get(f"/api/v1/companies/{company.pk}/").status_code == 200
+    assert client.get(f"/api/v1/contacts/{contact.pk}/").status_code == 200
+    viewed = AuditEvent.objects.filter(kind=EventKind.RECORD_VIEWED).order_by("sequence")
+    assert [(event.target_type, event.target_id, event.actor_id) for event in viewed] == [
+        ("directory.company", str(company.pk), rep.pk),
+        ("directory.contact", str(contact.pk), rep.pk),
+    ]
+    assert viewed[1].target_snapshot == {"owner": rep.pk, "company": str(company.pk)}  # ids only, no name
+    assert len(viewed[0].request_id) == 32 and viewed[0].client_ip == "127.0.0.1"
+
+    missing = "/api/v1/contacts/00000000-0000-4000-8000-000000000000/"
+    assert client.get(missing).status_code == 404  # a denial, not a view
+    assert AuditEvent.objects.filter(kind=EventKind.RECORD_VIEWED).count() == 2
+    assert verify_log().ok
+
+
 def test_auditor_ui_filters_and_csv_export_are_audited(personas: Any, signed_in: Any) -> None:
     directory_actions.create_company(personas.rep_east, {"name": "Acme Ltd"})
     auditor = signed_in(personas.auditor)
