@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
 from bastion.kernel.audit.models import AuditEvent
+from bastion.kernel.pagination import Page, PageRequest, paginate, parse_page_request
 
 PAGE_SIZE = 50
+# The log has one order, the sequence (the order of the hash chain); newest first by default.
+ORDERINGS = {"sequence": "sequence"}
+DEFAULT_ORDERING = "-sequence"
 
 
 @dataclass(frozen=True)
@@ -43,14 +48,14 @@ def filtered_events(filters: EventFilters) -> QuerySet[AuditEvent]:
     return queryset
 
 
-def event_page(filters: EventFilters, before: int | None, size: int = PAGE_SIZE) -> tuple[list[AuditEvent], int | None]:
-    """One page (keyset on the sequence number: ``before`` is exclusive) and the next page's key."""
-    queryset = filtered_events(filters)
-    if before is not None:
-        queryset = queryset.filter(sequence__lt=before)
-    rows = list(queryset[: size + 1])
-    next_before = rows[size - 1].sequence if len(rows) > size else None
-    return rows[:size], next_before
+def page_request(params: Any) -> PageRequest:
+    """``ordering``, ``limit`` and the sealed ``cursor`` of the auditor's list (raises ``PaginationError``)."""
+    return parse_page_request(params, orderings=ORDERINGS, default_ordering=DEFAULT_ORDERING, default_limit=PAGE_SIZE)
+
+
+def event_page(filters: EventFilters, request: PageRequest) -> Page[AuditEvent]:
+    """One keyset page of the filtered events (``bastion.kernel.pagination``: sealed cursors, no count)."""
+    return paginate(filtered_events(filters), request)
 
 
 def history_of(target_type: str, target_id: str, limit: int = 200) -> list[AuditEvent]:

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -22,6 +23,7 @@ from bastion.kernel.audit import selectors
 from bastion.kernel.audit.denied import record_denied
 from bastion.kernel.audit.kinds import EventKind, Outcome, code_of
 from bastion.kernel.audit.writer import Target, record_event
+from bastion.kernel.pagination import PaginationError
 
 AUDIT_ROLES = frozenset({Role.SECURITY_OFFICER, Role.ADMINISTRATOR})
 CSV_LIMIT = 100_000
@@ -83,13 +85,15 @@ def _audit_read(request: HttpRequest, kind: EventKind, filters: selectors.EventF
 def event_list(request: HttpRequest) -> HttpResponse:
     form = EventFilterForm(request.GET)
     filters = form.filters()
-    before_raw = request.GET.get("before", "")
-    before = int(before_raw) if before_raw.isdigit() else None
+    try:
+        page = selectors.event_page(filters, selectors.page_request(request.GET))
+    except PaginationError as error:
+        context = {"nav": "audit", "message": error.message, "back": reverse("audit:event-list")}
+        return render(request, "kernel/audit/bad_request.html", context, status=400)
     _audit_read(request, EventKind.AUDIT_LOG_VIEWED, filters)
-    events, next_before = selectors.event_page(filters, before)
     query = request.GET.copy()
-    query.pop("before", None)
-    context = {"nav": "audit", "form": form, "events": events, "next_before": next_before, "query": query.urlencode()}
+    query.pop("cursor", None)
+    context = {"nav": "audit", "form": form, "events": page.items, "page": page, "query": query.urlencode()}
     return render(request, "kernel/audit/list.html", context)
 
 
