@@ -24,7 +24,6 @@ from rest_framework.serializers import Serializer
 from bastion.accounts.api_permissions import TokenAndNetworkPolicy
 from bastion.directory import actions, selectors
 from bastion.directory.access import access_company_by_id, access_contact_by_id
-from bastion.directory.audit import record_view, target_of
 from bastion.directory.api_serializers import (
     ApiErrorSerializer,
     CompanyFilterSerializer,
@@ -36,6 +35,7 @@ from bastion.directory.api_serializers import (
     ContactSerializer,
     ContactSummarySerializer,
 )
+from bastion.directory.audit import record_view, target_of
 from bastion.kernel.access.scoping import can_change_customer_records, can_see_customer_records
 from bastion.kernel.api import IsOrganisationStaff
 from bastion.kernel.pagination import PaginationError, api_envelope, api_envelope_serializer, api_error, api_page_parameters
