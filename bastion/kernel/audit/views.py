@@ -88,7 +88,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     try:
         page = selectors.event_page(filters, selectors.page_request(request.GET))
     except PaginationError as error:
-        context = {"nav": "audit", "message": error.message, "back": reverse("audit:event-list")}
+        context: dict[str, Any] = {"nav": "audit", "message": error.message, "back": reverse("audit:event-list")}
         return render(request, "kernel/audit/bad_request.html", context, status=400)
     _audit_read(request, EventKind.AUDIT_LOG_VIEWED, filters)
     query = request.GET.copy()
