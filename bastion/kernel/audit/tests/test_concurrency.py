@@ -28,7 +28,6 @@ def test_four_processes_append_concurrently_without_gaps_or_forks(tmp_path: Path
         reports = run_appenders(scratch, tmp_path, processes=4, seconds=SECONDS)
         appended = sum(report["events"] for report in reports)
         assert all(report["events"] > 0 for report in reports), reports  # every process got its turn
-        assert appended >= 400, f"only {appended} events in {SECONDS:.0f} s: {reports}"
 
         stats = log_stats(scratch)
         # Every committed append is in the log exactly once, numbered 1..n with no gap,
