@@ -384,6 +384,9 @@ ACCESS_ROLE_NETWORKS = env_role_networks("BASTION_ROLE_NETWORKS", _ROLE_NAMES.sp
 # PCI DSS 10.5.1: at least 12 months.
 AUDIT_RETENTION_DAYS = env_int("BASTION_AUDIT_RETENTION_DAYS", 400, minimum=366)
 AUDIT_CHECKPOINT_MINUTES = env_int("BASTION_AUDIT_CHECKPOINT_MINUTES", 10, minimum=1)
+# Recorded events wait in the inbox until sealed into the chain (docs/adr/0024): normally less
+# than a second; `bastion auditlog verify` fails when one has waited longer than this.
+AUDIT_MAX_UNSEALED_SECONDS = env_int("BASTION_AUDIT_MAX_UNSEALED_SECONDS", 300, minimum=1)
 AUDIT_ORIGIN = env_str("BASTION_AUDIT_ORIGIN", "bastion-audit")
 AUDIT_ARCHIVE_DIR = Path(env_str("BASTION_AUDIT_ARCHIVE_DIR", str(DATA_DIR / "audit-archive"))).resolve()
 # The Ed25519 key that signs checkpoints (PEM, PKCS#8); separate from every data key.

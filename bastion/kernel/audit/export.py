@@ -18,9 +18,9 @@ from typing import IO, Any
 
 from django.conf import settings
 
-from bastion.kernel.audit import canonical, checkpoints, merkle, signing
+from bastion.kernel.audit import canonical, checkpoints, merkle, reading, signing
 from bastion.kernel.audit.models import AuditArchive, AuditChainHead, AuditCheckpoint, AuditEvent
-from bastion.kernel.audit.writer import ENTRY_FIELDS, entry_of
+from bastion.kernel.audit.sealer import seal_before_reading
 
 FORMAT = "bastion-audit-export"
 CHUNK = 20_000
@@ -52,10 +52,9 @@ def frontier_before(sequence: int) -> tuple[list[bytes], str]:
 
 
 def iter_entries(first: int, last: int) -> Iterator[tuple[dict[str, Any], str]]:
-    """``(entry, leaf_hash)`` of events ``first``..``last`` in order."""
-    rows = AuditEvent.objects.filter(sequence__gte=first, sequence__lte=last).order_by("sequence")
-    for row in rows.values_list(*ENTRY_FIELDS, "leaf_hash").iterator(chunk_size=CHUNK):
-        yield entry_of(dict(zip(ENTRY_FIELDS, row, strict=False))), row[-1]
+    """``(entry, leaf_hash)`` of events ``first``..``last`` in order (sealed first)."""
+    seal_before_reading()
+    yield from reading.entries(first, last)
 
 
 def _line(handle: IO[str], obj: dict[str, Any]) -> None:
@@ -69,6 +68,7 @@ def _checkpoint_for(size: int, root: bytes) -> AuditCheckpoint:
 
 def write_export(handle: IO[str], *, first: int | None = None, last: int | None = None) -> ExportResult:
     """Write events ``first``..``last`` (default: all in the table) with a signed head of ``last``."""
+    seal_before_reading()
     head = AuditChainHead.objects.filter(pk=1).first()
     oldest = AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True).first()
     first = first or oldest or 1

@@ -26,6 +26,7 @@ from bastion.kernel.audit import syslog
 from bastion.kernel.audit.export import iter_entries
 from bastion.kernel.audit.kinds import EventKind, Outcome, code_of
 from bastion.kernel.audit.models import AuditEvent
+from bastion.kernel.audit.tests.helpers import sealed
 from bastion.kernel.audit.writer import Target, record_event
 from bastion.kernel.testing import wait_for as shared_wait_for
 
@@ -131,12 +132,12 @@ def rsyslog(tmp_path: Path) -> Iterator[Receiver]:
 
 def _record_events() -> list[AuditEvent]:
     with transaction.atomic():
-        events = [
+        recorded = [
             record_event(EventKind.RECORD_UPDATED, target=Target("directory.company", "42"), changes={"name": {"old": "A"}}),
             record_event(EventKind.SIGN_IN_FAILED, outcome=Outcome.FAILURE, extra={"reason": 'bad "password"]'}),
             record_event(EventKind.ACCESS_DENIED, outcome=Outcome.DENIED, target=Target("directory.contact", "7")),
         ]
-    return events
+    return sealed(recorded)
 
 
 def _assert_arrived(receiver: Receiver, events: list[AuditEvent], marker: str) -> None:

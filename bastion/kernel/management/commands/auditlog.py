@@ -97,8 +97,10 @@ class Command(BaseCommand):
     def _ship(self, options: dict[str, Any]) -> None:
         from bastion.kernel.audit.export import iter_entries
         from bastion.kernel.audit.models import AuditChainHead
+        from bastion.kernel.audit.sealer import seal_before_reading
         from bastion.kernel.audit.syslog import ship
 
+        seal_before_reading()
         head = AuditChainHead.objects.filter(pk=1).first()
         last = head.sequence if head else 0
         first = options["first"] or 1
