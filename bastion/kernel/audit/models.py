@@ -179,3 +179,24 @@ class AuditArchive(models.Model):
 
     def __str__(self) -> str:
         return f"archive of events {self.first_sequence}-{self.last_sequence}"
+
+
+class AuditShipment(models.Model):
+    """Events ``first_sequence``..``last_sequence`` were sent to the syslog receiver ``destination``.
+
+    Written by the periodic forwarder after each chunk it sent (append-only), so a restart
+    resumes after the last shipped event: at least once, never a silent gap.
+    """
+
+    destination = models.CharField(max_length=255)  # scheme://host:port, nothing else of the URL
+    first_sequence = models.BigIntegerField()
+    last_sequence = models.BigIntegerField()
+    shipped_at = models.DateTimeField()
+
+    data_classification = classify(internal=["id", "destination", "first_sequence", "last_sequence", "shipped_at"])
+
+    class Meta:
+        indexes = [models.Index(fields=["destination", "last_sequence"], name="audit_shipment_dest_idx")]
+
+    def __str__(self) -> str:
+        return f"events {self.first_sequence}-{self.last_sequence} shipped to {self.destination}"

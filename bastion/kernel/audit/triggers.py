@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-PROTECTED_TABLES = ("kernel_auditevent", "kernel_auditcheckpoint", "kernel_auditarchive", "kernel_auditinbox")
+PROTECTED_TABLES = (
+    "kernel_auditevent",
+    "kernel_auditcheckpoint",
+    "kernel_auditarchive",
+    "kernel_auditinbox",
+    "kernel_auditshipment",
+)
 _ARCHIVED = "EXISTS (SELECT 1 FROM kernel_auditarchive a WHERE {row}.sequence BETWEEN a.first_sequence AND a.last_sequence)"
 _SAME = [
     "timestamp",

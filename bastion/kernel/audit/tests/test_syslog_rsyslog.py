@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -181,3 +182,25 @@ def test_events_arrive_over_tcp_with_octet_counting(rsyslog: Receiver) -> None:
     _assert_arrived(rsyslog, events, "TCP")
     # Octet-counting framing: no frame length leaks into the message, one line per event.
     assert all(line.startswith("<") for line in rsyslog.lines(rsyslog.raw))
+
+
+def test_the_periodic_forwarder_ships_only_new_events_and_resumes(rsyslog: Receiver, settings: Any) -> None:
+    from bastion.kernel import tasks
+    from bastion.kernel.audit.models import AuditShipment
+
+    settings.AUDIT_SYSLOG_URL = f"tcp://127.0.0.1:{rsyslog.tcp_port}"
+    first_batch = _record_events()
+    tasks.ship_audit_to_syslog.call_local()
+    _assert_arrived(rsyslog, first_batch, "TCP")
+    second_batch = _record_events()
+    tasks.ship_audit_to_syslog.call_local()
+    _assert_arrived(rsyslog, second_batch, "TCP")
+    tasks.ship_audit_to_syslog.call_local()  # nothing new: nothing sent again
+    for event in [*first_batch, *second_batch]:
+        assert len(rsyslog.raw_with(f'seq="{event.sequence}"')) == 1  # each exactly once
+    shipments = list(AuditShipment.objects.order_by("id").values_list("destination", "first_sequence", "last_sequence"))
+    destination = f"tcp://127.0.0.1:{rsyslog.tcp_port}"
+    assert shipments == [
+        (destination, first_batch[0].sequence, first_batch[-1].sequence),
+        (destination, second_batch[0].sequence, second_batch[-1].sequence),
+    ]
