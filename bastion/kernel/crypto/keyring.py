@@ -249,14 +249,21 @@ def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
             store.popitem(last=False)
 
 
-def shred(person: uuid.UUID) -> int:
-    """Destroy every data key and blind-index entry of ``person`` and leave a tombstone; returns keys destroyed."""
+def shred(person: uuid.UUID, *, actor: Any = None, reason: str = "crypto-shred") -> int:
+    """Destroy every data key and blind-index entry of ``person`` and leave a tombstone; returns keys destroyed.
+
+    Audited as ``key.destroyed`` (committed just before the key store: see keyevents.py). Run
+    again on a person already shredded it destroys nothing and records that it found nothing.
+    """
+    from bastion.kernel.crypto.keyevents import PERSON_KEY, key_change
     from bastion.kernel.crypto.models import BlindIndexEntry
 
-    with transaction.atomic(using=KEYSTORE_ALIAS):
+    with key_change("KEY_DESTROYED", PERSON_KEY, str(person), actor=actor, extra={"reason": reason}) as details:
+        versions = sorted(PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person).values_list("version", flat=True))
         deleted, _ = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person).delete()
-        BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(person=person).delete()
+        entries, _ = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(person=person).delete()
         ErasedPerson.objects.using(KEYSTORE_ALIAS).get_or_create(person=person)
+        details.update(keys=deleted, versions=versions, blind_index_entries=entries)
     _read_keys.drop(lambda key: isinstance(key, tuple) and key[0] == person)
     _wrapped.drop(lambda key: isinstance(key, tuple) and key[0] == person)
     _write_keys.drop(lambda key: key == ("write", person))

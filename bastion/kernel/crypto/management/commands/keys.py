@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from bastion.kernel.crypto import rotation
 from bastion.kernel.crypto.errors import CryptoError
-from bastion.kernel.crypto.provider import FileKeyProvider, get_provider
+from bastion.kernel.crypto.provider import get_provider
 
 
 class Command(BaseCommand):
@@ -44,10 +44,13 @@ class Command(BaseCommand):
 
     def _init(self, options: dict[str, Any]) -> None:
         path = Path(settings.BASTION_KEY_FILE)
-        existed = path.exists()
-        FileKeyProvider(path, create=True)
+        try:
+            created = rotation.create_root_key(path)
+        except rotation.AuditUnavailable as exc:
+            self.stderr.write(f"{exc}. Run `bastion migrate`; this key's creation is not in the audit trail.")
+            created = True
         self.stdout.write(
-            f"Root key file {'already exists' if existed else 'created'}: {path} (mode 0600). Back it up apart from the data."
+            f"Root key file {'created' if created else 'already exists'}: {path} (mode 0600). Back it up apart from the data."
         )
 
     def _status(self, options: dict[str, Any]) -> None:
