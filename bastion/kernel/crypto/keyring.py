@@ -36,6 +36,7 @@ from bastion.kernel.crypto.store import insert_ignoring_conflicts
 DATA_KEY_BYTES = 32
 CACHE_SECONDS = 60.0
 CACHE_MAX_ENTRIES = 50_000
+RETIRING_CACHE_SECONDS = 5.0  # how long a process trusts its list of data-key versions being retired
 PRELOAD_BATCH = 2000  # people per key-store query: a page of the longest keyset page
 _DEK_PURPOSE = b"bastion/person-data-key/v1"
 _SERVICE_PURPOSE = b"bastion/service-key/v1"
@@ -169,6 +170,12 @@ def key_for_write(person: uuid.UUID) -> DataKey:
         return cached  # type: ignore[return-value]
     current = get_provider().current_version()
     row = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person).order_by("-version").first()
+    version = row.version if row is not None and row.version >= current else current
+    if version in _retiring():
+        raise UnknownKeyError(
+            f"data key version {version} is being retired (bastion keys retire): this process still has root key "
+            f"version {current} as its newest; give it the newest root keys and restart it"
+        )
     if row is not None and row.version >= current:
         key = _unwrap_row(row)
     else:
@@ -177,6 +184,33 @@ def key_for_write(person: uuid.UUID) -> DataKey:
         key = _create(person, current)
     _write_keys.put(("write", person), key)
     return key
+
+
+def _retiring() -> frozenset[int]:
+    """Data-key versions marked for retirement (cached for :data:`RETIRING_CACHE_SECONDS`)."""
+    from bastion.kernel.crypto.models import RetiredVersion
+
+    cached = _service_keys.get("retiring")
+    if cached is None:
+        cached = frozenset(RetiredVersion.objects.using(KEYSTORE_ALIAS).values_list("version", flat=True))
+        with _service_keys.lock:
+            _service_keys.items["retiring"] = (time.monotonic() + RETIRING_CACHE_SECONDS, cached)
+    return cached  # type: ignore[return-value]
+
+
+def forget_version(version: int) -> None:
+    """Drop every cached key of data-key ``version`` in this process (after it was destroyed)."""
+    for cache in (_read_keys, _wrapped):
+        cache.drop(lambda key: isinstance(key, tuple) and len(key) == 2 and key[1] == version)
+    _write_keys.drop(lambda key: True)
+    _service_keys.drop(lambda key: key == "retiring")
+
+
+def forget_person(person: uuid.UUID) -> None:
+    """Drop every cached key of ``person`` in this process (after they were destroyed)."""
+    _read_keys.drop(lambda key: isinstance(key, tuple) and key[0] == person)
+    _wrapped.drop(lambda key: isinstance(key, tuple) and key[0] == person)
+    _write_keys.drop(lambda key: key == ("write", person))
 
 
 def _create(person: uuid.UUID, version: int) -> DataKey:
@@ -264,9 +298,7 @@ def shred(person: uuid.UUID, *, actor: Any = None, reason: str = "crypto-shred")
         entries, _ = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(person=person).delete()
         ErasedPerson.objects.using(KEYSTORE_ALIAS).get_or_create(person=person)
         details.update(keys=deleted, versions=versions, blind_index_entries=entries)
-    _read_keys.drop(lambda key: isinstance(key, tuple) and key[0] == person)
-    _wrapped.drop(lambda key: isinstance(key, tuple) and key[0] == person)
-    _write_keys.drop(lambda key: key == ("write", person))
+    forget_person(person)
     return deleted
 
 

@@ -28,7 +28,7 @@ from django.utils.module_loading import import_string
 from bastion.kernel.crypto import envelope, keyevents, keyring
 from bastion.kernel.crypto.errors import CryptoError
 from bastion.kernel.crypto.fields import EncryptedMixin, Sealed, encrypted_fields, is_erased
-from bastion.kernel.crypto.models import Checkpoint, ErasedPerson, PersonKey, ServiceKey
+from bastion.kernel.crypto.models import Checkpoint, ErasedPerson, OrphanCandidate, PersonKey, RetiredVersion, ServiceKey
 from bastion.kernel.crypto.provider import get_provider
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 
@@ -55,6 +55,8 @@ class Status:
     erased_persons: int
     service_keys: list[tuple[str, int, int | None]]
     ciphertexts: dict[str, dict[str, int]] = field(default_factory=dict)
+    retiring: list[tuple[int, dt.datetime, dt.datetime | None, int]] = field(default_factory=list)
+    orphan_candidates: int = 0
 
 
 def _ciphertext_versions(model: type[models.Model], enc: EncryptedMixin) -> dict[str, int]:
@@ -89,6 +91,12 @@ def status() -> Status:
             ServiceKey.objects.using(KEYSTORE_ALIAS).order_by("purpose").values_list("purpose", "root_version", "bits")
         ),
     )
+    result.retiring = list(
+        RetiredVersion.objects.using(KEYSTORE_ALIAS)
+        .order_by("version")
+        .values_list("version", "started_at", "destroyed_at", "keys_destroyed")
+    )
+    result.orphan_candidates = OrphanCandidate.objects.using(KEYSTORE_ALIAS).count()
     for model in encrypted_models():
         for enc in encrypted_fields(model):
             result.ciphertexts[f"{model._meta.label}.{enc.name}"] = _ciphertext_versions(model, enc)
