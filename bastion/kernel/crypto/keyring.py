@@ -306,12 +306,17 @@ def is_erased(person: uuid.UUID) -> bool:
     return ErasedPerson.objects.using(KEYSTORE_ALIAS).filter(person=person).exists()
 
 
-def service_key(purpose: str, *, bits: int | None = None) -> tuple[bytes, int | None]:
-    """The random key the application uses for ``purpose`` (made on first use), and its stored ``bits``."""
+def service_key(purpose: str, *, bits: int | None = None, create: bool = True) -> tuple[bytes, int | None]:
+    """The random key the application uses for ``purpose`` (made on first use), and its stored ``bits``.
+
+    With ``create=False`` a missing key raises :class:`UnknownKeyError` instead of being made.
+    """
     cached = _service_keys.get(("service", purpose))
     if cached is not None:
         return cached  # type: ignore[return-value]
     row = ServiceKey.objects.using(KEYSTORE_ALIAS).filter(purpose=purpose).first()
+    if row is None and not create:
+        raise UnknownKeyError(f"the service key {purpose} does not exist (any more)")
     if row is None:
         raw = os.urandom(DATA_KEY_BYTES)
         root = get_provider().current_version()
@@ -326,6 +331,19 @@ def service_key(purpose: str, *, bits: int | None = None) -> tuple[bytes, int | 
     value = (raw, row.bits)
     _service_keys.put(("service", purpose), value)
     return value
+
+
+def new_service_key(purpose: str, *, bits: int | None) -> None:
+    """Make the service key ``purpose`` in the caller's key-store transaction (a new blind-index key version)."""
+    raw = os.urandom(DATA_KEY_BYTES)
+    root = get_provider().current_version()
+    wrapped = get_provider().wrap(root, raw, _service_context(purpose, root))
+    ServiceKey.objects.using(KEYSTORE_ALIAS).create(purpose=purpose, root_version=root, wrapped=wrapped, bits=bits)
+
+
+def forget_service_keys() -> None:
+    """Drop the cached service keys of this process (after one was destroyed)."""
+    _service_keys.clear()
 
 
 def rewrap(batch_size: int = 500) -> int:

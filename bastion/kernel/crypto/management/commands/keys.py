@@ -6,6 +6,7 @@ bastion keys rotate      new root key version; rewraps every data key (field dat
 bastion keys reencrypt   move field data to the current keys, in batches, resumable
 bastion keys retire      destroy old data-key versions once no value uses them (run until done)
 bastion keys sweep       destroy the keys of people without a row for the grace period
+bastion keys rotate-index  new blind-index key and an online, resumable rebuild of the index
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from bastion.kernel.crypto import lifecycle, rotation
+from bastion.kernel.crypto import blind, lifecycle, reindex, rotation
 from bastion.kernel.crypto.errors import CryptoError
 from bastion.kernel.crypto.provider import get_provider
 
 
 class Command(BaseCommand):
-    help = "Manage encryption keys: init, status, rotate, reencrypt, retire, sweep."
+    help = "Manage encryption keys: init, status, rotate, reencrypt, retire, sweep, rotate-index."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -45,10 +46,15 @@ class Command(BaseCommand):
         retire.add_argument("--batch-size", type=int, default=2000)
         sweep = sub.add_parser("sweep", help="Destroy the data keys of people who have had no row for the grace period.")
         sweep.add_argument("--batch-size", type=int, default=2000)
+        index = sub.add_parser(
+            "rotate-index", help="New blind-index key version; rebuild the index online (resumable), then destroy the old key."
+        )
+        index.add_argument("--scope", help="Only this index (default: every one), e.g. directory.contact.email.")
+        index.add_argument("--batch-size", type=int, default=1000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            getattr(self, f"_{options['action']}")(options)
+            getattr(self, f"_{options['action'].replace('-', '_')}")(options)
         except CryptoError as exc:
             raise CommandError(str(exc)) from exc
 
@@ -81,6 +87,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  data keys v{version}: retirement started {started:%Y-%m-%d %H:%M}, {done}")
         if state.orphan_candidates:
             self.stdout.write(f"People with keys but no row, waiting out the sweep's grace period: {state.orphan_candidates}")
+        for scope, version, last_pk in reindex.in_progress():
+            at = f"after row {last_pk}" if last_pk else "not started (waiting out the grace period)"
+            self.stdout.write(f"Blind index {scope}: rebuilding under key v{version}, {at}; searches ask both versions")
         self.stdout.write("Ciphertexts per key version:")
         for name, counts in state.ciphertexts.items():
             described = ", ".join(f"{label}: {count}" for label, count in sorted(counts.items())) or "none"
@@ -117,6 +126,24 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(f"Data key v{result.version}: no value uses it; {result.keys_destroyed} keys destroyed.")
+
+    def _rotate_index(self, options: dict[str, Any]) -> None:
+        for scope in [options["scope"]] if options["scope"] else blind.scopes():
+            try:
+                result = reindex.rotate(scope, batch_size=max(1, options["batch_size"]), progress=self._index_progress)
+            except KeyError as exc:
+                raise CommandError(str(exc)) from exc
+            sys.stderr.write("\n")
+            self.stdout.write(
+                f"Blind index {scope}: rebuilt under key v{result.version} ({result.rows} rows read in this run); "
+                f"the older key and its {result.entries_destroyed} entries were destroyed."
+            )
+
+    @staticmethod
+    def _index_progress(scope: str, seen: int, total: int) -> None:
+        end = "" if sys.stderr.isatty() else "\n"
+        sys.stderr.write(f"\r{scope:<28} {seen:>9,}/{total:,} rows indexed under the new key{end}")
+        sys.stderr.flush()
 
     def _sweep(self, options: dict[str, Any]) -> None:
         result = lifecycle.sweep(batch_size=max(1, options["batch_size"]))
