@@ -111,8 +111,11 @@ _wrapped = _Cache()  # (person, version) -> (expiry, root version, wrapped key):
 
 def clear_caches() -> None:
     """Forget every unwrapped key held by this process (tests; after restoring a key store)."""
+    from bastion.kernel.crypto import blind
+
     for cache in (_read_keys, _write_keys, _service_keys, _wrapped):
         cache.clear()
+    blind.forget_versions()
 
 
 def _unwrap(person: uuid.UUID, version: int, root_version: int, wrapped: bytes | memoryview) -> DataKey:
