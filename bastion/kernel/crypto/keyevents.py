@@ -4,22 +4,28 @@ The key store (alias ``keys``) and the audit log (``default``) are two databases
 and its event cannot commit atomically. The order is fixed so that **a committed key change
 always has its committed event**:
 
-1. the key-store transaction is opened and the change is made in it (not committed);
-2. the event is recorded with ``record_event`` in a transaction on ``default`` nested inside it,
-   which commits first (it holds the exact counts, known by then);
-3. the key-store transaction commits.
+1. what the change will do is counted (read-only queries);
+2. the event is recorded with ``record_event`` in a transaction on ``default``, and committed;
+3. the change is made in a key-store transaction, which commits.
 
-If the change fails before step 2, nothing is recorded and nothing changed. If the process dies
-or the key store's commit fails between steps 2 and 3, the log holds an event for a change that
-did not happen; the command reports the error, and every key operation is idempotent, so running
-it again completes the change and records it again. An event without its change is visible and
-harmless; a key change without its event would be neither.
+If the change fails before step 2, nothing is recorded and nothing changed. If it fails after
+step 2 (an error, the process killed, the key store unreachable at commit), the log holds an
+event for a change that did not happen; the command or action reports the error, and every key
+operation is idempotent, so running it again completes the change and records it again. An
+event without its change is visible and harmless; a key change without its event would be
+neither. The counts are taken just before the change; a concurrent change can make the real
+figure differ slightly (the event says "planned").
+
+No transaction on one database is held open while the other is written: on SQLite, where a
+write transaction locks the whole file, holding the key store while waiting for the main
+database (or the reverse) would deadlock against a request that creates a data key inside its
+own transaction.
 
 Changes outside the key store (a new root key version in the key file) follow the same rule:
 :func:`announce` commits the event, then the change is made.
 
-Callers must not be inside a transaction on ``default`` (it would commit after the key store);
-management commands, the huey task and the crypto-shred's key step are not.
+Callers must not be inside a transaction on ``default`` (the event would commit with it, after
+the key store); management commands, the huey task and the crypto-shred's key step are not.
 """
 
 from __future__ import annotations
@@ -48,18 +54,17 @@ def _record(kind: str, target_type: str, target_id: str, actor: Any, details: Ma
 
 @contextmanager
 def key_change(
-    kind: str, target_type: str, target_id: str = "", *, actor: Any = None, extra: Mapping[str, Any] | None = None
-) -> Iterator[dict[str, Any]]:
-    """Make a key-store change in the ``with`` block; its event commits just before the key store.
+    kind: str, target_type: str, target_id: str = "", *, actor: Any = None, details: Mapping[str, Any] | None = None
+) -> Iterator[None]:
+    """Record ``kind`` (committed), then run the ``with`` block in a key-store transaction.
 
-    ``kind`` is an :class:`~bastion.kernel.audit.kinds.EventKind` name (``"KEY_DESTROYED"``).
-    The block may add details (counts) to the yielded dict; they go into the event's ``extra``.
-    Never put a key, a wrapped key or a personal value in it.
+    ``kind`` is an :class:`~bastion.kernel.audit.kinds.EventKind` name (``"KEY_DESTROYED"``);
+    ``details`` (counted by the caller just before) go into the event's ``extra``. Never put a
+    key, a wrapped key or a personal value in them.
     """
-    details: dict[str, Any] = dict(extra or {})
+    _record(kind, target_type, target_id, actor, details or {})
     with transaction.atomic(using=KEYSTORE_ALIAS):
-        yield details
-        _record(kind, target_type, target_id, actor, details)
+        yield
 
 
 def announce(kind: str, target_type: str, target_id: str = "", *, actor: Any = None, **details: Any) -> None:

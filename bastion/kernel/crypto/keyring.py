@@ -122,7 +122,8 @@ def _unwrap(person: uuid.UUID, version: int, root_version: int, wrapped: bytes |
     raw = get_provider().unwrap(root_version, bytes(wrapped), _dek_context(person, version, root_version))
     key = DataKey(version, AESGCM(raw))
     _read_keys.put((person, version), key)
-    _wrapped.items.pop((person, version), None)
+    with _wrapped.lock:
+        _wrapped.items.pop((person, version), None)
     return key
 
 
@@ -295,12 +296,14 @@ def shred(person: uuid.UUID, *, actor: Any = None, reason: str = "crypto-shred")
     from bastion.kernel.crypto.keyevents import PERSON_KEY, key_change
     from bastion.kernel.crypto.models import BlindIndexEntry
 
-    with key_change("KEY_DESTROYED", PERSON_KEY, str(person), actor=actor, extra={"reason": reason}) as details:
-        versions = sorted(PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person).values_list("version", flat=True))
-        deleted, _ = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person).delete()
-        entries, _ = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(person=person).delete()
+    keys = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person)
+    entries = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(person=person)
+    versions = sorted(keys.values_list("version", flat=True))
+    details = {"reason": reason, "keys": len(versions), "versions": versions, "blind_index_entries": entries.count()}
+    with key_change("KEY_DESTROYED", PERSON_KEY, str(person), actor=actor, details=details):
+        deleted, _ = keys.delete()
+        entries.delete()
         ErasedPerson.objects.using(KEYSTORE_ALIAS).get_or_create(person=person)
-        details.update(keys=deleted, versions=versions, blind_index_entries=entries)
     forget_person(person)
     return deleted
 

@@ -96,13 +96,12 @@ def _retire_one(version: int, *, batch_size: int, actor: object, progress: Progr
     in_use = values_under(version, batch_size=batch_size, progress=progress)
     if in_use:
         return Retirement(version, "in use", values_in_use=in_use)
-    with keyevents.key_change(
-        "KEY_DESTROYED", keyevents.DATA_KEY_VERSION, str(version), actor=actor, extra={"reason": "retired"}
-    ) as details:
-        destroyed, _ = PersonKey.objects.using(KEYSTORE_ALIAS).filter(version=version).delete()
+    keys = PersonKey.objects.using(KEYSTORE_ALIAS).filter(version=version)
+    details = {"reason": "retired", "keys": keys.count(), "version": version}
+    with keyevents.key_change("KEY_DESTROYED", keyevents.DATA_KEY_VERSION, str(version), actor=actor, details=details):
+        destroyed, _ = keys.delete()
         marker.destroyed_at, marker.keys_destroyed = timezone.now(), marker.keys_destroyed + destroyed
         marker.save(using=KEYSTORE_ALIAS, update_fields=["destroyed_at", "keys_destroyed"])
-        details.update(keys=destroyed, version=version)
     keyring.forget_version(version)
     Checkpoint.objects.using(KEYSTORE_ALIAS).filter(job=_scan_job(version)).delete()
     return Retirement(version, "destroyed", keys_destroyed=destroyed)
@@ -227,15 +226,15 @@ def _destroy_orphans(result: SweepResult, before: dt.datetime, batch_size: int, 
         if not gone:
             candidates.filter(person__in=due).delete()
             continue
-        extra = {"reason": "orphan sweep", "grace_days": orphan_grace().days}
-        with keyevents.key_change("KEY_DESTROYED", keyevents.PERSON_KEY, "orphans", actor=actor, extra=extra) as details:
-            keys, _ = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=gone).delete()
+        keyset = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=gone)
+        details = {"reason": "orphan sweep", "grace_days": orphan_grace().days, "persons": len(gone), "keys": keyset.count()}
+        with keyevents.key_change("KEY_DESTROYED", keyevents.PERSON_KEY, "orphans", actor=actor, details=details):
+            keys, _ = keyset.delete()
             BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(person__in=gone).delete()
             ErasedPerson.objects.using(KEYSTORE_ALIAS).bulk_create(
                 [ErasedPerson(person=person) for person in gone], ignore_conflicts=True
             )
             candidates.filter(person__in=due).delete()
-            details.update(persons=len(gone), keys=keys)
         for person in gone:
             keyring.forget_person(person)
         result.persons_destroyed += len(gone)

@@ -67,7 +67,7 @@ def start(scope: str, *, actor: object = None) -> Checkpoint:
     old = max(blind.versions(scope, fresh=True))
     bits = blind.bits_for()
     extra = {"scope": scope, "from_version": old, "to_version": old + 1, "bits": bits}
-    with keyevents.key_change("KEY_ROTATED", keyevents.BLIND_INDEX_KEY, f"{scope}@v{old + 1}", actor=actor, extra=extra):
+    with keyevents.key_change("KEY_ROTATED", keyevents.BLIND_INDEX_KEY, f"{scope}@v{old + 1}", actor=actor, details=extra):
         keyring.new_service_key(blind.purpose(scope, old + 1), bits=bits)
         checkpoint = Checkpoint.objects.using(KEYSTORE_ALIAS).create(job=JOB, target=scope, version=old + 1)
     blind.forget_versions()
@@ -141,14 +141,18 @@ def _finish(scope: str, checkpoint: Checkpoint, actor: object, result: Rebuild) 
     """Destroy the versions older than the rebuilt one (keys and entries) and the checkpoint."""
     old = [version for version in blind.versions(scope, fresh=True) if version < checkpoint.version]
     target = f"{scope}@v{','.join(str(version) for version in old)}"
-    extra = {"scope": scope, "reason": "blind index rebuilt", "versions": old, "current_version": checkpoint.version}
-    with keyevents.key_change("KEY_DESTROYED", keyevents.BLIND_INDEX_KEY, target, actor=actor, extra=extra) as details:
+    stale = Q(scope=scope) | Q(scope__startswith=f"{scope}@v")
+    stale_entries = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(
+        stale & ~Q(scope=blind.entry_scope(scope, checkpoint.version))
+    )
+    details = {
+        "scope": scope, "reason": "blind index rebuilt", "versions": old, "current_version": checkpoint.version,
+        "keys": len(old), "entries": stale_entries.count(),
+    }  # fmt: skip
+    with keyevents.key_change("KEY_DESTROYED", keyevents.BLIND_INDEX_KEY, target, actor=actor, details=details):
         ServiceKey.objects.using(KEYSTORE_ALIAS).filter(purpose__in=[blind.purpose(scope, v) for v in old]).delete()
-        stale = Q(scope=scope) | Q(scope__startswith=f"{scope}@v")
-        keep = Q(scope=blind.entry_scope(scope, checkpoint.version))
-        entries, _ = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(stale & ~keep).delete()
+        entries, _ = stale_entries.delete()
         Checkpoint.objects.using(KEYSTORE_ALIAS).filter(pk=checkpoint.pk).delete()
-        details.update(keys=len(old), entries=entries)
     keyring.forget_service_keys()
     blind.forget_versions()
     result.entries_destroyed, result.done = entries, True
