@@ -407,19 +407,25 @@ def _redacted(state: Snapshot) -> Snapshot:
     return {key: (REDACTED if key in restricted and value not in (None, "", []) else value) for key, value in state.items()}
 
 
-@transaction.atomic
 def shred_contact(actor: Any, contact_id: Any) -> ChangeSet:
     """Crypto-shred a contact: destroy their data key and blind-index entries; restricted fields read "erased".
 
-    The key store commits first (the irreversible step); this database then overwrites the
-    contact's ciphertexts with the erased marker and sets ``erased_at``. If that second step
+    The key store commits first (the irreversible step, with its ``key.destroyed`` event committed
+    just before it: docs/adr/0021); this database then overwrites the contact's ciphertexts with
+    the erased marker, sets ``erased_at`` and records ``record.erased``. If that second step
     fails, the data is unreadable already, and running the action again completes it.
     """
     if not can_erase_personal_data(actor):
         raise ActionNotAllowed(_("Only an administrator can erase a person's data."))
-    contact = access_contact_by_id(actor, contact_id, for_write=True, lock=True)
+    contact = access_contact_by_id(actor, contact_id, for_write=True)
     before = _redacted(_snapshot(contact)) if not contact.is_erased else None
-    keyring.shred(contact.pk)
+    keyring.shred(contact.pk, actor=actor)  # outside this database's transaction: see keyevents.py
+    return _erase_values(actor, contact, before)
+
+
+@transaction.atomic
+def _erase_values(actor: Any, contact: Contact, before: Snapshot | None) -> ChangeSet:
+    contact = access_contact_by_id(actor, contact.pk, for_write=True, lock=True)
     erase_values(Contact.objects.filter(pk=contact.pk))
     erase_values(ContactEmail.objects.filter(contact_id=contact.pk))
     erase_values(ContactPhone.objects.filter(contact_id=contact.pk))

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.names import display_name, search_key
 from bastion.kernel.access import ScopedManager
+from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.classification import classify
 from bastion.kernel.crypto.fields import EncryptedDateField, EncryptedTextField
 
@@ -281,6 +282,9 @@ class Contact(Record):
 # Blind-index scopes (bastion.kernel.crypto.blind) of a contact's normalised emails and phones.
 EMAIL_SCOPE = "directory.contact.email"
 PHONE_SCOPE = "directory.contact.phone"
+# What each index is made from, so that `bastion keys rotate-index` can rebuild it under a new key.
+blind.register_source(EMAIL_SCOPE, "directory.ContactEmail", "address", blind.normalize_email)
+blind.register_source(PHONE_SCOPE, "directory.ContactPhone", "number", blind.normalize_phone)
 
 
 class ContactEmail(models.Model):
