@@ -46,7 +46,7 @@ class EncryptedBinaryField(EncryptedMixin, models.BinaryField):  # type: ignore[
 
 
 class Encoding(models.TextChoices):
-    UTF8 = "utf-8", _("UTF-8")
+    UTF8 = "utf-8", "UTF-8"  # the same in every language
     UTF8_BOM = "utf-8-sig", _("UTF-8 with byte order mark")
     GBK = "gbk", _("GBK (Simplified Chinese)")
 
