@@ -80,7 +80,8 @@ from bastion.accounts.actions import create_staff_user
 from bastion.imports import actions
 from bastion.kernel.access.roles import Role
 user, _ = create_staff_user("bench-importer", "importer@bench.example", Role.SALES_REP, usable_password=False)
-job = actions.create_import(user, object_type="contact", source_name="Bench", file_name="bench.csv", data=open(sys.argv[1], "rb").read())
+data = open(sys.argv[1], "rb").read()
+job = actions.create_import(user, object_type="contact", source_name="Bench", file_name="bench.csv", data=data)
 actions.start_import(user, job.pk, mapping=job.mapping, dedupe="skip")
 print(json.dumps({"job": str(job.pk), "mapping": job.mapping}))
 """

@@ -28,7 +28,7 @@ from bastion.accounts.api_permissions import TokenAndNetworkPolicy
 from bastion.directory.api_serializers import ApiErrorSerializer
 from bastion.imports import actions, csvfile, selectors
 from bastion.imports.access import access_import_by_id
-from bastion.imports.adapters import ADAPTERS, adapter_for
+from bastion.imports.adapters import ADAPTERS
 from bastion.imports.models import Dedupe, Encoding, ImportJob
 from bastion.imports.uploads import MemoryOnlyUploadHandler, file_bytes
 from bastion.kernel.access.scoping import can_change_customer_records
@@ -191,7 +191,6 @@ class ImportViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
         job = access_import_by_id(request.user, id)
-        adapter_for(job.object_type)
         _act(
             actions.start_import,
             request.user,
