@@ -46,6 +46,7 @@ ERRORS = {
 NOT_FOUND = {404: OpenApiResponse(ApiErrorSerializer, description="No such import, or it is not yours.")}
 ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The import's id (a UUID).")
 REJECTIONS_PAGE = 500
+ENCODING_HELP = f"One of {', '.join(Encoding.values)}; empty: detected on upload, kept on start."
 
 
 class ImportPermission(BasePermission):
@@ -57,6 +58,8 @@ class ImportPermission(BasePermission):
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     fields_available = serializers.SerializerMethodField(help_text="Fields a column can be mapped to (key and label).")
+    encoding = serializers.CharField(read_only=True, help_text="utf-8, utf-8-sig (with byte order mark) or gbk.")
+    detected_encoding = serializers.CharField(read_only=True, help_text="What the file looked like on upload.")
 
     class Meta:
         model = ImportJob
@@ -76,7 +79,7 @@ class UploadSerializer(serializers.Serializer[Any]):
     object_type = serializers.ChoiceField(choices=sorted(ADAPTERS), help_text="What the file contains.")
     source_name = serializers.CharField(max_length=100, help_text="Where the file comes from; mappings are saved per source.")
     file = serializers.FileField(help_text="The CSV file, with a header row (UTF-8, UTF-8 with BOM or GBK).")
-    encoding = serializers.ChoiceField(choices=["", *Encoding.values], required=False, default="", help_text="Empty: detect.")
+    encoding = serializers.CharField(required=False, allow_blank=True, default="", help_text=ENCODING_HELP)
 
 
 class StartSerializer(serializers.Serializer[Any]):
@@ -84,7 +87,7 @@ class StartSerializer(serializers.Serializer[Any]):
         child=serializers.CharField(allow_blank=True), help_text='For each column in order: a field key, or "" to ignore it.'
     )
     dedupe = serializers.ChoiceField(choices=Dedupe.values, default=Dedupe.SKIP)
-    encoding = serializers.ChoiceField(choices=["", *Encoding.values], required=False, default="")
+    encoding = serializers.CharField(required=False, allow_blank=True, default="", help_text=ENCODING_HELP)
 
 
 class RejectionSerializer(serializers.Serializer[Any]):
