@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "bastion.kernel",
     "bastion.kernel.crypto",
     "bastion.directory",
+    "bastion.imports",
     "bastion.operations",
 ]
 
@@ -195,6 +196,11 @@ if _queue_url:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": _queue_url})
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")})
+
+# --- CSV imports (bastion.imports) ---------------------------------------------
+IMPORT_MAX_BYTES = env_int("BASTION_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
+IMPORT_MAX_ROWS = env_int("BASTION_IMPORT_MAX_ROWS", 100_000, minimum=1)
+IMPORT_RETENTION_DAYS = env_int("BASTION_IMPORT_RETENTION_DAYS", 30, minimum=1)
 
 # --- authentication ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 TOKEN_RESOURCES: dict[str, Any] = {
     "company": gettext_lazy("Companies"),
     "contact": gettext_lazy("Contacts"),
+    "import": gettext_lazy("CSV imports"),
     "profile": gettext_lazy("Your profile"),
 }
 ACCESS_LEVELS = ("read", "write")

@@ -41,6 +41,7 @@ class EventKind(models.IntegerChoices):
     RECORD_VIEWED = 310, _("Record viewed")
     FIELD_REVEALED = 311, _("Restricted field revealed")
     EXPORTED = 320, _("Data exported")
+    DATA_IMPORTED = 321, _("Data imported")
     ACCESS_DENIED = 400, _("Access denied")
     USER_CREATED = 500, _("Member of staff created")
     USER_DISABLED = 501, _("Member of staff disabled")
@@ -80,6 +81,7 @@ CODES: dict[int, str] = {
     EventKind.RECORD_VIEWED: "record.viewed",
     EventKind.FIELD_REVEALED: "record.field_revealed",
     EventKind.EXPORTED: "data.exported",
+    EventKind.DATA_IMPORTED: "data.imported",
     EventKind.ACCESS_DENIED: "access.denied",
     EventKind.USER_CREATED: "staff.created",
     EventKind.USER_DISABLED: "staff.disabled",

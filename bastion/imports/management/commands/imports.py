@@ -1,0 +1,43 @@
+"""``bastion imports run JOB_ID`` runs (or resumes) an import in the foreground; ``bastion imports resume``
+runs every stalled one. For operators after an outage, and what the crash test kills and restarts."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from bastion.imports import actions
+
+
+class Command(BaseCommand):
+    help = "Run or resume CSV imports in the foreground."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="command", required=True)
+        run = sub.add_parser("run", help="run or resume one import job")
+        run.add_argument("job_id")
+        run.add_argument("--pause", type=float, default=0.0, help="seconds to wait between rows, to limit the load")
+        sub.add_parser("resume", help="run every queued or running import whose worker stopped")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["command"] == "resume":
+            for job_id in actions.stalled_jobs():
+                self._run(str(job_id), 0.0)
+            return
+        self._run(options["job_id"], options["pause"])
+
+    def _run(self, job_id: str, pause: float) -> None:
+        def progress(done: int, total: int) -> None:
+            if done % 50 == 0 or done == total:
+                sys.stderr.write(f"{job_id} {done}/{total}\n")
+                sys.stderr.flush()
+
+        job = actions.run_job(job_id, pause=pause, progress=progress)
+        if job is None:
+            raise CommandError(f"import {job_id} is not queued or running (finished, failed or unknown)")
+        self.stdout.write(
+            f"import {job.pk}: {job.status}; {job.created_count} created, {job.updated_count} updated, "
+            f"{job.skipped_count} skipped, {job.rejected_count} rejected of {job.total_rows} rows"
+        )
