@@ -8,6 +8,7 @@ from bastion.kernel.api_docs import ApiDocsView
 urlpatterns = [
     path("", include("bastion.directory.api_urls")),
     path("", include("bastion.accounts.api_urls")),
+    path("", include("bastion.sales.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

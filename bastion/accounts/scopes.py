@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 TOKEN_RESOURCES: dict[str, Any] = {
     "company": gettext_lazy("Companies"),
     "contact": gettext_lazy("Contacts"),
+    "deal": gettext_lazy("Deals"),
+    "pipeline": gettext_lazy("Pipelines, stages and exchange rates"),
     "profile": gettext_lazy("Your profile"),
 }
 ACCESS_LEVELS = ("read", "write")
