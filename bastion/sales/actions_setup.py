@@ -7,7 +7,7 @@ refused: move the deals first, so no deal is ever left without a stage.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -99,7 +99,7 @@ def _save_pipeline(pipeline: Pipeline, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def create_pipeline(actor: Any, data: Mapping[str, Any], *, stages: list[Mapping[str, Any]] | None = None) -> Pipeline:
+def create_pipeline(actor: Any, data: Mapping[str, Any], *, stages: Sequence[Mapping[str, Any]] | None = None) -> Pipeline:
     """A new pipeline; ``stages`` (name, probability, kind) are added in order.
 
     Without ``stages`` it gets the usual three: an open first stage, won and lost.
@@ -113,7 +113,7 @@ def create_pipeline(actor: Any, data: Mapping[str, Any], *, stages: list[Mapping
     pipeline = Pipeline()
     _save_pipeline(pipeline, fields)
     _audit(actor, pipeline, None, _pipeline_snapshot(pipeline), "pipeline.created")
-    default_stages: list[Mapping[str, Any]] = [
+    default_stages: Sequence[Mapping[str, Any]] = [
         {"name": _("New"), "probability": 10, "kind": StageKind.OPEN},
         {"name": _("Won"), "probability": 100, "kind": StageKind.WON},
         {"name": _("Lost"), "probability": 0, "kind": StageKind.LOST},

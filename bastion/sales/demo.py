@@ -33,7 +33,7 @@ PRODUCTS_ZH = ["CRM 许可证", "技术支持服务", "实施服务", "数据迁
 LOST_REASONS = ["Chose a competitor", "No budget this year", "Project cancelled", "选择了竞争对手"]
 
 
-def _stages(spec: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
+def _stages(spec: list[tuple[str, int, Any]]) -> list[dict[str, Any]]:
     return [{"name": name, "probability": probability, "kind": kind} for name, probability, kind in spec]
 
 
