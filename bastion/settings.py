@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bastion.kernel.crypto",
     "bastion.directory",
     "bastion.imports",
+    "bastion.sales",
     "bastion.operations",
 ]
 
@@ -175,6 +176,12 @@ if PRODUCTION and BASTION_KEY_PROVIDER == "env" and not read_secret("BASTION_ROO
     raise ImproperlyConfigured("BASTION_ROOT_KEY (or BASTION_ROOT_KEY_FILE) must be set with BASTION_KEY_PROVIDER=env")
 # The planned number of people, which sets how much blind indexes are truncated (docs/adr/0018).
 BASTION_BLIND_INDEX_POPULATION = env_int("BASTION_BLIND_INDEX_POPULATION", 1_000_000, minimum=16)
+
+# Sales: the organisation's base currency (ISO 4217), in which deal totals are shown. Other
+# currencies need an exchange rate (Sales settings); changing this later means entering new rates.
+BASTION_BASE_CURRENCY = env_str("BASTION_BASE_CURRENCY", "USD").strip().upper()
+if not (len(BASTION_BASE_CURRENCY) == 3 and BASTION_BASE_CURRENCY.isascii() and BASTION_BASE_CURRENCY.isalpha()):
+    raise ImproperlyConfigured(f"BASTION_BASE_CURRENCY must be a three-letter ISO 4217 code, got {BASTION_BASE_CURRENCY!r}")
 # Sealed secrets outside encrypted fields that `bastion keys reencrypt` also moves to current keys.
 BASTION_REENCRYPT_TARGETS = ["bastion.accounts.mfa_secrets.reencrypt_mfa_secrets"]
 

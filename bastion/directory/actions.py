@@ -43,6 +43,7 @@ from bastion.directory.models import (
 )
 from bastion.directory.names import has_cjk, search_key
 from bastion.kernel.access.scoping import can_change_customer_records, can_erase_personal_data
+from bastion.kernel.audit.changes import diff
 from bastion.kernel.crypto import blind, keyring
 from bastion.kernel.crypto.classification import DataClass, fields_of
 from bastion.kernel.crypto.fields import erase_values
@@ -175,18 +176,6 @@ def _snapshot(obj: Company | Contact) -> Snapshot:
     return state
 
 
-def _diff(before: Snapshot | None, after: Snapshot | None) -> ChangeSet:
-    empty: tuple[Any, ...] = (None, "", [])
-    keys = sorted(set(before or {}) | set(after or {}))
-    changes: ChangeSet = {}
-    for key in keys:
-        old = (before or {}).get(key)
-        new = (after or {}).get(key)
-        if old != new and not (old in empty and new in empty):
-            changes[key] = {"old": old, "new": new}
-    return changes
-
-
 def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | None) -> ChangeSet:
     """The audit hook: compute the field-level change set of ``verb`` on ``obj`` and return it.
 
@@ -198,7 +187,7 @@ def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | No
     from bastion.directory.audit import record_change
 
     after = None if verb.endswith(".deleted") else _snapshot(obj)
-    changes = _diff(before, after)
+    changes = diff(before, after)
     record_change(actor, verb, obj, changes)
     return changes
 
