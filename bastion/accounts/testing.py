@@ -110,3 +110,11 @@ class SoftwareSecurityKey:
             "response": response,
             "clientExtensionResults": {},
         }
+
+
+def step_up(client: Any, user: Any) -> None:
+    """Confirm ``user``'s second factor on the MFA reauthentication page (a fresh factor for step-up)."""
+    secret = enrol_totp(user)
+    response = client.post("/accounts/2fa/reauthenticate/", {"code": current_totp_code(secret)})
+    if response.status_code != 302:
+        raise AssertionError(f"the second factor was not accepted: {response.status_code}")
