@@ -19,7 +19,7 @@ from bastion.kernel.audit.models import AuditEvent
 LIMITS = {
     "search": {"user": "100/min", "ip": "100/min"},
     "reveal": {"user": "10/hour", "ip": "10/hour"},
-    "export": {"user": "2/hour", "ip": "100/hour"},
+    "export": {"user": "2/day", "ip": "100/hour"},
 }
 
 
@@ -92,14 +92,14 @@ def test_exports_are_rate_limited_and_the_refusal_audited(personas: Any, signed_
     assert rows(client.get("/api/v1/contacts/export/"))
     page = client.get(reverse("directory:contact-export"))
     api = client.get("/api/v1/contacts/export/")
-    assert page.status_code == 429 and "limit of 2 exports per hour" in page.content.decode()
+    assert page.status_code == 429 and "limit of 2 exports per day" in page.content.decode()
     assert api.status_code == 429 and api.json()["error"] == "rate_limited" and "Alice" not in api.content.decode()
     assert len(exports()) == 2
     reasons = list(AuditEvent.objects.filter(kind=EventKind.ACCESS_DENIED).values_list("extra__reason", flat=True))
     assert reasons.count("rate_limited:export:user") == 2
 
 
-@override_settings(ACCESS_RATE_LIMITS={**LIMITS, "search": {"user": "100/min", "ip": "3/min"}})
+@override_settings(ACCESS_RATE_LIMITS={**LIMITS, "search": {"user": "100/min", "ip": "3/day"}})
 def test_searches_are_limited_per_ip_too(personas: Any, signed_in: Any, api_as: Any, contact: Any) -> None:
     assert signed_in(personas.rep_east).get(reverse("directory:search"), {"q": "ali"}).status_code == 200
     assert signed_in(personas.rep_west).get(reverse("directory:contact-list"), {"q": "ali"}).status_code == 200

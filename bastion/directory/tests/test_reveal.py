@@ -72,7 +72,7 @@ def test_a_role_that_may_not_reveal_is_refused(personas: Any, signed_in: Any, pe
 
 @override_settings(ACCESS_RATE_LIMITS={
     "search": {"user": "100/min", "ip": "100/min"},
-    "reveal": {"user": "2/hour", "ip": "100/hour"},
+    "reveal": {"user": "2/day", "ip": "100/hour"},
     "export": {"user": "10/hour", "ip": "10/hour"},
 })  # fmt: skip
 def test_reveals_are_limited_per_user_per_hour(personas: Any, signed_in: Any, person: Any) -> None:
@@ -82,7 +82,7 @@ def test_reveals_are_limited_per_user_per_hour(personas: Any, signed_in: Any, pe
         assert client.post(reveal_url(person), {"reason": REASON}).status_code == 200
     refused = client.post(reveal_url(person), {"reason": REASON})
     body = refused.content.decode()
-    assert refused.status_code == 429 and "limit of 2 reveals per hour" in body and "110101199003078888" not in body
+    assert refused.status_code == 429 and "limit of 2 reveals per day" in body and "110101199003078888" not in body
     assert len(reveals()) == 2
     denial = AuditEvent.objects.filter(kind=EventKind.ACCESS_DENIED).latest("sequence")
     assert denial.extra["reason"] == "rate_limited:reveal:user" and denial.extra["status"] == 429
