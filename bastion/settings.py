@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     # Before the sign-in policy middleware, which tells people why they were signed out or redirected.
     "django.contrib.messages.middleware.MessageMiddleware",
     "bastion.accounts.middleware.SessionTimeoutMiddleware",
+    # Every request of a signed-in session is re-checked against the network allow-lists.
+    "bastion.accounts.network_middleware.SessionNetworkMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "bastion.accounts.middleware.RequireMfaMiddleware",
@@ -393,6 +396,21 @@ _ROLE_NAMES = (
     "marketing_manager marketer executive read_only"
 )
 ACCESS_ROLE_NETWORKS = env_role_networks("BASTION_ROLE_NETWORKS", _ROLE_NAMES.split())
+
+# --- rate limits on sensitive reads (bastion/accounts/limits.py) and step-up (bastion/accounts/stepup.py) ---
+# "<count>/<s|min|hour|day>" per user and per client IP; a refusal is a 429 and an access.denied event.
+ACCESS_RATE_LIMITS = {
+    "search": {"user": env_str("BASTION_SEARCH_RATE_USER", "120/min"), "ip": env_str("BASTION_SEARCH_RATE_IP", "600/min")},
+    "reveal": {"user": env_str("BASTION_REVEAL_RATE_USER", "20/hour"), "ip": env_str("BASTION_REVEAL_RATE_IP", "60/hour")},
+    "export": {"user": env_str("BASTION_EXPORT_RATE_USER", "10/hour"), "ip": env_str("BASTION_EXPORT_RATE_IP", "30/hour")},
+}
+for _kind, _limits in ACCESS_RATE_LIMITS.items():
+    for _scope, _rate in _limits.items():
+        if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate.strip().lower()):
+            _name = f"BASTION_{_kind.upper()}_RATE_{_scope.upper()}"
+            raise ImproperlyConfigured(f"{_name} must look like 20/hour (a count per s, min, hour or day), got {_rate!r}")
+# Exporting, revealing and changing roles, security settings or keys need a second factor this recent.
+STEP_UP_SECONDS = env_int("BASTION_STEP_UP_SECONDS", 300, minimum=30)
 
 # PCI DSS 10.5.1: at least 12 months.
 AUDIT_RETENTION_DAYS = env_int("BASTION_AUDIT_RETENTION_DAYS", 400, minimum=366)

@@ -85,10 +85,19 @@ Rules that hold for every role:
 - Network allow-lists (`BASTION_ALLOWED_NETWORKS` for everyone, `BASTION_ROLE_NETWORKS` per role)
   apply to sign-in and to the API; every refusal is an `access.denied` audit event.
 
-Status: record-level scoping (owner, team, manager chain, shares) and field masking with audited
-reveal are the remaining access-control work of issue 5 and are not enforced yet. Today every
-role with customer-record access sees every company and contact of the organisation, restricted
-values included; roles without it see none.
+- Fields above a role's "shown unmasked" class are masked (`j***@e***.com`, `138****5678`) in
+  lists, pages, search results, API responses, CSV exports, error messages and the audit trail
+  (`bastion/kernel/access/masking.py`); searching or sorting by a field the role may not see is
+  refused; a field above its "editable" class is read-only in forms and refused by the API.
+- A role that reveals restricted values sees one field at a time after stating a reason; each
+  reveal is a `record.field_revealed` event (field and reason, never the value) and is limited
+  per user and per address per hour. Exporting and revealing need a second factor confirmed in
+  the last 5 minutes (step-up), which an API token cannot give.
+
+Status: record-level scoping (owner, team, manager chain, shares) is the remaining access-control
+work of issue 5 and is not enforced yet. Today every role with customer-record access sees every
+company and contact of the organisation (restricted values masked as above); roles without it see
+none.
 """
 
 
