@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bastion.accounts import views
+from bastion.accounts import views, views_admin
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("tokens/new/", views.token_create, name="token-create"),
     path("tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token-revoke"),
     path("sessions/<int:session_id>/end/", views.session_end, name="session-end"),
+    path("access/record-defaults/", views_admin.record_defaults, name="record-defaults"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bastion.directory import views, views_companies, views_contacts, views_history
+from bastion.directory import views, views_companies, views_contacts, views_history, views_sharing
 
 app_name = "directory"
 urlpatterns = [
@@ -30,3 +30,14 @@ urlpatterns = [
     path("contacts/<uuid:contact_id>/erase/", views_contacts.contact_erase, name="contact-erase"),
     path("search/", views.search, name="search"),
 ]
+# Sharing one record (ADR 0027): the same two pages for every kind of record.
+for kind, plural in (("company", "companies"), ("contact", "contacts")):
+    urlpatterns += [
+        path(f"{plural}/<uuid:record_id>/sharing/", views_sharing.share_page, {"kind": kind}, name=f"{kind}-sharing"),
+        path(
+            f"{plural}/<uuid:record_id>/sharing/<uuid:share_id>/remove/",
+            views_sharing.share_remove,
+            {"kind": kind},
+            name=f"{kind}-share-remove",
+        ),
+    ]
