@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -78,7 +78,9 @@ class RecordRights:
 
 
 def rights_on(user: Any, record: Company | Contact) -> RecordRights:
-    """The buttons a record page shows: two indexed ``EXISTS`` queries through the scoped querysets."""
+    """The buttons a record page shows, in one query through the scoped querysets (none for a read-only role)."""
     manager = type(record).objects
-    can_edit = manager.editable_by(user).filter(pk=record.pk).exists()
-    return RecordRights(can_edit=can_edit, can_share=can_edit and manager.manageable_by(user).filter(pk=record.pk).exists())
+    manageable = Exists(manager.manageable_by(user).filter(pk=OuterRef("pk")))
+    row = manager.editable_by(user).filter(pk=record.pk).annotate(can_share=manageable).values_list("can_share", flat=True)
+    found = list(row[:1])
+    return RecordRights(can_edit=bool(found), can_share=bool(found and found[0]))
