@@ -380,6 +380,8 @@ _ROLE_NAMES = (
     "marketing_manager marketer executive read_only"
 )
 ACCESS_ROLE_NETWORKS = env_role_networks("BASTION_ROLE_NETWORKS", _ROLE_NAMES.split())
+# Members with no sign-in and no API-token use for this many days are disabled every night (PCI DSS 8.2.6).
+ACCESS_INACTIVE_DAYS = env_int("BASTION_INACTIVE_DAYS", 90, minimum=1)
 
 # PCI DSS 10.5.1: at least 12 months.
 AUDIT_RETENTION_DAYS = env_int("BASTION_AUDIT_RETENTION_DAYS", 400, minimum=366)

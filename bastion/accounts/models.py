@@ -123,6 +123,31 @@ class ThrottleWindow(models.Model):
         return f"{self.key} @ {self.window}: {self.hits}"
 
 
+class AccessReview(models.Model):
+    """One sign-off of the access review: who reviewed every member's access, when, and what they saw (counts).
+
+    PCI DSS 7.2.4 asks for a review every six months; the page flags when the next one is due.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True, default="")
+    members = models.PositiveIntegerField(_("members reviewed"))
+    shares = models.PositiveIntegerField(_("live shares"))
+    tokens = models.PositiveIntegerField(_("usable API tokens"))
+
+    class Meta:
+        ordering = ["-signed_at"]
+        verbose_name = _("access review")
+        verbose_name_plural = _("access reviews")
+
+    def __str__(self) -> str:
+        return f"{self.signed_at:%Y-%m-%d} by {self.signed_by_id}"
+
+
 class RecordAccessDefault(models.Model):
     """The organisation-wide default visibility of one object type (e.g. ``directory.contact``).
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from bastion.accounts.mfa import has_second_factor
@@ -70,3 +71,12 @@ def default_team_of(user: Any) -> Team | None:
     if user is None or not getattr(user, "pk", None):
         return None
     return Team.objects.filter(members__user_id=user.pk).order_by("name").first()
+
+
+def staff_member(user_id: Any) -> Any:
+    """Any user account by id (for administrators' staff pages), or None."""
+    return get_user_model().objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
+
+
+def all_teams() -> QuerySet[Team]:
+    return Team.objects.order_by("name")

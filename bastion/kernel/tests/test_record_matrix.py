@@ -76,11 +76,17 @@ MULTI_LISTS = {"directory:search": ("company", "contact")}
 CREATE_ACTIONS = {"create"}  # role-level: may the role add records at all
 ORDER = ["detail", "history", "edit", "sharing", "share-remove", "delete", "erase"]  # destructive last
 # Role-gated pages that are not about one record: who may open them, from the policies.
-GATED: dict[str, Any] = {
-    "roles-matrix": lambda policy: policy is not None,
-    "accounts:record-defaults": lambda policy: policy is not None and policy.manages_users,
-    "audit:event-list": lambda policy: policy is not None and policy.audit_trail,
-    "audit:event-csv": lambda policy: policy is not None and policy.audit_trail,
+# URL arguments: "member" is another member of staff.
+GATED: dict[str, tuple[Any, str]] = {
+    "roles-matrix": (lambda policy: policy is not None, ""),
+    "accounts:record-defaults": (lambda policy: policy is not None and policy.manages_users, ""),
+    "accounts:staff": (lambda policy: policy is not None and policy.manages_users, ""),
+    "accounts:staff-member": (lambda policy: policy is not None and policy.manages_users, "member"),
+    "accounts:staff-disable": (lambda policy: policy is not None and policy.manages_users, "member"),
+    "accounts:access-review": (lambda policy: policy is not None and (policy.manages_users or policy.audit_trail), ""),
+    "accounts:access-review-csv": (lambda policy: policy is not None and (policy.manages_users or policy.audit_trail), ""),
+    "audit:event-list": (lambda policy: policy is not None and policy.audit_trail, ""),
+    "audit:event-csv": (lambda policy: policy is not None and policy.audit_trail, ""),
 }
 # Not role-gated, with the reason. Everything else must be a record endpoint or in GATED.
 EXEMPT_PREFIXES = {
@@ -175,6 +181,7 @@ class World:
     records: dict[tuple[str, str], Any] = field(default_factory=dict)  # (kind, relation) -> record
     removable_share: dict[Any, RecordShare] = field(default_factory=dict)  # record pk -> a share to remove
     delta: Any = None
+    member: Any = None
 
 
 def _name(kind: str, relation: str, role: str) -> str:
@@ -195,7 +202,7 @@ def build_world(role: str | None) -> World:
         "own": (me, "Alpha"), "same_team": (people["alpha_mate"], "Alpha"), "other_team": (people["beta_rep"], "Beta"),
         "shared": (people["beta_rep"], "Beta"), "managed": (people["gamma_rep"], "Gamma"),
     }  # fmt: skip
-    world = World(me=me, delta=teams["Delta"])
+    world = World(me=me, delta=teams["Delta"], member=people["alpha_mate"])
     until = timezone.now() + dt.timedelta(days=30)
     label = role or "outsider"
     for relation, (owner, team) in owners.items():
@@ -360,10 +367,10 @@ def _creates(role: str | None, html: Check, api: Check) -> None:
         api.run(f"api-{kind}-list POST", "post", reverse(f"api-{kind}-list"), data, want)
 
 
-def _gated(role: str | None, html: Check) -> None:
+def _gated(role: str | None, html: Check, world: World) -> None:
     policy = POLICIES.get(role) if role else None
-    for name, allows in GATED.items():
-        response = html.client.get(reverse(name))
+    for name, (allows, argument) in GATED.items():
+        response = html.client.get(reverse(name, args=[world.member.pk] if argument == "member" else []))
         allowed = bool(allows(policy))
         if (response.status_code == 200) != allowed or (not allowed and response.status_code not in (403, 404)):
             html.failures.append(f"{name}: {'allowed' if allowed else 'denied'} by the policy, got {response.status_code}")
@@ -384,7 +391,7 @@ def test_role_against_every_endpoint_and_record(role: str | None) -> None:
     html_client, api_client = _clients(world.me, role)
     failures: list[str] = []
     html, api = Check(html_client, False, failures), Check(api_client, True, failures)
-    _gated(role, html)
+    _gated(role, html, world)
     _lists(role, world, html, api)
     _creates(role, html, api)
     endpoints = sorted(
