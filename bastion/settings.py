@@ -396,6 +396,8 @@ _ROLE_NAMES = (
     "marketing_manager marketer executive read_only"
 )
 ACCESS_ROLE_NETWORKS = env_role_networks("BASTION_ROLE_NETWORKS", _ROLE_NAMES.split())
+# Members with no sign-in and no API-token use for this many days are disabled every night (PCI DSS 8.2.6).
+ACCESS_INACTIVE_DAYS = env_int("BASTION_INACTIVE_DAYS", 90, minimum=1)
 
 # --- rate limits on sensitive reads (bastion/accounts/limits.py) and step-up (bastion/accounts/stepup.py) ---
 # "<count>/<s|min|hour|day>" per user and per client IP; a refusal is a 429 and an access.denied event.

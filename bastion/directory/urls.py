@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bastion.directory import views, views_companies, views_contacts, views_export, views_history, views_reveal
+from bastion.directory import views, views_companies, views_contacts, views_export, views_history, views_reveal, views_sharing
 
 app_name = "directory"
 urlpatterns = [
@@ -33,3 +33,14 @@ urlpatterns = [
     path("contacts/<uuid:contact_id>/reveal/<slug:field>/", views_reveal.contact_reveal, name="contact-reveal"),
     path("search/", views.search, name="search"),
 ]
+# Sharing one record (ADR 0027): the same two pages for every kind of record.
+for kind, plural in (("company", "companies"), ("contact", "contacts")):
+    urlpatterns += [
+        path(f"{plural}/<uuid:record_id>/sharing/", views_sharing.share_page, {"kind": kind}, name=f"{kind}-sharing"),
+        path(
+            f"{plural}/<uuid:record_id>/sharing/<uuid:share_id>/remove/",
+            views_sharing.share_remove,
+            {"kind": kind},
+            name=f"{kind}-share-remove",
+        ),
+    ]

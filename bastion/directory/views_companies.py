@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bastion.directory import actions, selectors
-from bastion.directory.access import access_company_by_id
+from bastion.directory.access import access_company_by_id, rights_on
 from bastion.directory.forms import CompanyFilterForm, CompanyForm, valid_filters
 from bastion.directory.views import (
     bad_page_request,
@@ -99,7 +99,7 @@ def company_detail(request: HttpRequest, company_id: UUID) -> HttpResponse:
         "nav": "companies",
         "company": company,
         "contacts": contacts,
-        "can_edit": can_change_customer_records(request.user),
+        **rights_on(request.user, company).__dict__,
     }
     return render_list(request, "directory/companies/detail.html", "directory/companies/_contacts.html", context)
 

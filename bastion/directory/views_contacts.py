@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bastion.directory import actions, selectors
-from bastion.directory.access import access_company_by_id, access_contact_by_id, parse_uuid
+from bastion.directory.access import access_company_by_id, access_contact_by_id, parse_uuid, rights_on
 from bastion.directory.forms import ContactFilterForm, ContactForm, valid_filters
 from bastion.directory.models import Company
 from bastion.directory.names import query_key
@@ -94,11 +94,13 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     contact = access_contact_by_id(request.user, contact_id)
+    rights = rights_on(request.user, contact)
     context = {
         "nav": "contacts",
         "contact": contact,
-        "can_edit": can_change_customer_records(request.user) and not contact.is_erased,
-        "can_delete": can_change_customer_records(request.user),
+        "can_edit": rights.can_edit and not contact.is_erased,
+        "can_share": rights.can_share,
+        "can_delete": rights.can_edit,
         "can_erase": can_erase_personal_data(request.user) and not contact.is_erased,
         "can_reveal": may_reveal(request.user),
     }

@@ -44,6 +44,9 @@ def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
             teams = [ensure_team(name) for name in team_names]
             user, _ = create_staff_user(username, email, role, teams=teams, usable_password=False)
             owners.append(user)
+            if role == Role.SALES_MANAGER:  # the manager chain: li.na sees both sales teams' records
+                for team in teams:
+                    team.managers.add(user)
         seed_demo_directory(owners, companies=companies, contacts=contacts)
         sellers = [user for user in owners if user.membership.role in (Role.SALES_MANAGER, Role.SALES_REP)]
         seed_demo_sales(admin, sellers or owners)

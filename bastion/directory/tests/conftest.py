@@ -17,8 +17,12 @@ from bastion.kernel.access.roles import Role
 
 @pytest.fixture
 def read_only(personas: Any) -> Any:
-    """A colleague with the read-only role: may read customer records, never change them."""
-    return UserFactory(username="reader", role=Role.READ_ONLY)
+    """A colleague of rep_east's team with the read-only role: reads the team's records, never changes them."""
+    from bastion.accounts.models import Team
+
+    user = UserFactory(username="reader", role=Role.READ_ONLY)
+    user.membership.teams.set([Team.objects.get(name="Sales East")])  # type: ignore[attr-defined]
+    return user
 
 
 @pytest.fixture
