@@ -47,22 +47,29 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
         for code, rate in RATES.items():
             if code != base:
                 actions_setup.set_exchange_rate(admin, code, (rate / RATES.get(base, Decimal(1))).quantize(Decimal("0.00000001")))
-        companies = list(Company.objects.order_by("name_key", "id")[:200])
-        contacts: dict[Any, list[Contact]] = {}
-        for contact in Contact.objects.exclude(company=None).only("id", "company_id").order_by("sort_name", "id"):
-            contacts.setdefault(contact.company_id, []).append(contact)
+        # Each seller sells to companies they can see (their own and their team's, ADR 0027).
+        visible = {owner.pk: list(Company.objects.visible_to(owner).order_by("name_key", "id")[:200]) for owner in owners}
+        companies = [company for choices in visible.values() for company in choices]
+        contacts: dict[tuple[Any, Any], list[Contact]] = {}
+        for owner in owners:
+            people = Contact.objects.visible_to(owner).exclude(company=None).only("id", "company_id")
+            for contact in people.order_by("sort_name", "id"):
+                contacts.setdefault((owner.pk, contact.company_id), []).append(contact)
         pipelines = [
             (new_business, list(new_business.stages.order_by("position"))),
             (renewals, list(renewals.stages.order_by("position"))),
         ]
         today = timezone.localdate()
+        made = 0
         for number in range(deals if companies else 0):
             pipeline, stages = pipelines[0] if number % 4 else pipelines[1]
-            company = rng.choice(companies)
-            chinese = company.country == "中国"
             owner = owners[number % len(owners)]
+            if not visible[owner.pk]:
+                continue
+            company = rng.choice(visible[owner.pk])
+            chinese = company.country == "中国"
             currency = "CNY" if chinese else rng.choice(["USD", "USD", "EUR", "GBP"])
-            people = contacts.get(company.pk, [])
+            people = contacts.get((owner.pk, company.pk), [])
             data = {
                 "name": f"{company.name} · {rng.choice(PRODUCTS_ZH if chinese else PRODUCTS_EN)}",
                 "pipeline": pipeline.pk,
@@ -74,6 +81,7 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
                 "owner": owner.pk,
             }
             deal = actions.create_deal(owner, data)
+            made += 1
             # Walk it along the pipeline: most deals stay open, some end won or lost.
             target = rng.choices(range(len(stages)), weights=[5, 4, 3, 2, 2, 1][: len(stages)])[0]
             for stage in stages[1 : target + 1]:
@@ -81,4 +89,4 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
                     continue
                 reason = rng.choice(LOST_REASONS) if stage.kind == StageKind.LOST else None
                 actions.move_deal(owner, deal.pk, stage.pk, lost_reason=reason)
-        return deals if companies else 0
+        return made

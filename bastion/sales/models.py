@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from bastion.directory.models import Company, Contact, KeyField
 from bastion.directory.names import search_key
 from bastion.kernel.access import ScopedManager
+from bastion.kernel.access.records import Owned, Through, Vocabulary
 from bastion.kernel.crypto.classification import classify
 
 CENT = Decimal("0.01")
@@ -48,6 +49,7 @@ class Pipeline(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ScopedManager["Pipeline"]()
+    record_access = Vocabulary()
     data_classification = classify(internal=["id", "name", "position", "is_default", "created_at", "updated_at"])
 
     class Meta:
@@ -82,6 +84,7 @@ class Stage(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedManager["Stage"]()
+    record_access = Vocabulary()
     data_classification = classify(internal=["id", "pipeline", "name", "position", "probability", "kind", "created_at"])
 
     class Meta:
@@ -108,6 +111,7 @@ class ExchangeRate(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ScopedManager["ExchangeRate"]()
+    record_access = Vocabulary()
     data_classification = classify(internal=["id", "currency", "rate", "updated_at"])
 
     class Meta:
@@ -166,6 +170,7 @@ class Deal(models.Model):
     )
 
     objects = ScopedManager["Deal"]()
+    record_access = Owned(owner="owner", team="team")
     data_classification = classify(
         internal=[
             "id", "pipeline", "stage", "probability", "closed_at", "company", "contact", "owner", "team",
@@ -225,6 +230,7 @@ class DealStageChange(models.Model):
     changed_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager["DealStageChange"]()
+    record_access = Through("deal")
     data_classification = classify(
         internal=["id", "deal", "from_stage", "to_stage", "from_name", "to_name", "changed_by", "changed_at"]
     )

@@ -87,6 +87,17 @@ class Through(Rule):
 
 
 @dataclass(frozen=True)
+class Personal(Rule):
+    """Work that belongs to the one user in ``owner`` (e.g. an import job): only they (and roles that
+    see all records) read or change it; never shared, no team."""
+
+    owner: str
+
+    def narrow(self, queryset: QuerySet[Any], user: Any, need: Need) -> QuerySet[Any]:
+        return queryset.filter(**{f"{self.owner}_id": user.pk})
+
+
+@dataclass(frozen=True)
 class Owned(Rule):
     """A customer record with an ``owner`` (user) and a ``team`` foreign key; its pk must be a UUID."""
 

@@ -28,7 +28,8 @@ def deals(personas: Any, stages: Any, customer: Any, rates: Any) -> list[Deal]:
 
 
 def test_board_shows_every_stage_with_its_deals_and_totals(signed_in: Any, personas: Any, deals: Any) -> None:
-    response = signed_in(personas.rep_east).get(reverse("sales:deal-board"))
+    # The sales manager manages both sales teams, so the board holds both reps' deals.
+    response = signed_in(personas.sales_manager).get(reverse("sales:deal-board"))
     body = response.content.decode()
     assert response.status_code == 200
     for text in ("Qualification", "Proposal", "Won", "Lost", "Aurora licences", "Zenith onboarding", "1,520.50"):
@@ -97,8 +98,16 @@ def test_list_searches_sorts_pages_and_totals(signed_in: Any, personas: Any, dea
 
 def test_detail_shows_history_and_is_audited_as_read(signed_in: Any, personas: Any, deals: Any) -> None:
     deal = deals[1]
-    body = signed_in(personas.rep_west).get(reverse("sales:deal-detail", args=[deal.pk])).content.decode()
+    body = signed_in(personas.rep_east).get(reverse("sales:deal-detail", args=[deal.pk])).content.decode()
     assert "Qualification → Proposal" in body and "Started in Qualification" in body and "EUR" in body
+
+
+def test_a_rep_cannot_see_another_teams_deal(signed_in: Any, personas: Any, deals: Any) -> None:
+    client = signed_in(personas.rep_west)
+    response = client.get(reverse("sales:deal-detail", args=[deals[1].pk]))
+    assert response.status_code == 404 and b"Aurora" not in response.content
+    board = client.get(reverse("sales:deal-board")).content.decode()
+    assert "Zenith onboarding" in board and "Aurora" not in board
 
 
 def test_create_edit_and_delete_through_the_forms(signed_in: Any, personas: Any, stages: Any, customer: Any) -> None:
