@@ -52,8 +52,8 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
         companies = [company for choices in visible.values() for company in choices]
         contacts: dict[tuple[Any, Any], list[Contact]] = {}
         for owner in owners:
-            people = Contact.objects.visible_to(owner).exclude(company=None).only("id", "company_id")
-            for contact in people.order_by("sort_name", "id"):
+            reachable = Contact.objects.visible_to(owner).exclude(company=None).only("id", "company_id")
+            for contact in reachable.order_by("sort_name", "id"):
                 contacts.setdefault((owner.pk, contact.company_id), []).append(contact)
         pipelines = [
             (new_business, list(new_business.stages.order_by("position"))),
