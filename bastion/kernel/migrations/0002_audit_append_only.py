@@ -6,8 +6,7 @@ from django.db import migrations
 def install(apps, schema_editor):
     from bastion.kernel.audit import triggers
 
-    # The tables of this migration; the inbox (0004) gets its triggers there.
-    triggers.install(schema_editor.connection, ("kernel_auditevent", "kernel_auditcheckpoint", "kernel_auditarchive"))
+    triggers.install(schema_editor.connection)
 
 
 def drop(apps, schema_editor):

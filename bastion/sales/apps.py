@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class SalesConfig(AppConfig):
-    name = "bastion.sales"
-    label = "sales"
-    verbose_name = "Sales"
