@@ -21,6 +21,8 @@ TOKEN_RESOURCES: dict[str, Any] = {
     "company": gettext_lazy("Companies"),
     "contact": gettext_lazy("Contacts"),
     "deal": gettext_lazy("Deals"),
+    "activity": gettext_lazy("Tasks, calls, meetings and notes"),
+    "lead": gettext_lazy("Leads"),
     "pipeline": gettext_lazy("Pipelines, stages and exchange rates"),
     "profile": gettext_lazy("Your profile"),
 }

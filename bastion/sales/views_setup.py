@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
@@ -51,6 +52,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         "base_currency": base_currency(),
         "can_configure": can_configure_sales(request.user),
         "rate_form": ExchangeRateForm(),
+        "embed_origins": settings.BASTION_LEAD_FORM_EMBED_ORIGINS,
     }
     return render(request, "sales/setup/index.html", context)
 
