@@ -40,7 +40,7 @@ typecheck: install
 	BASTION_ENV=test $(BIN)/mypy bastion
 
 checks: install
-	BASTION_ENV=test $(BIN)/bastion makemigrations --check --dry-run
+	BASTION_ENV=test $(BIN)/python tests/migrations_check.py
 	$(BIN)/python tests/deploy_check.py
 
 pytest: install

@@ -71,7 +71,7 @@ def make_user(username: str, role: str | None, password_hash: str, teams: list[A
 
 @pytest.fixture
 def personas(db: Any, persona_password_hash: str) -> Personas:
-    """Admin, two sales reps on different teams, a sales manager over both, a service agent,
+    """Admin, two sales reps on different teams, a sales manager managing both, a service agent,
     a marketer, an auditor (security officer) and an outsider with no role."""
     from bastion.accounts.models import Team
 
@@ -80,7 +80,7 @@ def personas(db: Any, persona_password_hash: str) -> Personas:
     service = Team.objects.create(name="Service")
     marketing = Team.objects.create(name="Marketing")
     h = persona_password_hash
-    return Personas(
+    people = Personas(
         admin=make_user("admin", Role.ADMINISTRATOR, h),
         rep_east=make_user("rep_east", Role.SALES_REP, h, [east]),
         rep_west=make_user("rep_west", Role.SALES_REP, h, [west]),
@@ -90,6 +90,10 @@ def personas(db: Any, persona_password_hash: str) -> Personas:
         auditor=make_user("auditor", Role.SECURITY_OFFICER, h),
         outsider=make_user("outsider", None, h),
     )
+    # The sales manager manages both sales teams: they see what either rep sees (the manager chain).
+    east.managers.add(people.sales_manager)
+    west.managers.add(people.sales_manager)
+    return people
 
 
 @pytest.fixture

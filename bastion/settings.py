@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "bastion.kernel.crypto",
     "bastion.directory",
     "bastion.imports",
+    "bastion.sales",
     "bastion.operations",
 ]
 
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     # Before the sign-in policy middleware, which tells people why they were signed out or redirected.
     "django.contrib.messages.middleware.MessageMiddleware",
     "bastion.accounts.middleware.SessionTimeoutMiddleware",
+    # Every request of a signed-in session is re-checked against the network allow-lists.
+    "bastion.accounts.network_middleware.SessionNetworkMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "bastion.accounts.middleware.RequireMfaMiddleware",
@@ -175,6 +179,12 @@ if PRODUCTION and BASTION_KEY_PROVIDER == "env" and not read_secret("BASTION_ROO
     raise ImproperlyConfigured("BASTION_ROOT_KEY (or BASTION_ROOT_KEY_FILE) must be set with BASTION_KEY_PROVIDER=env")
 # The planned number of people, which sets how much blind indexes are truncated (docs/adr/0018).
 BASTION_BLIND_INDEX_POPULATION = env_int("BASTION_BLIND_INDEX_POPULATION", 1_000_000, minimum=16)
+
+# Sales: the organisation's base currency (ISO 4217), in which deal totals are shown. Other
+# currencies need an exchange rate (Sales settings); changing this later means entering new rates.
+BASTION_BASE_CURRENCY = env_str("BASTION_BASE_CURRENCY", "USD").strip().upper()
+if not (len(BASTION_BASE_CURRENCY) == 3 and BASTION_BASE_CURRENCY.isascii() and BASTION_BASE_CURRENCY.isalpha()):
+    raise ImproperlyConfigured(f"BASTION_BASE_CURRENCY must be a three-letter ISO 4217 code, got {BASTION_BASE_CURRENCY!r}")
 # Sealed secrets outside encrypted fields that `bastion keys reencrypt` also moves to current keys.
 BASTION_REENCRYPT_TARGETS = ["bastion.accounts.mfa_secrets.reencrypt_mfa_secrets"]
 
@@ -386,10 +396,33 @@ _ROLE_NAMES = (
     "marketing_manager marketer executive read_only"
 )
 ACCESS_ROLE_NETWORKS = env_role_networks("BASTION_ROLE_NETWORKS", _ROLE_NAMES.split())
+# Members with no sign-in and no API-token use for this many days are disabled every night (PCI DSS 8.2.6).
+ACCESS_INACTIVE_DAYS = env_int("BASTION_INACTIVE_DAYS", 90, minimum=1)
+
+# --- rate limits on sensitive reads (bastion/accounts/limits.py) and step-up (bastion/accounts/stepup.py) ---
+# "<count>/<s|min|hour|day>" per user and per client IP; a refusal is a 429 and an access.denied event.
+ACCESS_RATE_LIMITS = {
+    "search": {"user": env_str("BASTION_SEARCH_RATE_USER", "120/min"), "ip": env_str("BASTION_SEARCH_RATE_IP", "600/min")},
+    "reveal": {"user": env_str("BASTION_REVEAL_RATE_USER", "20/hour"), "ip": env_str("BASTION_REVEAL_RATE_IP", "60/hour")},
+    "export": {"user": env_str("BASTION_EXPORT_RATE_USER", "10/hour"), "ip": env_str("BASTION_EXPORT_RATE_IP", "30/hour")},
+}
+for _kind, _limits in ACCESS_RATE_LIMITS.items():
+    for _scope, _rate in _limits.items():
+        if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate.strip().lower()):
+            _name = f"BASTION_{_kind.upper()}_RATE_{_scope.upper()}"
+            raise ImproperlyConfigured(f"{_name} must look like 20/hour (a count per s, min, hour or day), got {_rate!r}")
+# Exporting, revealing and changing roles, security settings or keys need a second factor this recent.
+STEP_UP_SECONDS = env_int("BASTION_STEP_UP_SECONDS", 300, minimum=30)
 
 # PCI DSS 10.5.1: at least 12 months.
 AUDIT_RETENTION_DAYS = env_int("BASTION_AUDIT_RETENTION_DAYS", 400, minimum=366)
 AUDIT_CHECKPOINT_MINUTES = env_int("BASTION_AUDIT_CHECKPOINT_MINUTES", 10, minimum=1)
+# Recorded events wait in the inbox until sealed into the chain (docs/adr/0024): normally less
+# than a second; `bastion auditlog verify` fails when one has waited longer than this.
+AUDIT_MAX_UNSEALED_SECONDS = env_int("BASTION_AUDIT_MAX_UNSEALED_SECONDS", 300, minimum=1)
+# PostgreSQL: the role the application connects as, if not the owner that runs migrations;
+# `bastion auditlog harden` (run as the owner) takes UPDATE/DELETE/TRUNCATE on audit rows from it.
+AUDIT_APP_DB_ROLE = env_str("BASTION_AUDIT_APP_DB_ROLE", "")
 AUDIT_ORIGIN = env_str("BASTION_AUDIT_ORIGIN", "bastion-audit")
 AUDIT_ARCHIVE_DIR = Path(env_str("BASTION_AUDIT_ARCHIVE_DIR", str(DATA_DIR / "audit-archive"))).resolve()
 # The Ed25519 key that signs checkpoints (PEM, PKCS#8); separate from every data key.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("bastion.directory.urls")),
     path("", include("bastion.imports.urls")),
+    path("", include("bastion.sales.urls")),
     path("api/v1/", include("bastion.api_urls")),
 ]
 

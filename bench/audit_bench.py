@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/audit_bench.py [--seconds 60] [--processes 4] [--events 1000000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_d .venv/bin/python bench/audit_bench.py
+    .venv/bin/python bench/audit_bench.py --threads 8      # 4 processes x 8 threads (gunicorn --threads)
+    AUDIT_BENCH_COMPARE_TREE=/path/to/older/checkout ...   # also time that checkout's verify on the same rows
 
 1. Appends: ``--processes`` OS processes append through ``record_event`` (one event per
    transaction, as the actions do) to a fresh database for ``--seconds`` seconds: a new SQLite
@@ -88,19 +90,35 @@ def seed_and_verify(events: int) -> dict[str, float]:
     checkpoints.make_checkpoint()
     seeded = time.perf_counter() - started
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = verify_log()
-    verified = time.perf_counter() - started
+    verified, verified_cpu = time.perf_counter() - started, time.process_time() - cpu
     if not result.ok or result.events_checked != events:
         raise SystemExit(f"verification failed: {result.problem} ({result.events_checked} checked)")
-    return {"events": events, "seed_seconds": seeded, "verify_seconds": verified}
+    timings = {"events": events, "seed_seconds": seeded, "verify_seconds": verified, "verify_cpu_seconds": verified_cpu}
+    compare = os.environ.get("AUDIT_BENCH_COMPARE_TREE")
+    if compare:  # the verifier of another checkout (e.g. the commit before) on the same rows, right after
+        code = (
+            "import django, time, json; django.setup()\n"
+            "from bastion.kernel.audit.verify import verify_log\n"
+            "s, c = time.perf_counter(), time.process_time(); r = verify_log()\n"
+            "print(json.dumps([r.ok, r.events_checked, time.perf_counter() - s, time.process_time() - c]))"
+        )
+        env = {**os.environ, "PYTHONPATH": compare}
+        done = subprocess.run([sys.executable, "-c", code], env=env, cwd=compare, capture_output=True, text=True, check=True)  # noqa: S603
+        ok, checked, wall, cpu_seconds = json.loads(done.stdout.strip().splitlines()[-1])
+        if not ok or checked != events:
+            raise SystemExit(f"the other checkout's verify failed: {done.stdout}")
+        timings.update({"compare_verify_seconds": wall, "compare_verify_cpu_seconds": cpu_seconds})
+    return timings
 
 
-def appends(folder: Path, postgres_url: str | None, processes: int, seconds: float) -> dict[str, Any]:
+def appends(folder: Path, postgres_url: str | None, processes: int, seconds: float, threads: int = 1) -> dict[str, Any]:
     with scratch_database(folder, postgres_url, name="bastion_audit_bench") as scratch:
-        reports = run_appenders(scratch, folder, processes=processes, seconds=seconds)
+        reports = run_appenders(scratch, folder, processes=processes, seconds=seconds, threads=threads)
         total = sum(r["events"] for r in reports)
         stats = log_stats(scratch)
+        left = stats.pop("left_in_inbox")
         sound = stats == {"count": total, "first": 1, "last": total, "prevs": total}
         verify = scratch.run("auditlog", "verify")
     return {
@@ -110,6 +128,7 @@ def appends(folder: Path, postgres_url: str | None, processes: int, seconds: flo
         "per_process": [r["events"] for r in reports],
         "sound": sound and verify.returncode == 0,
         "verify": verify.stdout.strip() or verify.stderr.strip(),
+        "left_in_inbox": left,
     }
 
 
@@ -133,6 +152,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="appending threads per process (gunicorn --threads)")
+    parser.add_argument("--skip-appends", action="store_true")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--skip-verify", action="store_true")
     parser.add_argument("--child-verify", type=int, help=argparse.SUPPRESS)
@@ -144,22 +165,42 @@ def main() -> None:
     backend = "PostgreSQL" if postgres_url else "SQLite"
     with tempfile.TemporaryDirectory(prefix="audit-bench-") as tmp:
         folder = Path(tmp)
-        append = appends(folder / "appends", postgres_url, args.processes, args.seconds)
-        print(f"appends: {json.dumps(append)}", file=sys.stderr)  # noqa: T201
+        append = (
+            None if args.skip_appends else appends(folder / "appends", postgres_url, args.processes, args.seconds, args.threads)
+        )
+        if append:
+            print(f"appends: {json.dumps(append)}", file=sys.stderr)  # noqa: T201
         verify = None if args.skip_verify else verify_million(folder / "verify", postgres_url, args.events)
         if verify:
             print(f"verify: {json.dumps(verify)}", file=sys.stderr)  # noqa: T201
-    rows = [
-        (
-            f"appends/s, {args.processes} processes, {args.seconds:.0f} s",
-            f"{append['per_second']:,.0f} ({append['total']:,} events, {append['errors']} errors, "
-            f"log {'verified' if append['sound'] else 'BROKEN'})",
-            ">= 5,000",
+    rows = []
+    if append:
+        shape = f"{args.processes} processes x {args.threads} threads" if args.threads > 1 else f"{args.processes} processes"
+        rows.append(
+            (
+                f"appends/s, {shape}, {args.seconds:.0f} s",
+                f"{append['per_second']:,.0f} ({append['total']:,} events, {append['errors']} errors, "
+                f"{append['left_in_inbox']} left unsealed at the end, log {'verified' if append['sound'] else 'BROKEN'})",
+                ">= 5,000",
+            )
         )
-    ]
     if verify:
         rows.append((f"seed {verify['events']:,.0f} events (bulk insert)", f"{verify['seed_seconds']:.1f} s", "-"))
-        rows.append((f"verify_log() over {verify['events']:,.0f} events", f"{verify['verify_seconds']:.1f} s", "< 20 s"))
+        rows.append(
+            (
+                f"verify_log() over {verify['events']:,.0f} events",
+                f"{verify['verify_seconds']:.1f} s ({verify['verify_cpu_seconds']:.1f} s CPU)",
+                "< 20 s",
+            )
+        )
+        if "compare_verify_seconds" in verify:
+            rows.append(
+                (
+                    f"the compared checkout's verify_log(), same {verify['events']:,.0f} events",
+                    f"{verify['compare_verify_seconds']:.1f} s ({verify['compare_verify_cpu_seconds']:.1f} s CPU)",
+                    "-",
+                )
+            )
     print(f"| measure ({backend}) | result | aim |\n|---|---:|---:|")  # noqa: T201
     for row in rows:
         print("| " + " | ".join(row) + " |")  # noqa: T201

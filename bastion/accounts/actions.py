@@ -157,15 +157,20 @@ def disable_member(actor: Any, user: Any) -> DisableResult:
         raise PermissionDenied(_("Only an administrator can disable a member of staff."))
     if actor.pk == user.pk:
         raise PermissionDenied(_("You cannot disable your own account."))
+    return disable_user(user, actor=actor)
+
+
+def disable_user(user: Any, *, actor: Any = None, extra: dict[str, Any] | None = None) -> DisableResult:
+    """The disabling itself, in one transaction, for callers that checked who may (bastion.accounts.staff)."""
     with transaction.atomic():
         user_model = get_user_model()
         user_model.objects.filter(pk=user.pk).update(is_active=False)
         Membership.objects.filter(user_id=user.pk).update(is_active=False)
         tokens_revoked = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         sessions_ended = end_all_sessions(user, actor=actor)
-        extra = {"tokens_revoked": tokens_revoked, "sessions_ended": sessions_ended}
+        details = {**(extra or {}), "tokens_revoked": tokens_revoked, "sessions_ended": sessions_ended}
         record_event(
-            EventKind.USER_DISABLED, actor=actor, target=user, changes={"is_active": {"old": True, "new": False}}, extra=extra
+            EventKind.USER_DISABLED, actor=actor, target=user, changes={"is_active": {"old": True, "new": False}}, extra=details
         )
     user.is_active = False
     return DisableResult(sessions_ended=sessions_ended, tokens_revoked=tokens_revoked)

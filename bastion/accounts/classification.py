@@ -9,7 +9,15 @@ from __future__ import annotations
 from bastion.kernel.crypto.classification import Classification, classify
 
 CLASSIFICATION: dict[str, Classification] = {
-    "accounts.Team": classify(internal=["id", "created_at"], confidential=["name"]),
+    "accounts.Team": classify(internal=["id", "created_at", "managers"], confidential=["name"]),
+    # Who may see which record (ADR 0027): internal metadata about access, no customer data.
+    "accounts.AccessReview": classify(
+        internal=["id", "signed_by", "signed_at", "members", "shares", "tokens"], confidential=["note"]
+    ),
+    "accounts.RecordAccessDefault": classify(internal=["id", "object_type", "visibility", "updated_at", "updated_by"]),
+    "accounts.RecordShare": classify(
+        internal=["id", "object_type", "object_id", "user", "team", "level", "expires_at", "created_at", "created_by"]
+    ),
     "accounts.Membership": classify(
         internal=["id", "user", "role", "teams", "is_active", "must_change_password", "created_at"],
     ),

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bastion.kernel.access.records import DEFAULT_VISIBILITY, Level, Visibility
 from bastion.kernel.access.roles import Role
 
 
@@ -17,6 +18,10 @@ class Team(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
+    # Managers see the records of the team and of its members (the manager chain, ADR 0027).
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="managed_teams", verbose_name=_("managers")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -116,3 +121,109 @@ class ThrottleWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window}: {self.hits}"
+
+
+class AccessReview(models.Model):
+    """One sign-off of the access review: who reviewed every member's access, when, and what they saw (counts).
+
+    PCI DSS 7.2.4 asks for a review every six months; the page flags when the next one is due.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True, default="")
+    members = models.PositiveIntegerField(_("members reviewed"))
+    shares = models.PositiveIntegerField(_("live shares"))
+    tokens = models.PositiveIntegerField(_("usable API tokens"))
+
+    class Meta:
+        ordering = ["-signed_at"]
+        verbose_name = _("access review")
+        verbose_name_plural = _("access reviews")
+
+    def __str__(self) -> str:
+        return f"{self.signed_at:%Y-%m-%d} by {self.signed_by_id}"
+
+
+class RecordAccessDefault(models.Model):
+    """The organisation-wide default visibility of one object type (e.g. ``directory.contact``).
+
+    No row means :data:`~bastion.kernel.access.records.DEFAULT_VISIBILITY` (team). Changed only by
+    administrators, through :func:`bastion.accounts.access_settings.set_record_visibility`.
+    """
+
+    object_type = models.CharField(_("object type"), max_length=100, unique=True)
+    visibility = models.CharField(_("visibility"), max_length=16, choices=Visibility.choices, default=DEFAULT_VISIBILITY)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        verbose_name = _("record access default")
+        verbose_name_plural = _("record access defaults")
+
+    def __str__(self) -> str:
+        return f"{self.object_type}: {self.visibility}"
+
+
+class RecordShare(models.Model):
+    """One record shared with one user or one team, for read or edit, until ``expires_at``.
+
+    The record is named by its object type and UUID (any model declaring
+    ``record_access = Owned(...)``). An expired share grants nothing; it stays listed on
+    the record's sharing page until someone removes it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.UUIDField(_("record"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="record_shares",
+        verbose_name=_("colleague"),
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="record_shares", verbose_name=_("team")
+    )
+    level = models.CharField(_("access"), max_length=8, choices=Level.choices, default=Level.READ)
+    expires_at = models.DateTimeField(_("expires at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("record share")
+        verbose_name_plural = _("record shares")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="acc_share_record")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(user__isnull=False, team__isnull=True) | models.Q(user__isnull=True, team__isnull=False)),
+                name="acc_share_one_grantee",
+            ),
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "user"],
+                condition=models.Q(user__isnull=False),
+                name="acc_share_once_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "team"],
+                condition=models.Q(team__isnull=False),
+                name="acc_share_once_per_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id} → {self.user or self.team} ({self.level})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.expires_at > timezone.now()

@@ -21,6 +21,8 @@ TOKEN_RESOURCES: dict[str, Any] = {
     "company": gettext_lazy("Companies"),
     "contact": gettext_lazy("Contacts"),
     "import": gettext_lazy("CSV imports"),
+    "deal": gettext_lazy("Deals"),
+    "pipeline": gettext_lazy("Pipelines, stages and exchange rates"),
     "profile": gettext_lazy("Your profile"),
 }
 ACCESS_LEVELS = ("read", "write")

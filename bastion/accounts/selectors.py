@@ -1,15 +1,16 @@
-"""Read queries about staff accounts, always about the signed-in user's own data."""
+"""Read queries about staff accounts: the signed-in user's own data, and the teams they may file records in."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 
 from bastion.accounts.mfa import has_second_factor
-from bastion.accounts.models import ApiToken, Membership
-from bastion.kernel.access.roles import Role
+from bastion.accounts.models import ApiToken, Membership, Team
+from bastion.kernel.access.roles import Role, policy_of
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,30 @@ def sessions_of(user: Any) -> list[Any]:
     from allauth.usersessions.models import UserSession
 
     return sorted(UserSession.objects.purge_and_list(user), key=lambda session: session.created_at)
+
+
+def record_teams_for(user: Any) -> QuerySet[Team]:
+    """Teams ``user`` may put a record in: their own and those they manage (every team, for administrators)."""
+    policy = policy_of(user)
+    if policy is None:
+        return Team.objects.none()
+    if policy.all_records:
+        return Team.objects.order_by("name")
+    mine = Q(members__user_id=user.pk) | Q(managers__id=user.pk)
+    return Team.objects.filter(pk__in=Team.objects.filter(mine).values("pk")).order_by("name")
+
+
+def default_team_of(user: Any) -> Team | None:
+    """The team a new record of ``user``'s gets: their first team by name (None without one)."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    return Team.objects.filter(members__user_id=user.pk).order_by("name").first()
+
+
+def staff_member(user_id: Any) -> Any:
+    """Any user account by id (for administrators' staff pages), or None."""
+    return get_user_model().objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
+
+
+def all_teams() -> QuerySet[Team]:
+    return Team.objects.order_by("name")

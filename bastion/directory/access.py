@@ -8,9 +8,10 @@ tells an outsider whether an id exists.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,7 @@ def access_company_by_id(user: Any, company_id: Any, *, for_write: bool = False,
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     else:
-        queryset = queryset.select_related("owner", "created_by", "updated_by").prefetch_related(
+        queryset = queryset.select_related("owner", "team", "created_by", "updated_by").prefetch_related(
             Prefetch("tags", queryset=Tag.objects.visible_to(user).only("id", "name"))
         )
     company = queryset.filter(pk=pk).first() if pk else None
@@ -61,8 +62,25 @@ def access_contact_by_id(user: Any, contact_id: Any, *, for_write: bool = False,
             Prefetch("emails", queryset=ContactEmail.objects.visible_to(user)),
             Prefetch("phones", queryset=ContactPhone.objects.visible_to(user)),
         ]
-        queryset = queryset.select_related("company", "owner", "created_by", "updated_by").prefetch_related(*related)
+        queryset = queryset.select_related("company", "owner", "team", "created_by", "updated_by").prefetch_related(*related)
     contact = queryset.filter(pk=pk).first() if pk else None
     if contact is None:
         raise Http404(_("No such contact, or you do not have access to it."))
     return contact
+
+
+@dataclass(frozen=True)
+class RecordRights:
+    """What a user may do with one record they can see: change it, and share it (manage its shares)."""
+
+    can_edit: bool
+    can_share: bool
+
+
+def rights_on(user: Any, record: Company | Contact) -> RecordRights:
+    """The buttons a record page shows, in one query through the scoped querysets (none for a read-only role)."""
+    manager = type(record).objects
+    manageable = Exists(manager.manageable_by(user).filter(pk=OuterRef("pk")))
+    row = manager.editable_by(user).filter(pk=record.pk).annotate(can_share=manageable).values_list("can_share", flat=True)
+    found = list(row[:1])
+    return RecordRights(can_edit=bool(found), can_share=bool(found and found[0]))

@@ -25,6 +25,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bastion.accounts.selectors import default_team_of, record_teams_for
 from bastion.directory import selectors, validation
 from bastion.directory.access import access_company_by_id, access_contact_by_id, parse_uuid
 from bastion.directory.models import (
@@ -43,6 +44,7 @@ from bastion.directory.models import (
 )
 from bastion.directory.names import has_cjk, search_key
 from bastion.kernel.access.scoping import can_change_customer_records, can_erase_personal_data
+from bastion.kernel.audit.changes import diff
 from bastion.kernel.crypto import blind, keyring
 from bastion.kernel.crypto.classification import DataClass, fields_of
 from bastion.kernel.crypto.fields import erase_values
@@ -51,10 +53,10 @@ Snapshot = dict[str, Any]
 ChangeSet = dict[str, dict[str, Any]]
 
 ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
-COMPANY_FIELDS = frozenset({"name", "domain", "industry", "size", *ADDRESS_FIELDS, "owner", "tags", "notes"})
+COMPANY_FIELDS = frozenset({"name", "domain", "industry", "size", *ADDRESS_FIELDS, "owner", "team", "tags", "notes"})
 CONTACT_FIELDS = frozenset(
     {"given_name", "family_name", "job_title", "company", "emails", "phones", "preferred_language"}
-    | {*ADDRESS_FIELDS, "owner", "tags", "notes", "date_of_birth", "national_id", "private_notes"}
+    | {*ADDRESS_FIELDS, "owner", "team", "tags", "notes", "date_of_birth", "national_id", "private_notes"}
 )
 REDACTED = "[restricted]"
 
@@ -116,6 +118,19 @@ def _resolve_owner(value: Any, errors: validation.Errors, current: Any) -> Any:
     return owner
 
 
+def _resolve_team(actor: Any, value: Any, errors: validation.Errors, current: Any) -> Any:
+    """One of the actor's own or managed teams (any, for administrators); the current team may stay."""
+    if value in (None, ""):
+        return None
+    pk = parse_uuid(getattr(value, "pk", value))
+    if current is not None and pk is not None and str(pk) == str(current.team_id):
+        return current.team
+    team = record_teams_for(actor).filter(pk=pk).first() if pk else None
+    if team is None:
+        errors.add("team", _("Choose one of your teams, or a team you manage."))
+    return team
+
+
 def _resolve_company(actor: Any, value: Any, errors: validation.Errors) -> Company | None:
     if value in (None, ""):
         return None
@@ -135,17 +150,30 @@ def _tag_objects(names: list[str]) -> list[Tag]:
 
 
 def _common(
-    model: type[Company] | type[Contact], data: Mapping[str, Any], errors: validation.Errors, current: Any
+    actor: Any, model: type[Company] | type[Contact], data: Mapping[str, Any], errors: validation.Errors, current: Any
 ) -> dict[str, Any]:
     """Address, owner, tags and notes, which companies and contacts share."""
     fields: dict[str, Any] = _clean_text_fields(model, data, ADDRESS_FIELDS, errors)
     if "owner" in data:
         fields["owner"] = _resolve_owner(data["owner"], errors, current)
+    if "team" in data:
+        fields["team"] = _resolve_team(actor, data["team"], errors, current)
     if "tags" in data:
         fields["tags"] = validation.tags(data["tags"], errors)
     if "notes" in data:
         fields["notes"] = validation.multi_line(data["notes"], "notes", errors, label=_label(model, "notes"))
     return fields
+
+
+def _default_owner_and_team(actor: Any, data: Mapping[str, Any], fields: dict[str, Any], creating: bool) -> None:
+    """A new record belongs to the actor unless ``owner`` is given, and, unless ``team`` is given, to the
+    actor's first team (the owner's, when the actor has none: an administrator filing it for a rep)."""
+    if not creating:
+        return
+    if "owner" not in data:
+        fields["owner"] = actor
+    if "team" not in data:
+        fields["team"] = default_team_of(actor) or default_team_of(fields.get("owner"))
 
 
 # --- the audit hook ------------------------------------------------------------------------
@@ -155,6 +183,7 @@ def _snapshot(obj: Company | Contact) -> Snapshot:
     """The audited state of a record: its fields and its tags, emails and phones, as JSON values."""
     state: Snapshot = {name: getattr(obj, name) for name in (*ADDRESS_FIELDS, "notes")}
     state["owner"] = obj.owner_id
+    state["team"] = str(obj.team_id) if obj.team_id else None
     state["tags"] = sorted(obj.tags.values_list("name", flat=True), key=str.casefold)
     if isinstance(obj, Company):
         state.update({name: getattr(obj, name) for name in ("name", "domain", "industry", "size")})
@@ -175,18 +204,6 @@ def _snapshot(obj: Company | Contact) -> Snapshot:
     return state
 
 
-def _diff(before: Snapshot | None, after: Snapshot | None) -> ChangeSet:
-    empty: tuple[Any, ...] = (None, "", [])
-    keys = sorted(set(before or {}) | set(after or {}))
-    changes: ChangeSet = {}
-    for key in keys:
-        old = (before or {}).get(key)
-        new = (after or {}).get(key)
-        if old != new and not (old in empty and new in empty):
-            changes[key] = {"old": old, "new": new}
-    return changes
-
-
 def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | None) -> ChangeSet:
     """The audit hook: compute the field-level change set of ``verb`` on ``obj`` and return it.
 
@@ -198,7 +215,7 @@ def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | No
     from bastion.directory.audit import record_change
 
     after = None if verb.endswith(".deleted") else _snapshot(obj)
-    changes = _diff(before, after)
+    changes = diff(before, after)
     record_change(actor, verb, obj, changes)
     return changes
 
@@ -219,9 +236,8 @@ def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None)
     for name, choices in (("industry", Industry.choices), ("size", CompanySize.choices)):
         if name in data:
             fields[name] = validation.choice(data[name], name, choices, errors, label=_label(Company, name).lower())
-    fields.update(_common(Company, data, errors, current))
-    if creating and "owner" not in data:
-        fields["owner"] = actor
+    fields.update(_common(actor, Company, data, errors, current))
+    _default_owner_and_team(actor, data, fields, creating)
     errors.raise_if_any()
     return fields
 
@@ -234,7 +250,7 @@ def _save(actor: Any, obj: Company | Contact, fields: dict[str, Any]) -> None:
     if obj._state.adding:
         obj.created_by = actor
     obj.updated_by = actor
-    obj.full_clean(exclude=["owner", "company", "created_by", "updated_by", "tags"], validate_unique=False)
+    obj.full_clean(exclude=["owner", "team", "company", "created_by", "updated_by", "tags"], validate_unique=False)
     obj.save()
     if tags is not None:
         obj.tags.set(_tag_objects(tags))
@@ -299,10 +315,9 @@ def _clean_contact(actor: Any, data: Mapping[str, Any], current: Contact | None)
         fields["emails"] = validation.emails(data["emails"], EmailLabel.choices, errors)
     if "phones" in data:
         fields["phones"] = validation.phones(data["phones"], PhoneLabel.choices, errors)
-    fields.update(_common(Contact, data, errors, current))
+    fields.update(_common(actor, Contact, data, errors, current))
+    _default_owner_and_team(actor, data, fields, creating)
     fields.update(_clean_personal(data, errors))
-    if creating and "owner" not in data:
-        fields["owner"] = actor
     if creating and not fields.get("preferred_language"):
         chinese = has_cjk(fields.get("given_name", "") + fields.get("family_name", ""))
         fields["preferred_language"] = "zh-hans" if chinese else "en"
@@ -407,19 +422,25 @@ def _redacted(state: Snapshot) -> Snapshot:
     return {key: (REDACTED if key in restricted and value not in (None, "", []) else value) for key, value in state.items()}
 
 
-@transaction.atomic
 def shred_contact(actor: Any, contact_id: Any) -> ChangeSet:
     """Crypto-shred a contact: destroy their data key and blind-index entries; restricted fields read "erased".
 
-    The key store commits first (the irreversible step); this database then overwrites the
-    contact's ciphertexts with the erased marker and sets ``erased_at``. If that second step
+    The key store commits first (the irreversible step, with its ``key.destroyed`` event committed
+    just before it: docs/adr/0021); this database then overwrites the contact's ciphertexts with
+    the erased marker, sets ``erased_at`` and records ``record.erased``. If that second step
     fails, the data is unreadable already, and running the action again completes it.
     """
     if not can_erase_personal_data(actor):
         raise ActionNotAllowed(_("Only an administrator can erase a person's data."))
-    contact = access_contact_by_id(actor, contact_id, for_write=True, lock=True)
+    contact = access_contact_by_id(actor, contact_id, for_write=True)
     before = _redacted(_snapshot(contact)) if not contact.is_erased else None
-    keyring.shred(contact.pk)
+    keyring.shred(contact.pk, actor=actor)  # outside this database's transaction: see keyevents.py
+    return _erase_values(actor, contact, before)
+
+
+@transaction.atomic
+def _erase_values(actor: Any, contact: Contact, before: Snapshot | None) -> ChangeSet:
+    contact = access_contact_by_id(actor, contact.pk, for_write=True, lock=True)
     erase_values(Contact.objects.filter(pk=contact.pk))
     erase_values(ContactEmail.objects.filter(contact_id=contact.pk))
     erase_values(ContactPhone.objects.filter(contact_id=contact.pk))
@@ -432,7 +453,7 @@ def shred_contact(actor: Any, contact_id: Any) -> ChangeSet:
 def _would_change(obj: Company | Contact, fields: Mapping[str, Any], before: Snapshot) -> bool:
     """Whether writing ``fields`` would change anything the snapshot records."""
     for name, value in fields.items():
-        if name in ("owner", "company"):
+        if name in ("owner", "company", "team"):
             current = before[name]
             proposed = None if value is None else (value.pk if name == "owner" else str(value.pk))
         elif name == "tags":

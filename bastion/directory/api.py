@@ -12,17 +12,19 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from bastion.accounts import limits
 from bastion.accounts.api_permissions import TokenAndNetworkPolicy
-from bastion.directory import actions, selectors
+from bastion.directory import actions, fieldsecurity, selectors
 from bastion.directory.access import access_company_by_id, access_contact_by_id
 from bastion.directory.api_serializers import (
     ApiErrorSerializer,
@@ -36,6 +38,8 @@ from bastion.directory.api_serializers import (
     ContactSummarySerializer,
 )
 from bastion.directory.audit import record_view, target_of
+from bastion.directory.models import Company, Contact
+from bastion.kernel.access.masking import FieldNotEditable, FieldNotVisible
 from bastion.kernel.access.scoping import can_change_customer_records, can_see_customer_records
 from bastion.kernel.api import IsOrganisationStaff
 from bastion.kernel.pagination import PaginationError, api_envelope, api_envelope_serializer, api_error, api_page_parameters
@@ -80,6 +84,53 @@ def _record_view(request: Request, record: Any) -> None:
     """A record read through the API is a sensitive read, like its web page: ``record.viewed``."""
     with transaction.atomic():
         record_view(request.user, target_of(record))
+
+
+class FieldNotWritable(PermissionDenied):
+    default_code = "field_not_editable"
+
+
+def _writable(request: Request, model: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` if the user's role may write every field in it; else 403 naming the fields (never their values)."""
+    try:
+        fieldsecurity.check_write(request.user, model, data)
+    except FieldNotEditable as exc:
+        raise FieldNotWritable(
+            _("Your role may not change these fields: %(fields)s.") % {"fields": ", ".join(exc.fields)}
+        ) from exc
+    return data
+
+
+class SearchLimited(APIException):
+    status_code = 429
+    default_code = "rate_limited"
+
+
+def _searchable(request: Request, text: str, *, contacts: bool = True) -> str:
+    """``text`` if the user may search by what it is (a name, email or phone) and is within the search limits.
+
+    A search by a field the role may not see is 400 naming ``q`` (and an ``access.denied`` event);
+    too many searches is 429.
+    """
+    if not text.strip():
+        return text
+    try:
+        if contacts:
+            fieldsecurity.check_contact_search(request.user, text)
+    except FieldNotVisible as exc:
+        from bastion.kernel.audit.denied import record_denied
+
+        record_denied(request._request, reason=f"field_not_visible:{exc.field}", status=400, user=request.user)
+        raise ValidationError({exc.param: [fieldsecurity.refusal_message(exc)]}) from exc
+    hit = limits.check_request(request._request, "search", request.user)
+    if hit is not None:
+        raise SearchLimited(limits.refusal_message(hit))
+    return text
+
+
+def _out(request: Request) -> dict[str, Any]:
+    """Serializer context: the masking of each field follows the requesting user's role."""
+    return {"request": request}
 
 
 class DirectoryViewSet(viewsets.GenericViewSet):
@@ -127,31 +178,36 @@ class CompanyViewSet(DirectoryViewSet):
     def list(self, request: Request) -> Response:
         values = _valid(CompanyFilterSerializer, request.query_params)
         filters = selectors.CompanyFilters(
-            q=values.get("q", ""), industry=values.get("industry", ""), size=values.get("size", ""), owner_id=values.get("owner")
+            q=_searchable(request, values.get("q", ""), contacts=False),
+            industry=values.get("industry", ""),
+            size=values.get("size", ""),
+            owner_id=values.get("owner"),
         )
         paging = page_request(request, orderings=selectors.COMPANY_ORDERINGS, default_ordering=selectors.DEFAULT_COMPANY_ORDERING)
         try:
             page = selectors.company_page(request.user, filters, paging)
         except PaginationError as exc:
             raise api_error(exc) from exc
-        return Response(api_envelope(request, page, CompanySummarySerializer(page.items, many=True).data))
+        return Response(api_envelope(request, page, CompanySummarySerializer(page.items, many=True, context=_out(request)).data))
 
     def retrieve(self, request: Request, id: str) -> Response:
         company = access_company_by_id(request.user, id)
-        body = CompanySerializer(company).data
+        body = CompanySerializer(company, context=_out(request)).data
         _record_view(request, company)
         return Response(body)
 
     def create(self, request: Request) -> Response:
-        company = _act(actions.create_company, request.user, _valid(CompanyInputSerializer, request.data))
+        data = _writable(request, Company, _valid(CompanyInputSerializer, request.data))
+        company = _act(actions.create_company, request.user, data)
         location = reverse("api-company-detail", args=[company.pk])
-        body = CompanySerializer(access_company_by_id(request.user, company.pk)).data
+        body = CompanySerializer(access_company_by_id(request.user, company.pk), context=_out(request)).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     def update(self, request: Request, id: str, partial: bool = False) -> Response:
         company = access_company_by_id(request.user, id, for_write=True)
-        _act(actions.update_company, request.user, company.pk, _valid(CompanyInputSerializer, request.data, partial=partial))
-        return Response(CompanySerializer(access_company_by_id(request.user, company.pk)).data)
+        data = _writable(request, Company, _valid(CompanyInputSerializer, request.data, partial=partial))
+        _act(actions.update_company, request.user, company.pk, data)
+        return Response(CompanySerializer(access_company_by_id(request.user, company.pk), context=_out(request)).data)
 
     def partial_update(self, request: Request, id: str) -> Response:
         return self.update(request, id, partial=True)
@@ -197,7 +253,7 @@ class ContactViewSet(DirectoryViewSet):
     def list(self, request: Request) -> Response:
         values = _valid(ContactFilterSerializer, request.query_params)
         filters = selectors.ContactFilters(
-            q=values.get("q", ""),
+            q=_searchable(request, values.get("q", "")),
             company_id=values.get("company"),
             owner_id=values.get("owner"),
             tag=values.get("tag", ""),
@@ -208,24 +264,26 @@ class ContactViewSet(DirectoryViewSet):
             page = selectors.contact_page(request.user, filters, paging)
         except PaginationError as exc:
             raise api_error(exc) from exc
-        return Response(api_envelope(request, page, ContactSummarySerializer(page.items, many=True).data))
+        return Response(api_envelope(request, page, ContactSummarySerializer(page.items, many=True, context=_out(request)).data))
 
     def retrieve(self, request: Request, id: str) -> Response:
         contact = access_contact_by_id(request.user, id)
-        body = ContactSerializer(contact).data
+        body = ContactSerializer(contact, context=_out(request)).data
         _record_view(request, contact)
         return Response(body)
 
     def create(self, request: Request) -> Response:
-        contact = _act(actions.create_contact, request.user, _valid(ContactInputSerializer, request.data))
+        data = _writable(request, Contact, _valid(ContactInputSerializer, request.data))
+        contact = _act(actions.create_contact, request.user, data)
         location = reverse("api-contact-detail", args=[contact.pk])
-        body = ContactSerializer(access_contact_by_id(request.user, contact.pk)).data
+        body = ContactSerializer(access_contact_by_id(request.user, contact.pk), context=_out(request)).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     def update(self, request: Request, id: str, partial: bool = False) -> Response:
         contact = access_contact_by_id(request.user, id, for_write=True)
-        _act(actions.update_contact, request.user, contact.pk, _valid(ContactInputSerializer, request.data, partial=partial))
-        return Response(ContactSerializer(access_contact_by_id(request.user, contact.pk)).data)
+        data = _writable(request, Contact, _valid(ContactInputSerializer, request.data, partial=partial))
+        _act(actions.update_contact, request.user, contact.pk, data)
+        return Response(ContactSerializer(access_contact_by_id(request.user, contact.pk), context=_out(request)).data)
 
     def partial_update(self, request: Request, id: str) -> Response:
         return self.update(request, id, partial=True)
@@ -248,4 +306,4 @@ class ContactViewSet(DirectoryViewSet):
     )
     def erase(self, request: Request, id: str) -> Response:
         _act(actions.shred_contact, request.user, id)
-        return Response(ContactSerializer(access_contact_by_id(request.user, id)).data)
+        return Response(ContactSerializer(access_contact_by_id(request.user, id), context=_out(request)).data)

@@ -8,6 +8,11 @@ colleague is intended) and the action checks the colleague may own records.
 
 Restricted fields are encrypted at rest and decrypted when serialised; after a person was
 crypto-shredded they read as the translated word "erased" and ``erased_at`` is set.
+
+Field-level security is applied in one place: :class:`MaskedSerializerMixin` hands every output
+serializer the record as ``bastion.kernel.access.masking.masked`` shows it to the requesting
+user, so a field the role may not see is a mask (``j***@e***.com``) in every response. Without a
+request in the context nothing above internal is shown (fail closed).
 """
 
 from __future__ import annotations
@@ -29,7 +34,19 @@ from bastion.directory.models import (
     Language,
     PhoneLabel,
 )
+from bastion.kernel.access.masking import is_masked, masked
 from bastion.kernel.crypto.fields import is_erased
+
+
+class MaskedSerializerMixin:
+    """Serialise the record as the requesting user may see it (masked fields read as masks)."""
+
+    context: dict[str, Any]
+
+    def to_representation(self, instance: Any) -> Any:
+        request = self.context.get("request")
+        user = self.context.get("user", getattr(request, "user", None))
+        return super().to_representation(masked(user, instance))  # type: ignore[misc]
 
 
 class ApiErrorSerializer(serializers.Serializer[Any]):
@@ -67,7 +84,7 @@ class OwnerNameField(serializers.Field):
         return str(owner.get_full_name() or owner.username) if owner else None
 
 
-@extend_schema_field(serializers.CharField(allow_null=True, help_text="YYYY-MM-DD, null, or “erased”."))
+@extend_schema_field(serializers.CharField(allow_null=True, help_text="YYYY-MM-DD, null, “****-**-**” (masked) or “erased”."))
 class BirthDateField(serializers.Field):
     """The date of birth as ``YYYY-MM-DD``, null when unknown, or "erased" after crypto-shredding."""
 
@@ -75,7 +92,7 @@ class BirthDateField(serializers.Field):
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, value: Any) -> str | None:
-        if value is None or is_erased(value):
+        if value is None or is_erased(value) or is_masked(value):
             return None if value is None else str(value)
         return str(value.isoformat())
 
@@ -85,7 +102,7 @@ ADDRESS = ["street", "postal_code", "city", "region", "country"]
 DETAIL_META = ["notes", "created_by", "updated_by"]
 
 
-class CompanySummarySerializer(serializers.ModelSerializer[Company]):
+class CompanySummarySerializer(MaskedSerializerMixin, serializers.ModelSerializer[Company]):
     """A company as the list shows it."""
 
     owner_name = OwnerNameField()
@@ -105,19 +122,19 @@ class CompanySerializer(CompanySummarySerializer):
         read_only_fields = fields
 
 
-class EmailSerializer(serializers.ModelSerializer[ContactEmail]):
+class EmailSerializer(MaskedSerializerMixin, serializers.ModelSerializer[ContactEmail]):
     class Meta:
         model = ContactEmail
         fields = ["address", "label", "is_primary"]
 
 
-class PhoneSerializer(serializers.ModelSerializer[ContactPhone]):
+class PhoneSerializer(MaskedSerializerMixin, serializers.ModelSerializer[ContactPhone]):
     class Meta:
         model = ContactPhone
         fields = ["number", "label", "is_primary"]
 
 
-class ContactSummarySerializer(serializers.ModelSerializer[Contact]):
+class ContactSummarySerializer(MaskedSerializerMixin, serializers.ModelSerializer[Contact]):
     """A contact as the list shows it, with the company's id and name."""
 
     display_name = serializers.CharField(read_only=True, help_text="王伟 for Chinese names, “Given Family” otherwise.")

@@ -14,30 +14,18 @@ from typing import Any
 
 from django.db import models
 
+from bastion.kernel.audit import changes
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.writer import Target, record_event, redact
 
 ADDRESS = ("street", "city", "region", "postal_code", "country")
 ALWAYS_RESTRICTED = frozenset({"emails", "phones", "notes", "private_notes", "national_id", "date_of_birth", *ADDRESS})
-VERBS = {
-    "created": EventKind.RECORD_CREATED,
-    "updated": EventKind.RECORD_UPDATED,
-    "deleted": EventKind.RECORD_DELETED,
-    "erased": EventKind.RECORD_ERASED,
-}
+VERBS = changes.VERBS
 
 
 def restricted_fields(model: type[models.Model]) -> frozenset[str]:
     """The fields of ``model`` whose values the log must not hold."""
-    try:
-        from bastion.kernel.crypto.classification import DataClass, classification_of
-    except ImportError:  # pragma: no cover - the classification is part of the encryption work
-        return ALWAYS_RESTRICTED
-    try:
-        classes = classification_of(model)
-    except (LookupError, ValueError, TypeError):
-        return ALWAYS_RESTRICTED
-    return ALWAYS_RESTRICTED | {name for name, level in classes.items() if level >= DataClass.RESTRICTED}
+    return changes.restricted_fields(model, ALWAYS_RESTRICTED)
 
 
 def target_of(obj: Any) -> Target:

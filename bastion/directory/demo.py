@@ -219,7 +219,8 @@ def seed_demo_directory(owners: list[Any], *, companies: int = 40, contacts: int
                 company = actions.create_company(actor, {**demo.data, "owner": actor})
                 made_companies += 1
             for number, person in enumerate(demo.people):
-                actor = owners[(index + number) % len(owners)]
+                # A company's people are filed by its owner, who can see it (record access, ADR 0027).
+                actor = company.owner if company is not None else owners[(index + number) % len(owners)]
                 actions.create_contact(actor, {**person, "company": company, "owner": actor})
                 made_contacts += 1
     return made_companies, made_contacts

@@ -2,6 +2,12 @@
 
 Forms never query the database themselves (tests/test_layering.py): the choices they
 offer (owners, tags, matching companies) are passed in by the views from the selectors.
+
+Field-level security (docs/adr/0030) is applied in one place, :class:`FieldSecurityMixin`, from
+the model's classification and the user's role: a field the role may not change is read-only
+(showing its value, masked if the role may not see it) and is never passed to the action; a
+field the role may change but not see is write-only: it is empty, shows the mask as a hint,
+and an empty value keeps what is stored.
 """
 
 from __future__ import annotations
@@ -16,7 +22,19 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bastion.directory import validation
-from bastion.directory.models import Company, CompanySize, Contact, EmailLabel, Industry, Language, PhoneLabel, Tag
+from bastion.directory.models import (
+    Company,
+    CompanySize,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    EmailLabel,
+    Industry,
+    Language,
+    PhoneLabel,
+    Tag,
+)
+from bastion.kernel.access.masking import can_edit_field, can_see_field, mask_value
 
 EMAIL_ROWS = 3
 PHONE_ROWS = 3
@@ -92,7 +110,67 @@ class RecordForm(ActionErrorsMixin, AddressFields):
         return names
 
 
-class CompanyForm(RecordForm):
+def _listed(row: dict[str, Any], key: str, visible: bool, name: str) -> dict[str, Any]:
+    """A stored email or phone row as the form lists it when it cannot be edited in place."""
+    labels = dict(EmailLabel.choices if name == "emails" else PhoneLabel.choices)
+    value = row[key] if visible else mask_value(row[key])
+    label = str(row.get("label") or "")
+    return {"value": value, "label": labels.get(label, label), "is_primary": row.get("is_primary")}
+
+
+WRITE_ONLY_HELP = _("Hidden for your role: type a new value to replace it, or leave empty to keep it.")
+READ_ONLY_HELP = _("Your role cannot change this field.")
+
+
+class FieldSecurityMixin:
+    """Lock the fields ``user`` may not change, and make the ones they may change but not see write-only."""
+
+    model: Any = None
+    fields: dict[str, forms.Field]
+    initial: Any
+
+    def apply_field_security(self, user: Any) -> None:
+        self.locked: set[str] = set()
+        self.write_only: set[str] = set()
+        for name, field in list(self.fields.items()):
+            if name not in _classified(self.model):
+                continue
+            if not can_edit_field(user, self.model, name):
+                # Shown as text (a mask is not a valid date), never read back: ``secured`` drops it.
+                self.locked.add(name)
+                widget = forms.TextInput() if isinstance(field, forms.DateField) else field.widget
+                self.fields[name] = forms.CharField(
+                    label=field.label, required=False, disabled=True, widget=widget, help_text=READ_ONLY_HELP
+                )
+                self.initial[name] = self._shown(user, name)
+            elif not can_see_field(user, self.model, name):
+                self.write_only.add(name)
+                hint = mask_value(self.initial.get(name))
+                self.initial[name] = None
+                field.widget = forms.TextInput() if isinstance(field, forms.DateField) else field.widget
+                field.widget.attrs["placeholder"] = str(hint) if hint else ""
+                field.help_text = WRITE_ONLY_HELP
+
+    def _shown(self, user: Any, name: str) -> Any:
+        value = self.initial.get(name)
+        return value if can_see_field(user, self.model, name) else mask_value(value)
+
+    def secured(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` without locked fields, and without write-only fields left empty (they keep their value)."""
+        return {
+            key: value
+            for key, value in data.items()
+            if key not in self.locked and not (key in self.write_only and value in (None, ""))
+        }
+
+
+def _classified(model: Any) -> frozenset[str]:
+    from bastion.kernel.crypto.classification import classification_of
+
+    return frozenset(classification_of(model))
+
+
+class CompanyForm(FieldSecurityMixin, RecordForm):
     name = forms.CharField(label=_("Name"), max_length=_max(Company, "name"))
     domain = forms.CharField(
         label=_("Web domain"), max_length=253, required=False, help_text=_("For example example.com; no need for https://.")
@@ -101,6 +179,14 @@ class CompanyForm(RecordForm):
     size = forms.ChoiceField(label=_("Employees"), choices=_BLANK + list(CompanySize.choices), required=False)
 
     field_order = ["name", "domain", "industry", "size", "owner", "tags"]
+    model = Company
+
+    def __init__(self, *args: Any, owners: QuerySet[Any, Any], user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, owners=owners, **kwargs)
+        self.apply_field_security(user)
+
+    def action_data(self) -> dict[str, Any]:
+        return self.secured(dict(self.cleaned_data))
 
     @staticmethod
     def initial_for(company: Company) -> dict[str, Any]:
@@ -172,7 +258,7 @@ def _padded(rows: list[dict[str, Any]], minimum: int, maximum: int) -> list[dict
     return rows + [{"label": "work"} for _i in range(count - len(rows))]
 
 
-class ContactForm(RecordForm):
+class ContactForm(FieldSecurityMixin, RecordForm):
     given_name = forms.CharField(label=_("Given name"), max_length=_max(Contact, "given_name"), required=False)
     family_name = forms.CharField(label=_("Family name"), max_length=_max(Contact, "family_name"), required=False)
     job_title = forms.CharField(label=_("Job title"), max_length=_max(Contact, "job_title"), required=False)
@@ -209,21 +295,48 @@ class ContactForm(RecordForm):
     )
 
     field_order = ["given_name", "family_name", "job_title", "company_name", "company_id", "preferred_language", "owner"]
+    model = Contact
+    ROW_FIELDS = {
+        "emails": (ContactEmail, "address", EmailFormSet, EMAIL_ROWS),
+        "phones": (ContactPhone, "number", PhoneFormSet, PHONE_ROWS),
+    }
 
-    def __init__(self, *args: Any, owners: QuerySet[Any, Any], **kwargs: Any) -> None:
+    emails: forms.BaseFormSet[Any]
+    phones: forms.BaseFormSet[Any]
+
+    def __init__(self, *args: Any, owners: QuerySet[Any, Any], user: Any, **kwargs: Any) -> None:
         super().__init__(*args, owners=owners, **kwargs)
+        self.apply_field_security(user)
         prefix_data = self.data if self.is_bound else None
-        emails = self.initial.get("emails", [])
-        phones = self.initial.get("phones", [])
-        self.emails = EmailFormSet(prefix_data, prefix="emails", initial=_padded(emails, EMAIL_ROWS, validation.MAX_EMAILS))
-        self.phones = PhoneFormSet(prefix_data, prefix="phones", initial=_padded(phones, PHONE_ROWS, validation.MAX_PHONES))
         self.row_errors: dict[str, list[str]] = {"emails": [], "phones": []}
+        # Rows the user cannot see are listed masked (and kept); new rows can be added if the role may write them.
+        self.masked_rows: dict[str, list[dict[str, Any]]] = {"emails": [], "phones": []}
+        self.rows_locked: set[str] = set()
+        for name, (model, key, formset_class, minimum) in self.ROW_FIELDS.items():
+            rows = self.initial.get(name, [])
+            visible = can_see_field(user, model, key)
+            if not visible or not can_edit_field(user, model, key):
+                self.masked_rows[name] = [_listed(row, key, visible, name) for row in rows]
+                rows, minimum = [], 1
+            if not can_edit_field(user, model, key):
+                self.rows_locked.add(name)
+            limit = validation.MAX_EMAILS if name == "emails" else validation.MAX_PHONES
+            initial = _padded(rows, minimum, limit - len(self.masked_rows[name])) if name not in self.rows_locked else []
+            setattr(self, name, formset_class(prefix_data, prefix=name, initial=initial))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not (cleaned.get("given_name") or cleaned.get("family_name")) and "given_name" not in self.errors:
             self.add_error("given_name", _("Enter a given name or a family name."))
         return cleaned
+
+    @property
+    def locked_emails(self) -> bool:
+        return "emails" in self.rows_locked
+
+    @property
+    def locked_phones(self) -> bool:
+        return "phones" in self.rows_locked
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
@@ -243,13 +356,30 @@ class ContactForm(RecordForm):
                 rows.append({key: data[key], "label": data.get("label") or "work", "is_primary": bool(data.get("is_primary"))})
         return rows
 
-    def action_data(self, company: Company | None) -> dict[str, Any]:
-        """The input for create_contact / update_contact; ``company`` was resolved by the view."""
+    def action_data(self, company: Company | None, contact: Contact | None = None) -> dict[str, Any]:
+        """The input for create_contact / update_contact; ``company`` was resolved by the view.
+
+        ``contact`` (when editing) supplies the stored emails and phones the user could not see:
+        they are kept, and any rows typed are added after them.
+        """
         data = {name: self.cleaned_data[name] for name in self.fields if name not in {"company_name", "company_id"}}
         data["company"] = company
-        data["emails"] = self._rows(self.emails, "address")
-        data["phones"] = self._rows(self.phones, "number")
-        return data
+        for name, (_model, key, _formset, _minimum) in self.ROW_FIELDS.items():
+            if name in self.rows_locked:
+                continue
+            typed = self._rows(getattr(self, name), key)
+            if self.masked_rows[name] and contact is not None:  # stored rows the user cannot see
+                if not typed:
+                    continue  # kept as they are
+                new_primary = any(row["is_primary"] for row in typed)
+                typed = self._stored_rows(contact, name, key, new_primary=new_primary) + typed
+            data[name] = typed
+        return self.secured(data)
+
+    @staticmethod
+    def _stored_rows(contact: Contact, name: str, key: str, *, new_primary: bool) -> list[dict[str, Any]]:
+        rows = getattr(contact, name).all()
+        return [{key: getattr(r, key), "label": r.label, "is_primary": r.is_primary and not new_primary} for r in rows]
 
     def add_action_errors(self, error: ValidationError) -> None:
         for field, messages in error.message_dict.items():
@@ -312,3 +442,15 @@ def valid_filters(form: forms.Form) -> dict[str, Any]:
     """The filter values that passed validation (a bad one is shown as an error and ignored)."""
     form.is_valid()
     return {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+
+
+class RevealForm(ActionErrorsMixin, BastionForm):
+    """Why the user needs to see a masked value; required, and kept in the audit trail."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example the request or ticket you are working on. The reason is recorded; the value is not."),
+    )

@@ -27,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.names import display_name, search_key
 from bastion.kernel.access import ScopedManager
+from bastion.kernel.access.records import Owned, Through, Vocabulary
+from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.classification import classify
 from bastion.kernel.crypto.fields import EncryptedDateField, EncryptedTextField
 
@@ -108,6 +110,7 @@ class Tag(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedManager["Tag"]()
+    record_access = Vocabulary()
     data_classification = classify(internal=["id", "key", "created_at"], confidential=["name"])
 
     class Meta:
@@ -124,11 +127,18 @@ class Tag(models.Model):
 
 
 class Record(models.Model):
-    """Fields every customer record carries: a UUID, who created and last changed it, and when."""
+    """Fields every customer record carries: a UUID, an owner and a team, who created and last changed it, and when.
+
+    Who may read and change it follows the owner, the team, the managers of either, shares and
+    the organisation's default for the object type (``record_access``; ADR 0027).
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="+", verbose_name=_("tags"))
     notes = models.TextField(_("notes"), blank=True, default="")
@@ -140,6 +150,8 @@ class Record(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
+
+    record_access = Owned(owner="owner", team="team")
 
     class Meta:
         abstract = True
@@ -158,7 +170,7 @@ class Record(models.Model):
         return [line for line in lines if line]
 
 
-RECORD_META = ["id", "owner", "tags", "created_at", "updated_at", "created_by", "updated_by"]
+RECORD_META = ["id", "owner", "team", "tags", "created_at", "updated_at", "created_by", "updated_by"]
 ADDRESS = ["street", "city", "region", "postal_code", "country"]
 
 
@@ -281,6 +293,9 @@ class Contact(Record):
 # Blind-index scopes (bastion.kernel.crypto.blind) of a contact's normalised emails and phones.
 EMAIL_SCOPE = "directory.contact.email"
 PHONE_SCOPE = "directory.contact.phone"
+# What each index is made from, so that `bastion keys rotate-index` can rebuild it under a new key.
+blind.register_source(EMAIL_SCOPE, "directory.ContactEmail", "address", blind.normalize_email)
+blind.register_source(PHONE_SCOPE, "directory.ContactPhone", "number", blind.normalize_phone)
 
 
 class ContactEmail(models.Model):
@@ -297,6 +312,7 @@ class ContactEmail(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = ScopedManager["ContactEmail"]()
+    record_access = Through("contact")
     data_classification = classify(internal=["id", "contact", "label", "is_primary", "position"], restricted=["address"])
 
     class Meta:
@@ -324,6 +340,7 @@ class ContactPhone(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = ScopedManager["ContactPhone"]()
+    record_access = Through("contact")
     data_classification = classify(internal=["id", "contact", "label", "is_primary", "position"], restricted=["number"])
 
     class Meta:

@@ -13,12 +13,15 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from bastion.directory import selectors
+from bastion.accounts import limits
+from bastion.directory import fieldsecurity, selectors
+from bastion.kernel.access.masking import FieldNotVisible, masked_context
 from bastion.kernel.access.scoping import can_change_customer_records, can_see_customer_records
 from bastion.kernel.pagination import Ordering, PaginationError
 
@@ -66,10 +69,15 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
+def render_masked(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """Render with every record in ``context`` masked for the user (field-level security, one place for pages)."""
+    return render(request, template, masked_context(request.user, context), status=status)
+
+
 def render_list(request: HttpRequest, page: str, fragment: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
-    """The whole page, or only the results fragment for htmx (search, sort and paging swap it)."""
+    """The whole page, or only the results fragment for htmx (search, sort and paging swap it); records masked."""
     htmx = is_htmx(request)
-    response = render(request, fragment if htmx else page, {**context, "htmx": htmx}, status=status)
+    response = render_masked(request, fragment if htmx else page, {**context, "htmx": htmx}, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -78,6 +86,27 @@ def bad_page_request(request: HttpRequest, error: PaginationError, *, nav: str, 
     """A 400 page for a damaged cursor, a page size out of range or an unknown sort order."""
     context = {"nav": nav, "message": error.message, "param": error.param, "back": back}
     return render(request, "directory/bad_request.html", context, status=400)
+
+
+def refused_search(request: HttpRequest, text: str, *, nav: str, back: str, contacts: bool = True) -> HttpResponse | None:
+    """A 400 page (audited as a denial) when ``text`` searches by a field the user's role may not see,
+    a 429 page when the user or their address searched too often; else None (the search may run)."""
+    if not text.strip():
+        return None
+    try:
+        if contacts:
+            fieldsecurity.check_contact_search(request.user, text)
+    except FieldNotVisible as error:
+        from bastion.kernel.audit.denied import record_denied
+
+        message = fieldsecurity.refusal_message(error)
+        record_denied(request, reason=f"field_not_visible:{error.field}", status=400)
+        context = {"nav": nav, "message": message, "param": error.param, "back": back}
+        return render(request, "directory/bad_request.html", context, status=400)
+    hit = limits.check_request(request, "search")
+    if hit is not None:
+        return render(request, "directory/rate_limited.html", {"nav": nav, "message": limits.refusal_message(hit)}, status=429)
+    return None
 
 
 def sort_columns(ordering: Ordering, columns: Sequence[tuple[str, Any]]) -> list[dict[str, Any]]:
@@ -105,6 +134,9 @@ SEARCH_HINT = gettext_lazy("Type the beginning of a name, or a whole email addre
 def search(request: HttpRequest) -> HttpResponse:
     """One box for companies and contacts: name prefix, or an exact email address."""
     query = request.GET.get("q", "")[:200]
+    refused = refused_search(request, query, nav="search", back=reverse("directory:search"))
+    if refused is not None:
+        return refused
     results = selectors.search_directory(request.user, query)
     context = {"nav": "search", "results": results, "query": results.query, "hint": SEARCH_HINT}
     return render_list(request, "directory/search.html", "directory/_search_results.html", context)

@@ -15,13 +15,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bastion.directory import actions, selectors
-from bastion.directory.access import access_company_by_id
+from bastion.directory.access import access_company_by_id, rights_on
 from bastion.directory.forms import CompanyFilterForm, CompanyForm, valid_filters
 from bastion.directory.views import (
     bad_page_request,
     forbidden,
     reader_required,
+    refused_search,
     render_list,
+    render_masked,
     sort_columns,
     writer_required,
 )
@@ -59,6 +61,9 @@ def _filters(values: dict[str, Any]) -> selectors.CompanyFilters:
 def company_list(request: HttpRequest) -> HttpResponse:
     form = CompanyFilterForm(request.GET, owners=selectors.assignable_owners())
     filters = _filters(valid_filters(form))
+    refused = refused_search(request, filters.q, nav="companies", back=reverse("directory:company-list"), contacts=False)
+    if refused is not None:
+        return refused
     try:
         page_request = parse_page_request(
             request.GET, orderings=selectors.COMPANY_ORDERINGS, default_ordering=selectors.DEFAULT_COMPANY_ORDERING
@@ -94,14 +99,14 @@ def company_detail(request: HttpRequest, company_id: UUID) -> HttpResponse:
         "nav": "companies",
         "company": company,
         "contacts": contacts,
-        "can_edit": can_change_customer_records(request.user),
+        **rights_on(request.user, company).__dict__,
     }
     return render_list(request, "directory/companies/detail.html", "directory/companies/_contacts.html", context)
 
 
 def _form_page(request: HttpRequest, form: CompanyForm, company: Any = None, *, status: int = 200) -> HttpResponse:
     context = {"nav": "companies", "form": form, "company": company}
-    return render(request, "directory/companies/form.html", context, status=status)
+    return render_masked(request, "directory/companies/form.html", context, status=status)
 
 
 @writer_required
@@ -109,11 +114,11 @@ def _form_page(request: HttpRequest, form: CompanyForm, company: Any = None, *, 
 def company_create(request: HttpRequest) -> HttpResponse:
     owners = selectors.assignable_owners()
     if request.method != "POST":
-        return _form_page(request, CompanyForm(owners=owners, initial={"owner": request.user.pk}))
-    form = CompanyForm(request.POST, owners=owners)
+        return _form_page(request, CompanyForm(owners=owners, initial={"owner": request.user.pk}, user=request.user))
+    form = CompanyForm(request.POST, owners=owners, user=request.user)
     if form.is_valid():
         try:
-            company = actions.create_company(request.user, form.cleaned_data)
+            company = actions.create_company(request.user, form.action_data())
         except ValidationError as error:
             form.add_action_errors(error)
         except PermissionDenied as error:
@@ -130,11 +135,12 @@ def company_edit(request: HttpRequest, company_id: UUID) -> HttpResponse:
     company = access_company_by_id(request.user, company_id, for_write=True)
     owners = selectors.assignable_owners(keep=company.owner_id)
     if request.method != "POST":
-        return _form_page(request, CompanyForm(owners=owners, initial=CompanyForm.initial_for(company)), company)
-    form = CompanyForm(request.POST, owners=owners)
+        form = CompanyForm(owners=owners, initial=CompanyForm.initial_for(company), user=request.user)
+        return _form_page(request, form, company)
+    form = CompanyForm(request.POST, owners=owners, user=request.user)
     if form.is_valid():
         try:
-            actions.update_company(request.user, company.pk, form.cleaned_data)
+            actions.update_company(request.user, company.pk, form.action_data())
         except ValidationError as error:
             form.add_action_errors(error)
         except PermissionDenied as error:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bastion.directory import actions, selectors
-from bastion.directory.access import access_company_by_id, access_contact_by_id, parse_uuid
+from bastion.directory.access import access_company_by_id, access_contact_by_id, parse_uuid, rights_on
 from bastion.directory.forms import ContactFilterForm, ContactForm, valid_filters
 from bastion.directory.models import Company
 from bastion.directory.names import query_key
@@ -23,10 +23,13 @@ from bastion.directory.views import (
     bad_page_request,
     forbidden,
     reader_required,
+    refused_search,
     render_list,
+    render_masked,
     sort_columns,
     writer_required,
 )
+from bastion.kernel.access.masking import may_reveal
 from bastion.kernel.access.scoping import can_change_customer_records, can_erase_personal_data
 from bastion.kernel.pagination import PaginationError, parse_page_request
 
@@ -60,6 +63,9 @@ def _filters(values: dict[str, Any]) -> selectors.ContactFilters:
 def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET, owners=selectors.assignable_owners(), tags=selectors.tags_in_use(request.user))
     filters = _filters(valid_filters(form))
+    refused = refused_search(request, filters.q, nav="contacts", back=reverse("directory:contact-list"))
+    if refused is not None:
+        return refused
     company = None
     if filters.company_id is not None:
         company = access_company_by_id(request.user, filters.company_id)
@@ -88,14 +94,17 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     contact = access_contact_by_id(request.user, contact_id)
+    rights = rights_on(request.user, contact)
     context = {
         "nav": "contacts",
         "contact": contact,
-        "can_edit": can_change_customer_records(request.user) and not contact.is_erased,
-        "can_delete": can_change_customer_records(request.user),
+        "can_edit": rights.can_edit and not contact.is_erased,
+        "can_share": rights.can_share,
+        "can_delete": rights.can_edit,
         "can_erase": can_erase_personal_data(request.user) and not contact.is_erased,
+        "can_reveal": may_reveal(request.user),
     }
-    return render(request, "directory/contacts/detail.html", context)
+    return render_masked(request, "directory/contacts/detail.html", context)
 
 
 @reader_required
@@ -133,21 +142,21 @@ def _company_from_form(request: HttpRequest, form: ContactForm) -> tuple[Company
 
 def _form_page(request: HttpRequest, form: ContactForm, contact: Any = None, *, status: int = 200) -> HttpResponse:
     context = {"nav": "contacts", "form": form, "contact": contact}
-    return render(request, "directory/contacts/form.html", context, status=status)
+    return render_masked(request, "directory/contacts/form.html", context, status=status)
 
 
-def _save(request: HttpRequest, form: ContactForm, contact_id: Any = None) -> HttpResponse | None:
+def _save(request: HttpRequest, form: ContactForm, contact: Any = None) -> HttpResponse | None:
     """Validate, resolve the company and call the action; a redirect on success, None to show the form again."""
     valid = form.is_valid()
     company, ok = _company_from_form(request, form)  # checked even when other fields are wrong: all errors at once
     if not (valid and ok):
         return None
     try:
-        if contact_id is None:
+        if contact is None:
             contact = actions.create_contact(request.user, form.action_data(company))
             messages.success(request, _("Contact “%(name)s” added.") % {"name": contact.display_name})
         else:
-            contact = actions.update_contact(request.user, contact_id, form.action_data(company))
+            contact = actions.update_contact(request.user, contact.pk, form.action_data(company, contact))
             messages.success(request, _("Changes to “%(name)s” saved.") % {"name": contact.display_name})
     except ValidationError as error:
         form.add_action_errors(error)
@@ -162,7 +171,7 @@ def _save(request: HttpRequest, form: ContactForm, contact_id: Any = None) -> Ht
 def contact_create(request: HttpRequest) -> HttpResponse:
     owners = selectors.assignable_owners()
     if request.method == "POST":
-        form = ContactForm(request.POST, owners=owners)
+        form = ContactForm(request.POST, owners=owners, user=request.user)
         return _save(request, form) or _form_page(request, form, status=400)
     language = "zh-hans" if (get_language() or "").lower().startswith("zh") else "en"
     initial: dict[str, Any] = {"owner": request.user.pk, "preferred_language": language}
@@ -170,7 +179,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     if company_id is not None:
         company = access_company_by_id(request.user, company_id)
         initial.update(company_name=company.name, company_id=company.pk)
-    return _form_page(request, ContactForm(owners=owners, initial=initial))
+    return _form_page(request, ContactForm(owners=owners, initial=initial, user=request.user))
 
 
 @writer_required
@@ -182,9 +191,9 @@ def contact_edit(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         return redirect("directory:contact-detail", contact_id=contact.pk)
     owners = selectors.assignable_owners(keep=contact.owner_id)
     if request.method == "POST":
-        form = ContactForm(request.POST, owners=owners, initial=ContactForm.initial_for(contact))
-        return _save(request, form, contact.pk) or _form_page(request, form, contact, status=400)
-    return _form_page(request, ContactForm(owners=owners, initial=ContactForm.initial_for(contact)), contact)
+        form = ContactForm(request.POST, owners=owners, initial=ContactForm.initial_for(contact), user=request.user)
+        return _save(request, form, contact) or _form_page(request, form, contact, status=400)
+    return _form_page(request, ContactForm(owners=owners, initial=ContactForm.initial_for(contact), user=request.user), contact)
 
 
 @writer_required

@@ -23,6 +23,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bastion.kernel.access import ScopedManager
+from bastion.kernel.access.records import Personal, Through, Vocabulary
 from bastion.kernel.crypto.classification import classify
 from bastion.kernel.crypto.fields import EncryptedMixin, EncryptedTextField, Sealed
 
@@ -100,6 +101,7 @@ class ImportJob(models.Model):
     upload = EncryptedBinaryField(person="pk", null=True, editable=False)
 
     objects = ScopedManager["ImportJob"]()
+    record_access = Personal(owner="created_by")
     data_classification = classify(
         internal=[
             "id", "created_by", "created_at", "updated_at", "started_at", "finished_at", "object_type", "file_size",
@@ -154,6 +156,7 @@ class ImportRejection(models.Model):
     values = EncryptedTextField(_("values"), person="job_id")
 
     objects = ScopedManager["ImportRejection"]()
+    record_access = Through("job")
     data_classification = classify(
         internal=["id", "job", "row_index", "line"], confidential=["columns"], restricted=["reason", "values"]
     )
@@ -180,6 +183,7 @@ class SavedMapping(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
     objects = ScopedManager["SavedMapping"]()
+    record_access = Vocabulary()
     data_classification = classify(
         internal=["id", "object_type", "source_key", "updated_at", "updated_by"], confidential=["source_name", "columns"]
     )

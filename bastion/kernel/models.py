@@ -1,5 +1,5 @@
 """Kernel models (Django looks for them here): the audit trail's tables."""
 
-from bastion.kernel.audit.models import AuditArchive, AuditChainHead, AuditCheckpoint, AuditEvent
+from bastion.kernel.audit.models import AuditArchive, AuditChainHead, AuditCheckpoint, AuditEvent, AuditInbox, AuditShipment
 
-__all__ = ["AuditArchive", "AuditChainHead", "AuditCheckpoint", "AuditEvent"]
+__all__ = ["AuditArchive", "AuditChainHead", "AuditCheckpoint", "AuditEvent", "AuditInbox", "AuditShipment"]

@@ -13,6 +13,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from bastion.kernel.audit.archive import archive_events
 from bastion.kernel.audit.checkpoints import make_checkpoint
+from bastion.kernel.audit.sealer import seal_pending
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +49,23 @@ def archive_old_audit_events() -> None:
     result = archive_events()
     if result is not None:
         logger.info("archived %d audit events to %s", result.events, result.path)
+
+
+@db_periodic_task(crontab(minute="*"))
+def seal_audit_inbox() -> None:
+    """Every minute: seal events left in the audit inbox (a process that died before sealing; ADR 0024)."""
+    sealed = seal_pending(wait=True)
+    if sealed:
+        logger.info("sealed %d audit events left in the inbox", sealed)
+
+
+@db_periodic_task(crontab(minute="*"))
+def ship_audit_to_syslog() -> None:
+    """Every minute, when BASTION_AUDIT_SYSLOG_URL is set: send the events not shipped yet (resumable)."""
+    if not settings.AUDIT_SYSLOG_URL:
+        return
+    from bastion.kernel.audit.syslog import ship_new
+
+    sent = ship_new(settings.AUDIT_SYSLOG_URL)
+    if sent:
+        logger.info("shipped %d audit events to syslog", sent)

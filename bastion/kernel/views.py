@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from bastion.kernel.access.matrix import matrix_rows
+from bastion.kernel.access.matrix import matrix_rows, record_rules
 from bastion.kernel.access.roles import role_of
 
 
@@ -19,4 +19,6 @@ def roles_matrix(request: HttpRequest) -> HttpResponse:
     """Every role and what it may do, for any member of staff (transparency about access)."""
     if role_of(request.user) is None:
         raise PermissionDenied
-    return render(request, "kernel/roles.html", {"rows": matrix_rows(), "my_role": role_of(request.user)})
+    return render(
+        request, "kernel/roles.html", {"rows": matrix_rows(), "my_role": role_of(request.user), "record_rules": record_rules()}
+    )

@@ -24,7 +24,7 @@ def first_run_setup() -> Iterator[str]:
     if get_user_model().objects.exists():
         return
     admin_password = seed_demo_organisation()
-    yield "First start: created a demo organisation (companies and contacts in English and Chinese)."
+    yield "First start: created a demo organisation (companies, contacts and deals in English and Chinese)."
     yield "Sign in at http://127.0.0.1:8000/accounts/login/ with"
     yield "  username: admin"
     yield f"  password: {admin_password}   (shown once; you will choose your own at first sign-in)"
@@ -35,6 +35,7 @@ def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
     """Create the administrator, demo staff in teams, and demo customers; return the admin's one-time password."""
     from bastion.accounts.actions import create_staff_user, ensure_team
     from bastion.directory.demo import seed_demo_directory
+    from bastion.sales.demo import seed_demo_sales
 
     with transaction.atomic():
         admin, password = create_staff_user("admin", "admin@demo.bastion.test", Role.ADMINISTRATOR)
@@ -43,6 +44,11 @@ def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
             teams = [ensure_team(name) for name in team_names]
             user, _ = create_staff_user(username, email, role, teams=teams, usable_password=False)
             owners.append(user)
+            if role == Role.SALES_MANAGER:  # the manager chain: li.na sees both sales teams' records
+                for team in teams:
+                    team.managers.add(user)
         seed_demo_directory(owners, companies=companies, contacts=contacts)
+        sellers = [user for user in owners if user.membership.role in (Role.SALES_MANAGER, Role.SALES_REP)]
+        seed_demo_sales(admin, sellers or owners)
     assert password is not None  # noqa: S101 - create_staff_user returns one for a usable password
     return password

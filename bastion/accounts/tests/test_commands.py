@@ -55,7 +55,7 @@ def test_token_create_defaults(personas: Any, settings: Any) -> None:
         (["--user", "rep_east", "--days", "366"], "--days must be between 1 and 365, got 366"),
         (["--user", "outsider"], "not an active member of staff"),
         (["--user", "rep_east", "--name", "   "], "needs a name"),
-        (["--user", "rep_east", "--scopes", "deal:read"], "deal:read is not a token scope"),
+        (["--user", "rep_east", "--scopes", "invoice:read"], "invoice:read is not a token scope"),
         (["--user", "rep_east", "--scopes", ","], "at least one scope"),
         (["--user", "rep_east", "--networks", "127.0.0.2/32,10.0.0.1/8"], "10.0.0.1/8 is not a network"),
     ],

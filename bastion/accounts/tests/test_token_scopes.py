@@ -38,8 +38,8 @@ def _denials() -> list[AuditEvent]:
 # --- the registry ---------------------------------------------------------------------------
 def test_scopes_are_validated_and_write_implies_read() -> None:
     assert parse_scopes([" Contact:Read", "company:write", "contact:read", ""]) == ["company:write", "contact:read"]
-    with pytest.raises(ScopeError, match="deal:read is not a token scope"):
-        parse_scopes(["deal:read"])
+    with pytest.raises(ScopeError, match="invoice:read is not a token scope"):
+        parse_scopes(["invoice:read"])
     with pytest.raises(ScopeError, match="contact:delete"):
         parse_scopes(["contact:delete"])
     assert grants(["company:write"], "company", write=False)

@@ -182,7 +182,7 @@ def test_create_with_scopes_and_networks_then_list_them(personas: Any, signed_in
     ("scopes", "networks", "message"),
     [
         ([], "", "Choose at least one scope"),
-        (["deal:read"], "", "Select a valid choice"),
+        (["invoice:read"], "", "Select a valid choice"),
         (["contact:read"], "10.0.0.0/8\n10.0.0.1/8", "Line 2: 10.0.0.1/8 is not a network"),
         (["contact:read"], "intranet", "Line 1: intranet is not a network"),
     ],

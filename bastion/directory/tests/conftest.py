@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -9,14 +10,19 @@ from rest_framework.test import APIClient
 
 from bastion.accounts.tokens import issue_token
 from bastion.directory import actions
+from bastion.directory.models import Contact
 from bastion.directory.tests.factories import UserFactory
 from bastion.kernel.access.roles import Role
 
 
 @pytest.fixture
 def read_only(personas: Any) -> Any:
-    """A colleague with the read-only role: may read customer records, never change them."""
-    return UserFactory(username="reader", role=Role.READ_ONLY)
+    """A colleague of rep_east's team with the read-only role: reads the team's records, never changes them."""
+    from bastion.accounts.models import Team
+
+    user = UserFactory(username="reader", role=Role.READ_ONLY)
+    user.membership.teams.set([Team.objects.get(name="Sales East")])  # type: ignore[attr-defined]
+    return user
 
 
 @pytest.fixture
@@ -67,5 +73,29 @@ def contact(personas: Any, company: Any) -> Any:
             "emails": [{"address": "alice.smith@acme.example", "label": "work"}],
             "phones": [{"number": "+44 20 7946 0123", "label": "work"}],
             "notes": "Secret project Falcon",
+        },
+    )
+
+
+@pytest.fixture
+def person(personas: Any, company: Any) -> Contact:
+    """A contact with every restricted field filled, created (and encrypted) through the action."""
+    return actions.create_contact(
+        personas.rep_east,
+        {
+            "given_name": "芳",
+            "family_name": "王",
+            "company": company.pk,
+            "emails": [
+                {"address": "wang.fang@privatemail.example", "is_primary": True},
+                {"address": "fang.wang@home.example", "label": "personal"},
+            ],
+            "phones": [{"number": "+86 138 0013 8000", "label": "mobile"}],
+            "street": "Room 1204, 88 Huaihai Road",
+            "city": "Xuhui",
+            "postal_code": "200031",
+            "date_of_birth": dt.date(1990, 3, 7),
+            "national_id": "110101199003078888",
+            "private_notes": "Prefers not to be called on Fridays (medical)",
         },
     )

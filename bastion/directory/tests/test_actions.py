@@ -49,6 +49,7 @@ def test_create_company_normalises_and_sets_authorship(personas: Any, recorded: 
                 "name": {"old": None, "new": "Acme Ltd"},
                 "owner": {"old": None, "new": personas.rep_east.pk},
                 "tags": {"old": None, "new": ["partner", "VIP"]},
+                "team": {"old": None, "new": str(personas.rep_east.membership.teams.get().pk)},  # the creator's team
             },
         }
     ]
@@ -95,10 +96,10 @@ def test_control_characters_are_removed(personas: Any) -> None:
 
 
 def test_update_company_is_partial_and_records_only_changes(personas: Any, company: Any, recorded: list[Any]) -> None:
-    updated = actions.update_company(personas.rep_west, company.pk, {"city": "Manchester", "tags": ["vip", "Partner"]})
+    updated = actions.update_company(personas.sales_manager, company.pk, {"city": "Manchester", "tags": ["vip", "Partner"]})
     updated.refresh_from_db()
     assert (updated.name, updated.city, updated.domain) == ("Acme Ltd", "Manchester", "acme.example")
-    assert updated.updated_by == personas.rep_west and updated.created_by == personas.rep_east
+    assert updated.updated_by == personas.sales_manager and updated.created_by == personas.rep_east
     assert recorded[-1]["verb"] == "company.updated"
     assert recorded[-1]["changes"] == {
         "city": {"old": "London", "new": "Manchester"},
@@ -108,7 +109,7 @@ def test_update_company_is_partial_and_records_only_changes(personas: Any, compa
 
 def test_update_that_changes_nothing_writes_nothing(personas: Any, company: Any, recorded: list[Any]) -> None:
     stamp = Company.objects.get(pk=company.pk).updated_at
-    actions.update_company(personas.rep_west, company.pk, {"name": "Acme Ltd", "tags": ["vip"], "city": " London "})
+    actions.update_company(personas.sales_manager, company.pk, {"name": "Acme Ltd", "tags": ["vip"], "city": " London "})
     fresh = Company.objects.get(pk=company.pk)
     assert fresh.updated_at == stamp and fresh.updated_by == personas.rep_east
     assert recorded == []
@@ -129,12 +130,12 @@ def test_owner_can_be_another_colleague_or_nobody(personas: Any, company: Any) -
 
 
 def test_delete_company_keeps_its_contacts(personas: Any, company: Any, contact: Any, recorded: list[Any]) -> None:
-    changes = actions.delete_company(personas.rep_west, company.pk)
+    changes = actions.delete_company(personas.sales_manager, company.pk)
     assert not Company.objects.filter(pk=company.pk).exists()
     assert Contact.objects.get(pk=contact.pk).company is None
     assert changes["name"] == {"old": "Acme Ltd", "new": None}
     assert changes["contacts_unlinked"] == {"old": 1, "new": None}
-    assert recorded[-1] == {"actor": personas.rep_west, "verb": "company.deleted", "pk": company.pk, "changes": changes}
+    assert recorded[-1] == {"actor": personas.sales_manager, "verb": "company.deleted", "pk": company.pk, "changes": changes}
 
 
 # --- who may write ----------------------------------------------------------------------------

@@ -167,12 +167,16 @@ def test_contact_crud_with_nested_rows(personas: Any, api_as: Any, company: Any)
     body = created.json()
     assert body["display_name"] == "李娜" and body["preferred_language"] == "zh-hans"
     assert body["company"] == str(company.pk) and body["company_name"] == "Acme Ltd"
-    assert body["primary_email"] == "lina@acme.example"
-    assert body["emails"][1] == {"address": "na.li@home.example", "label": "personal", "is_primary": False}
+    # A sales rep sees restricted values masked (docs/adr/0030); the stored values are the ones sent.
+    assert body["primary_email"] == "l***@a***.example"
+    assert body["emails"][1] == {"address": "n***@h***.example", "label": "personal", "is_primary": False}
+    stored = Contact.objects.get(pk=body["id"])
+    assert [e.address for e in stored.emails.all()] == ["lina@acme.example", "na.li@home.example"]
     url = f"{CONTACTS}{body['id']}/"
     patched = client.patch(url, {"company": None, "emails": []}, format="json").json()
     assert patched["company"] is None and patched["company_name"] is None and patched["emails"] == []
-    assert patched["phones"] == [{"number": "+86 138 0013 8000", "label": "mobile", "is_primary": True}]
+    assert patched["phones"] == [{"number": "861****8000", "label": "mobile", "is_primary": True}]
+    assert Contact.objects.get(pk=body["id"]).primary_phone == "+86 138 0013 8000"
     assert client.delete(url).status_code == 204 and not Contact.objects.exists()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from bastion.kernel.access.records import DEFAULT_VISIBILITY, Visibility, object_type, owned_models
 from bastion.kernel.access.roles import POLICIES, RecordAccess, Role, RolePolicy
 from bastion.kernel.crypto.classification import DataClass
 
@@ -36,12 +37,44 @@ def _yes(flag: bool) -> str:
     return _("yes") if flag else _("no")
 
 
+def _records(policy: RolePolicy) -> str:
+    access = str(RecordAccess(policy.customer_records).label)
+    if policy.customer_records == RecordAccess.NONE:
+        return access
+    if policy.all_records:
+        return _("%(access)s, every record") % {"access": access}
+    return _("%(access)s, by the record rules") % {"access": access}
+
+
+def record_rules() -> list[str]:
+    """The record-level rules (ADR 0027), in the active language, for the roles page and the doc."""
+    default = Visibility(DEFAULT_VISIBILITY).label
+    return [
+        _("Each company and contact (and every later kind of record that declares an owner and a team) has an owner "
+          "and a team. A new record belongs to its creator and to the creator's first team."),
+        _("Roles marked “every record” see and change all records. For every other role with customer records, a "
+          "record is visible to its owner, to the managers of its team and of its owner's teams (the manager chain), "
+          "to the people and teams it is shared with, and, depending on the organisation's default for its kind, "
+          "to its team or to everyone."),
+        _("Organisation-wide default per kind of record, set by administrators (each change is audited with the old "
+          "and new value): %(choices)s. Until it is set: %(default)s.")
+        % {"choices": "; ".join(str(label) for label in Visibility.labels), "default": default},
+        _("Team members change their team's records unless the kind is private; “everyone can read” never gives "
+          "the right to change."),
+        _("A share gives one colleague or one team read, or read and edit, access to one record until a date, at "
+          "most a year ahead; an expired share grants nothing. Only the owner, their managers and administrators "
+          "share a record or remove a share, and both are audited."),
+        _("A record nobody granted is invisible: lists, search, the API and pages behave as if it did not exist, "
+          "and fetching it by id gives the same 404 as an id that does not exist."),
+    ]  # fmt: skip
+
+
 def _row(role: Role, policy: RolePolicy) -> MatrixRow:
     return MatrixRow(
         role=role.value,
         label=str(role.label),
         duty=str(policy.duty),
-        customer_records=str(RecordAccess(policy.customer_records).label),
+        customer_records=_records(policy),
         shown=_up_to(policy.shown_up_to),
         edits=_up_to(policy.edits_up_to),
         reveals=_yes(policy.reveals_restricted),
@@ -85,10 +118,14 @@ Rules that hold for every role:
 - Network allow-lists (`BASTION_ALLOWED_NETWORKS` for everyone, `BASTION_ROLE_NETWORKS` per role)
   apply to sign-in and to the API; every refusal is an `access.denied` audit event.
 
-Status: record-level scoping (owner, team, manager chain, shares) and field masking with audited
-reveal are the remaining access-control work of issue 5 and are not enforced yet. Today every
-role with customer-record access sees every company and contact of the organisation, restricted
-values included; roles without it see none.
+- Fields above a role's "shown unmasked" class are masked (`j***@e***.com`, `138****5678`) in
+  lists, pages, search results, API responses, CSV exports, error messages and the audit trail
+  (`bastion/kernel/access/masking.py`); searching or sorting by a field the role may not see is
+  refused; a field above its "editable" class is read-only in forms and refused by the API.
+- A role that reveals restricted values sees one field at a time after stating a reason; each
+  reveal is a `record.field_revealed` event (field and reason, never the value) and is limited
+  per user and per address per hour. Exporting and revealing need a second factor confirmed in
+  the last 5 minutes (step-up), which an API token cannot give.
 """
 
 
@@ -102,4 +139,7 @@ def render_markdown() -> str:
                 row.reveals, row.audit_trail, row.security_settings, row.manages_users, row.dashboards,
             ]  # fmt: skip
             lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", "## Record access", "", *[f"- {rule}" for rule in record_rules()], ""]
+        lines += ["Kinds of record with an owner and a team (`record_access = Owned(...)` on the model):", ""]
+        lines += [f"- `{object_type(model)}` ({model._meta.verbose_name_plural})" for model in owned_models()]
     return "\n".join(lines) + "\n"

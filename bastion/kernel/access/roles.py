@@ -49,13 +49,15 @@ class RolePolicy:
     security_settings: bool = False
     manages_users: bool = False
     dashboards: bool = False
+    # Sees and changes every customer record, whatever its owner, team, shares or the defaults (ADR 0027).
+    all_records: bool = False
 
 
 _CONF, _RESTR = DataClass.CONFIDENTIAL, DataClass.RESTRICTED
 POLICIES: dict[str, RolePolicy] = {
     Role.ADMINISTRATOR: RolePolicy(
         _("Runs the installation: users, teams, roles and settings."), RecordAccess.WRITE, _CONF, _RESTR, True,
-        audit_trail=True, security_settings=True, manages_users=True, dashboards=True,
+        audit_trail=True, security_settings=True, manages_users=True, dashboards=True, all_records=True,
     ),
     Role.SECURITY_OFFICER: RolePolicy(
         _("Proves the data is safe: audit trail and security settings, no customer data."), RecordAccess.NONE,

@@ -1,4 +1,10 @@
-"""The scoped queryset: the only way code outside actions reads CRM records."""
+"""The scoped queryset: the only way code outside actions reads CRM records.
+
+``visible_to``, ``editable_by`` and ``manageable_by`` all go through
+:func:`bastion.kernel.access.records.narrow`, which applies the role and the model's
+record-access declaration (owner, team, manager chain, shares, organisation default) as one
+SQL condition. A model that declares nothing is invisible (deny by default).
+"""
 
 from __future__ import annotations
 
@@ -25,11 +31,7 @@ def can_erase_personal_data(user: Any) -> bool:
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
-    """A queryset that knows how to narrow itself to what a user may see.
-
-    For now the organisation's staff with a customer-data role see every record and
-    everyone else sees none; record-level rules (owner, team, shares) slot in here.
-    """
+    """A queryset that narrows itself to what a user may read, edit or manage (ADR 0027)."""
 
     def _fetch_all(self) -> None:
         """Also fetch, in one key-store query, the data keys that reading encrypted fields will need."""
@@ -41,15 +43,22 @@ class ScopedQuerySet(models.QuerySet[_M]):
             if encrypted_fields(self.model):
                 preload_keys(self._result_cache)
 
+    def for_user(self, user: Any, need: int) -> ScopedQuerySet[_M]:
+        from bastion.kernel.access.records import Need, narrow
+
+        return narrow(self, user, Need(need))  # type: ignore[return-value]
+
     def visible_to(self, user: Any) -> ScopedQuerySet[_M]:
-        if not can_see_customer_records(user):
-            return self.none()
-        return self
+        """Rows ``user`` may read."""
+        return self.for_user(user, 1)
 
     def editable_by(self, user: Any) -> ScopedQuerySet[_M]:
-        if not can_change_customer_records(user):
-            return self.none()
-        return self
+        """Rows ``user`` may change or delete."""
+        return self.for_user(user, 2)
+
+    def manageable_by(self, user: Any) -> ScopedQuerySet[_M]:
+        """Rows whose owner and shares ``user`` may change: the owner, their managers, administrators."""
+        return self.for_user(user, 3)
 
 
 class ScopedManager(models.Manager[_M]):
@@ -63,3 +72,6 @@ class ScopedManager(models.Manager[_M]):
 
     def editable_by(self, user: Any) -> ScopedQuerySet[_M]:
         return self.get_queryset().editable_by(user)
+
+    def manageable_by(self, user: Any) -> ScopedQuerySet[_M]:
+        return self.get_queryset().manageable_by(user)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
 
 from bastion.kernel.audit import canonical, signing
@@ -66,6 +66,17 @@ def _write_file(first: int, last: int) -> tuple[Path, str, list[str], str]:
     return path, digest, [h.hex() for h in frontier], last_leaf
 
 
+def _remove(first: int, last: int) -> int:
+    """Delete events ``first``..``last`` (the trigger checks the archive row); on PostgreSQL through
+    the owner's function, as the application's role may not DELETE audit rows (docs/adr/0025)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT bastion_audit_remove_archived(%s, %s)", [first, last])
+            return int(cursor.fetchone()[0])
+    removed, _details = AuditEvent.plain.filter(sequence__gte=first, sequence__lte=last).delete()
+    return removed
+
+
 def archive_events(*, now: dt.datetime | None = None, retention_days: int | None = None) -> ArchiveResult | None:
     """Archive and remove the events older than the retention period; None if there are none."""
     from bastion.kernel.audit.writer import record_event
@@ -91,7 +102,7 @@ def archive_events(*, now: dt.datetime | None = None, retention_days: int | None
         )
         archive.signature = signing.sign(archive_message(archive))
         archive.save()
-        removed, _details = AuditEvent.objects.filter(sequence__gte=first, sequence__lte=last).delete()
+        removed = _remove(first, last)
         extra = {"first": first, "last": last, "file": path.name, "sha256": digest}
         record_event(EventKind.AUDIT_LOG_ARCHIVED, extra=extra)
     return ArchiveResult(archive, path, removed)

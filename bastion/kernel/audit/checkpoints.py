@@ -16,6 +16,7 @@ from django.db import transaction
 
 from bastion.kernel.audit import canonical, merkle, signing
 from bastion.kernel.audit.models import AuditChainHead, AuditCheckpoint
+from bastion.kernel.audit.sealer import seal_pending
 
 
 def note_text(origin: str, tree_size: int, root: bytes, when: dt.datetime) -> str:
@@ -40,6 +41,7 @@ def make_checkpoint(*, force: bool = False) -> AuditCheckpoint | None:
     """Sign the current tree head; without ``force``, only if events were added since the last one."""
     signing.private_key()  # load (or create, in development) the key before locking the head
     with transaction.atomic():
+        seal_pending(wait=True)  # the head then covers every event committed so far
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         size = head.sequence if head else 0
         latest = latest_checkpoint()

@@ -18,9 +18,10 @@ from typing import IO, Any
 
 from django.conf import settings
 
-from bastion.kernel.audit import canonical, checkpoints, merkle, signing
+from bastion.kernel.audit import canonical, checkpoints, merkle, reading, signing
+from bastion.kernel.audit.archive import archive_is_valid
 from bastion.kernel.audit.models import AuditArchive, AuditChainHead, AuditCheckpoint, AuditEvent
-from bastion.kernel.audit.writer import ENTRY_FIELDS, entry_of
+from bastion.kernel.audit.sealer import seal_before_reading
 
 FORMAT = "bastion-audit-export"
 CHUNK = 20_000
@@ -52,10 +53,9 @@ def frontier_before(sequence: int) -> tuple[list[bytes], str]:
 
 
 def iter_entries(first: int, last: int) -> Iterator[tuple[dict[str, Any], str]]:
-    """``(entry, leaf_hash)`` of events ``first``..``last`` in order."""
-    rows = AuditEvent.objects.filter(sequence__gte=first, sequence__lte=last).order_by("sequence")
-    for row in rows.values_list(*ENTRY_FIELDS, "leaf_hash").iterator(chunk_size=CHUNK):
-        yield entry_of(dict(zip(ENTRY_FIELDS, row, strict=False))), row[-1]
+    """``(entry, leaf_hash)`` of events ``first``..``last`` in order (sealed first)."""
+    seal_before_reading()
+    yield from reading.entries(first, last)
 
 
 def _line(handle: IO[str], obj: dict[str, Any]) -> None:
@@ -69,6 +69,7 @@ def _checkpoint_for(size: int, root: bytes) -> AuditCheckpoint:
 
 def write_export(handle: IO[str], *, first: int | None = None, last: int | None = None) -> ExportResult:
     """Write events ``first``..``last`` (default: all in the table) with a signed head of ``last``."""
+    seal_before_reading()
     head = AuditChainHead.objects.filter(pk=1).first()
     oldest = AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True).first()
     first = first or oldest or 1
@@ -113,25 +114,32 @@ def write_export(handle: IO[str], *, first: int | None = None, last: int | None 
 
 
 def inclusion_proof(sequence: int) -> dict[str, Any]:
-    """A self-contained proof that event ``sequence`` is in the latest signed tree head."""
+    """A self-contained proof that event ``sequence`` is in the latest signed tree head.
+
+    Archived events are known only by the archive row's (signed) Merkle frontier, which is all
+    the path needs for the events after it; an archived event's proof comes from its archive file.
+    """
     checkpoint = checkpoints.make_checkpoint() or checkpoints.latest_checkpoint()
     if checkpoint is None or not 1 <= sequence <= checkpoint.tree_size:
         raise ExportError(f"event {sequence} is not covered by a checkpoint")
-    if AuditArchive.objects.filter(last_sequence__gte=1).exists():
-        raise ExportError("proofs are made from unarchived logs only; use the archive file's export instead")
-    leaves = [
-        bytes.fromhex(h)
-        for h in AuditEvent.objects.filter(sequence__lte=checkpoint.tree_size)
-        .order_by("sequence")
-        .values_list("leaf_hash", flat=True)
-        .iterator(chunk_size=CHUNK)
-    ]
+    archive = AuditArchive.objects.order_by("-last_sequence").first()
+    prefix_size = archive.last_sequence if archive else 0
+    if sequence <= prefix_size:
+        raise ExportError(f"event {sequence} is archived; prove it from its archive file's export")
+    if archive is not None and not archive_is_valid(archive):
+        raise ExportError(f"the archive of events {archive.first_sequence}-{archive.last_sequence} is forged")
+    prefix = merkle.frontier_nodes([bytes.fromhex(h) for h in archive.frontier], prefix_size) if archive else {}
+    rows = AuditEvent.objects.filter(sequence__gt=prefix_size, sequence__lte=checkpoint.tree_size).order_by("sequence")
+    leaves = [bytes.fromhex(h) for h in rows.values_list("leaf_hash", flat=True).iterator(chunk_size=CHUNK)]
+    if len(leaves) != checkpoint.tree_size - prefix_size:
+        raise ExportError("events are missing from the log; run `bastion auditlog verify`")
     entry, _leaf = next(iter_entries(sequence, sequence))
+    path = merkle.inclusion_path_after_prefix(sequence - 1, checkpoint.tree_size, prefix, prefix_size, leaves)
     return {
         "type": "inclusion-proof",
         "entry": entry,
         "leaf_index": sequence - 1,
         "tree_size": checkpoint.tree_size,
-        "path": [h.hex() for h in merkle.inclusion_path(sequence - 1, leaves)],
+        "path": [h.hex() for h in path],
         "checkpoint": {"note": checkpoint.note, "signature": checkpoint.signature, "key_id": checkpoint.key_id},
     }

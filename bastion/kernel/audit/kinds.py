@@ -42,11 +42,15 @@ class EventKind(models.IntegerChoices):
     FIELD_REVEALED = 311, _("Restricted field revealed")
     EXPORTED = 320, _("Data exported")
     DATA_IMPORTED = 321, _("Data imported")
+    RECORD_SHARED = 330, _("Record shared")
+    RECORD_UNSHARED = 331, _("Record share removed")
     ACCESS_DENIED = 400, _("Access denied")
     USER_CREATED = 500, _("Member of staff created")
     USER_DISABLED = 501, _("Member of staff disabled")
     ROLE_CHANGED = 502, _("Role changed")
+    TEAMS_CHANGED = 503, _("Teams changed")
     SETTING_CHANGED = 510, _("Setting changed")
+    ACCESS_REVIEW_SIGNED = 520, _("Access review signed off")
     KEY_CREATED = 600, _("Key created")
     KEY_ROTATED = 601, _("Key rotated")
     KEY_DESTROYED = 602, _("Key destroyed")
@@ -82,11 +86,15 @@ CODES: dict[int, str] = {
     EventKind.FIELD_REVEALED: "record.field_revealed",
     EventKind.EXPORTED: "data.exported",
     EventKind.DATA_IMPORTED: "data.imported",
+    EventKind.RECORD_SHARED: "record.shared",
+    EventKind.RECORD_UNSHARED: "record.unshared",
     EventKind.ACCESS_DENIED: "access.denied",
     EventKind.USER_CREATED: "staff.created",
     EventKind.USER_DISABLED: "staff.disabled",
     EventKind.ROLE_CHANGED: "staff.role_changed",
+    EventKind.TEAMS_CHANGED: "staff.teams_changed",
     EventKind.SETTING_CHANGED: "setting.changed",
+    EventKind.ACCESS_REVIEW_SIGNED: "access_review.signed_off",
     EventKind.KEY_CREATED: "key.created",
     EventKind.KEY_ROTATED: "key.rotated",
     EventKind.KEY_DESTROYED: "key.destroyed",

@@ -99,3 +99,48 @@ def verify_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes], 
         fn >>= 1
         sn >>= 1
     return sn == 0 and result == expected_root
+
+
+def frontier_nodes(frontier: Sequence[bytes], size: int) -> dict[tuple[int, int], bytes]:
+    """The ranges ``(start, end)`` of leaves that the roots in the frontier of a ``size``-leaf tree cover."""
+    nodes, start = {}, 0
+    for bit, root_hash in zip([b for b in range(size.bit_length() - 1, -1, -1) if size >> b & 1], frontier, strict=True):
+        nodes[(start, start + (1 << bit))] = root_hash
+        start += 1 << bit
+    return nodes
+
+
+def inclusion_path_after_prefix(
+    index: int, size: int, prefix: dict[tuple[int, int], bytes], prefix_size: int, leaves: Sequence[bytes]
+) -> list[bytes]:
+    """PATH(index, D[size]) when the first ``prefix_size`` leaves are known only by their frontier.
+
+    ``prefix`` comes from :func:`frontier_nodes` (e.g. an archive row's frontier); ``leaves`` are
+    the leaf hashes ``prefix_size``..``size - 1``. Every subtree of the RFC 6962 split that lies
+    inside the prefix is one of the frontier's perfect subtrees, so the path can be computed
+    without the archived leaves; ``index`` must not be archived itself.
+    """
+    if not prefix_size <= index < size:
+        raise IndexError(f"leaf {index} is not after the first {prefix_size} of a tree of {size} leaves")
+
+    def subtree(low: int, high: int) -> bytes:
+        if high <= prefix_size:
+            if (low, high) not in prefix:
+                raise ValueError(f"leaves {low}-{high - 1} are archived and not one subtree of the frontier")
+            return prefix[(low, high)]
+        if high - low == 1:
+            return leaves[low - prefix_size]
+        k = _split(high - low)
+        return node_hash(subtree(low, low + k), subtree(low + k, high))
+
+    siblings: list[bytes] = []
+    low, high = 0, size
+    while high - low > 1:
+        k = _split(high - low)
+        if index < low + k:
+            siblings.append(subtree(low + k, high))
+            high = low + k
+        else:
+            siblings.append(subtree(low, low + k))
+            low += k
+    return list(reversed(siblings))

@@ -98,3 +98,43 @@ def ship(url: str, events: Iterable[tuple[dict[str, Any], str]], *, hostname: st
     finally:
         sender.close()
     return sent
+
+
+def destination_of(url: str) -> str:
+    """``scheme://host:port`` of a syslog URL (what the shipment log keeps of it)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port}"
+
+
+def ship_new(url: str, *, chunk: int = 1000, hostname: str | None = None) -> int:
+    """Send the events not yet shipped to ``url`` (resumable); the number sent.
+
+    The last shipped sequence is the highest ``AuditShipment.last_sequence`` for this
+    destination; each chunk is recorded once sent, so an interrupted run resumes after the
+    last recorded chunk (a chunk may be sent twice, never skipped). Archived events that were
+    never shipped are skipped with a warning in the log: the archive file holds them.
+    """
+    import datetime as dt
+    import logging
+
+    from django.db.models import Max, Min
+
+    from bastion.kernel.audit.export import iter_entries
+    from bastion.kernel.audit.models import AuditEvent, AuditShipment
+
+    destination = destination_of(url)
+    shipped = AuditShipment.objects.filter(destination=destination).aggregate(last=Max("last_sequence"))["last"] or 0
+    bounds = AuditEvent.objects.aggregate(first=Min("sequence"), last=Max("sequence"))  # seals first
+    if bounds["last"] is None or bounds["last"] <= shipped:
+        return 0
+    first = max(shipped + 1, bounds["first"])
+    if first > shipped + 1:
+        logging.getLogger(__name__).warning("audit events %d-%d were archived before shipping", shipped + 1, first - 1)
+    sent = 0
+    for start in range(first, bounds["last"] + 1, chunk):
+        end = min(start + chunk - 1, bounds["last"])
+        sent += ship(url, iter_entries(start, end), hostname=hostname)
+        AuditShipment.objects.create(
+            destination=destination, first_sequence=start, last_sequence=end, shipped_at=dt.datetime.now(dt.UTC)
+        )
+    return sent

@@ -1,17 +1,48 @@
 """Append-only at the database level: triggers that refuse UPDATE and DELETE on audit rows.
 
-The one permitted DELETE removes events inside a range that an ``AuditArchive`` row covers
+Two DELETEs are permitted: of events inside a range that an ``AuditArchive`` row covers
 (written only by ``archive.archive_events`` after the signed export file exists; see
-docs/adr/0015). ``install``/``drop`` are used by the migration, and by the test suite around the
-flush of transactional tests; nothing in the application drops them.
+docs/adr/0015), and of an inbox row whose sealed copy, identical in every content column,
+is in the chain (the sealer's move; docs/adr/0024). Inbox rows are never updated.
+``install``/``drop`` are used by the migrations, and by the test suite around the flush of
+transactional tests; nothing in the application drops them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-PROTECTED_TABLES = ("kernel_auditevent", "kernel_auditcheckpoint", "kernel_auditarchive")
+PROTECTED_TABLES = (
+    "kernel_auditevent",
+    "kernel_auditcheckpoint",
+    "kernel_auditarchive",
+    "kernel_auditinbox",
+    "kernel_auditshipment",
+)
 _ARCHIVED = "EXISTS (SELECT 1 FROM kernel_auditarchive a WHERE {row}.sequence BETWEEN a.first_sequence AND a.last_sequence)"
+_SAME = [
+    "timestamp",
+    "kind",
+    "outcome",
+    "actor_id",
+    "actor_snapshot",
+    "on_behalf_of_id",
+    "client_ip",
+    "user_agent",
+    "request_id",
+    "target_type",
+    "target_id",
+    "target_snapshot",
+    "changes",
+    "extra",
+]
+
+
+def _sealed(row: str, same: str) -> str:
+    """SQL: the inbox row ``row`` has a sealed copy with the same content (``same``: IS / IS NOT DISTINCT FROM)."""
+    equal = " AND ".join(f"e.{column} {same} {row}.{column}" for column in _SAME)
+    return f"EXISTS (SELECT 1 FROM kernel_auditevent e WHERE e.inbox_id = {row}.id AND {equal})"  # noqa: S608 - fixed names
+
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION bastion_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -22,14 +53,20 @@ BEGIN
       RETURN OLD;
     END IF;
   END IF;
+  IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'kernel_auditinbox' THEN
+    IF {sealed} THEN
+      RETURN OLD;
+    END IF;
+  END IF;
   RAISE EXCEPTION 'audit rows in % are append-only (% refused)', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'insufficient_privilege';
 END $$;
-""".format(archived=_ARCHIVED.format(row="OLD"))
+""".format(archived=_ARCHIVED.format(row="OLD"), sealed=_sealed("OLD", "IS NOT DISTINCT FROM"))
 
 
 def _sqlite_statements(table: str) -> list[str]:
-    delete_guard = f"WHEN NOT {_ARCHIVED.format(row='OLD')} " if table == "kernel_auditevent" else ""
+    guards = {"kernel_auditevent": _ARCHIVED.format(row="OLD"), "kernel_auditinbox": _sealed("OLD", "IS")}
+    delete_guard = f"WHEN NOT {guards[table]} " if table in guards else ""
     return [
         f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
         f"BEGIN SELECT RAISE(ABORT, 'audit rows in {table} are append-only (UPDATE refused)'); END",
@@ -38,18 +75,18 @@ def _sqlite_statements(table: str) -> list[str]:
     ]
 
 
-def install(connection: Any) -> None:
-    """Create the append-only triggers on every audit table (idempotent)."""
+def install(connection: Any, tables: tuple[str, ...] = PROTECTED_TABLES) -> None:
+    """Create the append-only triggers on ``tables`` (default: every audit table; idempotent)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
-            for table in PROTECTED_TABLES:
+            for table in tables:
                 cursor.execute(
                     f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                     "FOR EACH ROW EXECUTE FUNCTION bastion_audit_append_only()"
                 )
         elif connection.vendor == "sqlite":
-            for table in PROTECTED_TABLES:
+            for table in tables:
                 for statement in _sqlite_statements(table):
                     cursor.execute(statement)
         else:  # pragma: no cover - Bastion supports SQLite and PostgreSQL only

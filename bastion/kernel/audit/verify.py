@@ -9,17 +9,18 @@ ahead of the last row (rows deleted at the end).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+
+from django.conf import settings
 
 from bastion.kernel.audit import canonical, merkle
 from bastion.kernel.audit.archive import archive_is_valid
 from bastion.kernel.audit.checkpoints import checkpoint_is_valid
-from bastion.kernel.audit.models import AuditArchive, AuditChainHead, AuditCheckpoint, AuditEvent
-from bastion.kernel.audit.writer import ENTRY_FIELDS, entry_of
-
-CHUNK = 20_000
+from bastion.kernel.audit.models import AuditArchive, AuditChainHead, AuditCheckpoint
+from bastion.kernel.audit.reading import EntryBuilder, encode_text, raw_rows
+from bastion.kernel.audit.sealer import seal_before_reading, unsealed_too_long
 
 
 @dataclass
@@ -50,11 +51,6 @@ class _State:
     frontier: list[bytes] = field(default_factory=list)
 
 
-def _rows() -> Iterator[tuple[Any, ...]]:
-    queryset = AuditEvent.objects.order_by("sequence").values_list(*ENTRY_FIELDS, "leaf_hash")
-    yield from queryset.iterator(chunk_size=CHUNK)
-
-
 def _start_after_archives(result: VerifyResult) -> _State | None:
     """Where the rows in the table begin: after the last archived range (signatures checked)."""
     state = _State()
@@ -67,26 +63,60 @@ def _start_after_archives(result: VerifyResult) -> _State | None:
     return state
 
 
-def _check_row(row: tuple[Any, ...], state: _State) -> str:
-    """The problem with ``row`` as the next event after ``state``, or ''."""
-    values = dict(zip(ENTRY_FIELDS, row, strict=False))
-    sequence, expected = values["sequence"], state.size + 1
-    if sequence != expected:
-        missing = f"{expected}" if sequence == expected + 1 else f"{expected}-{sequence - 1}"
-        return f"event {missing} is missing: deleted from the log"
-    leaf = merkle.leaf_hash(canonical.encode(entry_of(values)))
-    if leaf.hex() != row[-1]:
-        return f"event {sequence} does not match its hash: altered, moved or inserted"
-    if values["prev_hash"] != state.prev:
-        return f"event {sequence} does not follow event {sequence - 1}: the chain is broken (inserted or reordered)"
-    merkle.append(state.frontier, state.size, leaf)
-    state.size, state.prev = sequence, row[-1]
-    return ""
+def _check_rows(state: _State, pending: list[AuditCheckpoint], result: VerifyResult) -> VerifyResult | None:
+    """Walk every row after ``state``: the failed result at the first problem, else None.
+
+    One tight loop over raw rows (``reading.raw_rows``): rebuild the canonical entry, hash it,
+    compare with the stored leaf hash and the previous hash, extend the frontier and compare
+    it with each signed checkpoint on the way.
+    """
+    builder, encode, sha256, append = EntryBuilder(), encode_text, hashlib.sha256, merkle.append
+    frontier, size, prev = state.frontier, state.size, state.prev
+    next_check = pending[0].tree_size if pending else -1
+    for row in raw_rows(size):
+        sequence = row[0]
+        if sequence != size + 1:
+            missing = f"{size + 1}" if sequence == size + 2 else f"{size + 1}-{sequence - 1}"
+            return result.fail(size + 1, f"event {missing} is missing: deleted from the log")
+        leaf = sha256(b"\x00" + encode(builder.entry(row)).encode("utf-8")).digest()
+        if leaf.hex() != row[16]:
+            return result.fail(sequence, f"event {sequence} does not match its hash: altered, moved or inserted")
+        if row[15] != prev:
+            message = f"event {sequence} does not follow event {sequence - 1}: the chain is broken (inserted or reordered)"
+            return result.fail(sequence, message)
+        append(frontier, size, leaf)
+        size, prev = sequence, row[16]
+        result.events_checked += 1
+        if size == next_check:
+            if _check_checkpoints(frontier, size, pending, result) is not None:
+                return result
+            next_check = pending[0].tree_size if pending else -1
+    state.size, state.prev = size, prev
+    return None
 
 
-def verify_log() -> VerifyResult:
-    """Verify the whole log; stop at the first problem and name its event."""
+def _check_checkpoints(
+    frontier: list[bytes], size: int, pending: list[AuditCheckpoint], result: VerifyResult
+) -> VerifyResult | None:
+    root = merkle.frontier_root(frontier).hex()
+    while pending and pending[0].tree_size == size:
+        checkpoint = pending.pop(0)
+        if root != checkpoint.root_hash:
+            message = f"the first {size} events differ from signed checkpoint #{checkpoint.pk}: the log was rewritten"
+            return result.fail(size, message)
+        result.checkpoints_checked += 1
+    return None
+
+
+def verify_log(*, now: dt.datetime | None = None) -> VerifyResult:
+    """Verify the whole log; stop at the first problem and name its event.
+
+    Events waiting in the inbox longer than ``AUDIT_MAX_UNSEALED_SECONDS`` are a failure too
+    (the sealer is not running); the inbox is sealed first, so nothing committed is missed.
+    """
     result = VerifyResult()
+    stale = unsealed_too_long(dt.timedelta(seconds=settings.AUDIT_MAX_UNSEALED_SECONDS), now=now)
+    seal_before_reading()
     state = _start_after_archives(result)
     if state is None:
         return result
@@ -95,19 +125,17 @@ def verify_log() -> VerifyResult:
         if not checkpoint_is_valid(checkpoint):
             return result.fail(None, f"checkpoint #{checkpoint.pk} ({checkpoint.tree_size} events) has a bad signature")
     pending = [c for c in pending if c.tree_size > state.size]
-    for row in _rows():
-        problem = _check_row(row, state)
-        if problem:
-            return result.fail(state.size + 1, problem)
-        result.events_checked += 1
-        while pending and pending[0].tree_size == state.size:
-            checkpoint = pending.pop(0)
-            if merkle.frontier_root(state.frontier).hex() != checkpoint.root_hash:
-                message = f"the first {state.size} events differ from signed checkpoint #{checkpoint.pk}: the log was rewritten"
-                return result.fail(state.size, message)
-            result.checkpoints_checked += 1
+    if _check_rows(state, pending, result) is not None:
+        return result
     result.tree_size, result.root = state.size, merkle.frontier_root(state.frontier)
-    return _check_head(result, state, pending)
+    _check_head(result, state, pending)
+    if result.ok and stale:
+        ids = ", ".join(f"#{inbox_id}" for inbox_id, _at in stale)
+        oldest = canonical.format_timestamp(stale[0][1])
+        limit = settings.AUDIT_MAX_UNSEALED_SECONDS
+        result.fail(None, f"events waited unsealed in the inbox longer than {limit} s (inbox {ids}, the oldest recorded "
+                          f"{oldest}): the sealer is not running")  # fmt: skip
+    return result
 
 
 def _check_head(result: VerifyResult, state: _State, pending: list[AuditCheckpoint]) -> VerifyResult:

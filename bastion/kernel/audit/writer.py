@@ -1,26 +1,28 @@
-"""``record_event``: append one event to the log, in the caller's transaction (DESIGN.md rule 6).
+"""``record_event``: record one event, in the caller's transaction (DESIGN.md rule 6).
 
-The next sequence number, the previous leaf hash and the Merkle frontier come from the chain
-head row, locked for the rest of the transaction (``SELECT ... FOR UPDATE`` on PostgreSQL;
-SQLite's ``BEGIN IMMEDIATE`` already serialises writers). If the transaction rolls back, the
-event and the head move back with it: a failed change leaves no event, a committed change
-always has its event, and concurrent processes never fork the chain.
+The event's content is inserted into the audit inbox with one plain INSERT and no lock, so
+concurrent writers do not wait for each other. If the transaction rolls back, the event goes
+with it: a failed change leaves no event, and a committed change always has its event. The
+sealer (``sealer.py``, docs/adr/0024) gives committed events their sequence number, previous
+hash and Merkle leaf after the commit, one batch at a time under the chain-head lock, so
+concurrent processes never fork the chain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 
-from bastion.kernel.audit import canonical, merkle
+from bastion.kernel.audit import canonical
 from bastion.kernel.audit import context as audit_context
 from bastion.kernel.audit.kinds import EventKind, Outcome
-from bastion.kernel.audit.models import AuditChainHead, AuditEvent
+from bastion.kernel.audit.sealer import CONTENT, seal_after_commit
 
 
 class AuditError(RuntimeError):
@@ -57,12 +59,12 @@ def _target_fields(target: Any) -> tuple[str, str, dict[str, Any]]:
     raise AuditError(f"an audit target must be a model instance or a Target, not {type(target).__name__}")
 
 
-def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
+_COLUMNS = ("recorded_at", *CONTENT)
+_INSERT = f"INSERT INTO kernel_auditinbox ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) RETURNING id"  # noqa: S608
+
+
+def _json(value: Any) -> str:
+    return json.dumps(canonical.jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def record_event(
@@ -76,44 +78,46 @@ def record_event(
     on_behalf_of: Any = None,
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
-) -> AuditEvent:
-    """Append an event of ``kind`` by ``actor`` about ``target``; must run inside ``transaction.atomic``.
+) -> int:
+    """Record an event of ``kind`` by ``actor`` about ``target``; must run inside ``transaction.atomic``.
 
     ``changes`` is the field-level change set (already redacted by the caller for restricted
     fields), ``extra`` small details (never secrets). The request context (IP, user agent,
     request id) comes from ``request`` if given, else from the middleware's context variable.
+
+    The event goes into the audit inbox in the caller's transaction (one INSERT, no lock): it
+    commits or rolls back with the change. After the commit it is sealed into the hash chain
+    (``sealer.py``, docs/adr/0024); anything that reads the log seals first. Returns the inbox id.
     """
     if not transaction.get_connection().in_atomic_block:
         raise AuditError("record_event must be called inside the transaction of the change it records")
     ctx = audit_context.from_request(request) if request is not None else audit_context.current()
     target_type, target_id, target_snapshot = _target_fields(target)
-    head = _locked_head()
-    values: dict[str, Any] = {
-        "sequence": head.sequence + 1,
-        "timestamp": now or dt.datetime.now(dt.UTC),
-        "kind": int(kind),
-        "outcome": str(outcome),
-        "actor_id": getattr(actor, "pk", None),
-        "actor_snapshot": canonical.jsonable(actor_snapshot(actor)),
-        "on_behalf_of_id": getattr(on_behalf_of, "pk", None),
-        "client_ip": ctx.client_ip,
-        "user_agent": ctx.user_agent,
-        "request_id": ctx.request_id,
-        "target_type": target_type[:64],
-        "target_id": target_id[:64],
-        "target_snapshot": canonical.jsonable(target_snapshot),
-        "changes": canonical.jsonable(dict(changes or {})),
-        "extra": canonical.jsonable(dict(extra or {})),
-        "prev_hash": head.leaf_hash,
-    }
-    leaf = merkle.leaf_hash(canonical.encode(entry_of(values)))
-    event = AuditEvent.objects.create(**values, leaf_hash=leaf.hex())
-    frontier = [bytes.fromhex(item) for item in head.frontier]
-    merkle.append(frontier, head.sequence, leaf)
-    AuditChainHead.objects.filter(pk=1).update(
-        sequence=event.sequence, leaf_hash=event.leaf_hash, frontier=[item.hex() for item in frontier]
+    wall = dt.datetime.now(dt.UTC)
+    adapt = connection.ops.adapt_datetimefield_value
+    params = (
+        adapt(wall),
+        adapt(now or wall),
+        int(kind),
+        str(outcome),
+        getattr(actor, "pk", None),
+        _json(actor_snapshot(actor)),
+        getattr(on_behalf_of, "pk", None),
+        ctx.client_ip,
+        ctx.user_agent,
+        ctx.request_id,
+        target_type[:64],
+        target_id[:64],
+        _json(target_snapshot),
+        _json(dict(changes or {})),
+        _json(dict(extra or {})),
     )
-    return event
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT, params)
+        inbox_id = int(cursor.fetchone()[0])
+    if not any(hook[1] is seal_after_commit for hook in connection.run_on_commit):  # once per transaction
+        transaction.on_commit(seal_after_commit, robust=True)
+    return inbox_id
 
 
 def entry_of(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,10 @@
 - classification.py: the data classification of every field (DESIGN.md rule 5).
 - secrets.py: secrets the application keeps for itself (TOTP seeds).
 - rotation.py: ``bastion keys status | rotate | reencrypt``.
+- lifecycle.py: ``bastion keys retire | sweep`` (old data-key versions, orphan keys); tasks.py runs the sweep daily.
+- reindex.py: ``bastion keys rotate-index`` (a new blind-index key, rebuilt online).
+- keyevents.py: the audit events of key changes, committed before the key store.
 
 Knows nothing of CRM models: a model says which attribute names its person (``person=``).
-See docs/adr/0016 to 0019.
+See docs/adr/0016 to 0019 and 0021 to 0023.
 """

@@ -21,15 +21,19 @@ import hashlib
 import hmac
 import math
 import re
+import time
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from bastion.kernel.crypto import keyring
-from bastion.kernel.crypto.models import BlindIndexEntry
+from bastion.kernel.crypto.errors import UnknownKeyError
+from bastion.kernel.crypto.models import BlindIndexEntry, ServiceKey
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 from bastion.kernel.crypto.store import insert_ignoring_conflicts
 
@@ -93,9 +97,92 @@ def normalize_phone(text: str) -> str:
     return digits[2:] if digits.startswith("00") else digits
 
 
-def _scope_key(scope: str) -> tuple[bytes, int]:
-    key, bits = keyring.service_key(f"blind-index:{scope}", bits=bits_for())
-    return key, int(bits or bits_for())
+# --- key versions ----------------------------------------------------------------------------
+# Version 1 of a scope's key is the service key "blind-index:<scope>" and its entries carry the
+# scope itself; version N > 1 is "blind-index:<scope>@vN" with entries in scope "<scope>@vN".
+# Normally one version exists. While ``bastion keys rotate-index`` rebuilds the index under a new
+# version (reindex.py) both exist: writes maintain both and searches ask both, so a search never
+# misses a value, rebuilt yet or not; the rebuild then destroys the old version.
+
+VERSIONS_CACHE_SECONDS = 5.0
+_versions: dict[str, tuple[float, tuple[int, ...]]] = {}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a scope's values come from: an encrypted field of a model, and how to normalise it."""
+
+    model: str  # "app_label.ModelName"
+    field: str
+    normalize: Callable[[str], str]
+
+
+_SOURCES: dict[str, Source] = {}
+
+
+def register_source(scope: str, model: str, field: str, normalize: Callable[[str], str]) -> None:
+    """Declare which encrypted field feeds ``scope``, so that its index can be rebuilt under a new key."""
+    _SOURCES[scope] = Source(model, field, normalize)
+
+
+def source(scope: str) -> Source:
+    try:
+        return _SOURCES[scope]
+    except KeyError:
+        raise KeyError(f"no source is registered for the blind index {scope!r}") from None
+
+
+def scopes() -> list[str]:
+    return sorted(_SOURCES)
+
+
+def purpose(scope: str, version: int) -> str:
+    return f"blind-index:{scope}" if version == 1 else f"blind-index:{scope}@v{version}"
+
+
+def entry_scope(scope: str, version: int) -> str:
+    return scope if version == 1 else f"{scope}@v{version}"
+
+
+def versions(scope: str, *, fresh: bool = False) -> tuple[int, ...]:
+    """The key versions ``scope`` has, oldest first (cached :data:`VERSIONS_CACHE_SECONDS`); empty before first use."""
+    cached = _versions.get(scope)
+    if cached is not None and not fresh and cached[0] > time.monotonic():
+        return cached[1]
+    prefix = purpose(scope, 1)
+    found = set()
+    for name in ServiceKey.objects.using(KEYSTORE_ALIAS).filter(purpose__startswith=prefix).values_list("purpose", flat=True):
+        if name == prefix:
+            found.add(1)
+        elif name.startswith(prefix + "@v") and name[len(prefix) + 2 :].isdigit():
+            found.add(int(name[len(prefix) + 2 :]))
+    result = tuple(sorted(found))
+    _versions[scope] = (time.monotonic() + VERSIONS_CACHE_SECONDS, result)
+    return result
+
+
+def forget_versions() -> None:
+    _versions.clear()
+
+
+def _scope_keys(scope: str) -> list[tuple[str, bytes, int]]:
+    """``(entry scope, key, bits)`` of every live version of ``scope``, newest last; version 1 is made on first use."""
+    for fresh in (False, True):
+        listed = versions(scope, fresh=fresh)
+        if not listed:
+            key, bits = keyring.service_key(purpose(scope, 1), bits=bits_for())
+            _versions.pop(scope, None)
+            return [(scope, key, int(bits or bits_for()))]
+        found = []
+        for version in listed:
+            try:
+                key, bits = keyring.service_key(purpose(scope, version), create=False)
+            except UnknownKeyError:
+                continue  # destroyed by a finished rebuild since this process listed it
+            found.append((entry_scope(scope, version), key, int(bits or bits_for())))
+        if found:
+            return found
+    raise UnknownKeyError(f"the blind index {scope} lost every key version")
 
 
 def _index(key: bytes, bits: int, normalized: str) -> int:
@@ -104,51 +191,64 @@ def _index(key: bytes, bits: int, normalized: str) -> int:
 
 
 def index_value(scope: str, normalized: str) -> int:
-    """The truncated keyed hash of ``normalized`` in ``scope``, as an integer below ``2**bits``."""
-    key, bits = _scope_key(scope)
+    """The truncated keyed hash of ``normalized`` in ``scope`` under its newest key, an integer below ``2**bits``."""
+    _entry, key, bits = _scope_keys(scope)[-1]
     return _index(key, bits, normalized)
 
 
 def lookup(scope: str, normalized: str) -> list[uuid.UUID]:
-    """Persons with an entry equal to ``normalized``'s index value: candidates, false positives included."""
+    """Persons with an entry equal to ``normalized``'s index value: candidates, false positives included.
+
+    During a rebuild every key version is asked (one query): a value is found whether or not
+    the rebuild has reached it.
+    """
     if not normalized:
         return []
-    value = index_value(scope, normalized)
-    rows = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(scope=scope, value=value)
+    wanted = Q()
+    for entry, key, bits in _scope_keys(scope):
+        wanted |= Q(scope=entry, value=_index(key, bits, normalized))
+    rows = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(wanted)
     return list(rows.values_list("person", flat=True).distinct())
 
 
 def set_entries(scope: str, person: uuid.UUID, normalized_values: Iterable[str]) -> None:
-    """Make ``person``'s entries in ``scope`` those of ``normalized_values``.
+    """Make ``person``'s entries in ``scope`` (under every live key version) those of ``normalized_values``.
 
     New entries are committed at once (before the data they index, so a search never misses a
     committed value); entries no longer wanted are deleted when the caller's transaction on the
     main database commits (until then they only add a false positive, which searches drop).
     """
-    wanted = {index_value(scope, value) for value in normalized_values if value}
+    values = [value for value in normalized_values if value]
     store = BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
-    have = set(store.filter(scope=scope, person=person).values_list("value", flat=True))
-    if wanted - have:
-        with transaction.atomic(using=KEYSTORE_ALIAS):
-            store.bulk_create(
-                [BlindIndexEntry(scope=scope, value=value, person=person) for value in wanted - have], ignore_conflicts=True
-            )
-    stale = have - wanted
-    if stale:
-        transaction.on_commit(lambda: store.filter(scope=scope, person=person, value__in=stale).delete())
+    for entry, key, bits in _scope_keys(scope):
+        wanted = {_index(key, bits, value) for value in values}
+        have = set(store.filter(scope=entry, person=person).values_list("value", flat=True))
+        if wanted - have:
+            with transaction.atomic(using=KEYSTORE_ALIAS):
+                store.bulk_create(
+                    [BlindIndexEntry(scope=entry, value=value, person=person) for value in wanted - have], ignore_conflicts=True
+                )
+        stale = have - wanted
+        if stale:
+            transaction.on_commit(functools.partial(_delete, entry, person, stale))
+
+
+def _delete(entry: str, person: uuid.UUID, values: set[int]) -> None:
+    BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(scope=entry, person=person, value__in=values).delete()
 
 
 def bulk_add(scope: str, pairs: Iterable[tuple[uuid.UUID, str]], *, batch_size: int = 2000) -> int:
-    """Add entries for many ``(person, normalized value)`` pairs at once (bulk loads); returns the count."""
-    key, bits = _scope_key(scope)
-    rows = [(scope, _index(key, bits, value), person) for person, value in pairs if value]
-    insert_ignoring_conflicts(BlindIndexEntry, ["scope", "value", "person"], rows, batch_size=batch_size)
-    return len(rows)
+    """Add entries for many ``(person, normalized value)`` pairs at once (bulk loads, rebuilds); returns the count."""
+    pairs = [(person, value) for person, value in pairs if value]
+    for entry, key, bits in _scope_keys(scope):
+        rows = [(entry, _index(key, bits, value), person) for person, value in pairs]
+        insert_ignoring_conflicts(BlindIndexEntry, ["scope", "value", "person"], rows, batch_size=batch_size)
+    return len(pairs)
 
 
 def forget_person(person: uuid.UUID, scope: str | None = None) -> None:
-    """Delete ``person``'s entries (in ``scope``, or all) once the main transaction commits."""
+    """Delete ``person``'s entries (in ``scope`` under every key version, or all) once the main transaction commits."""
     queryset = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(person=person)
     if scope is not None:
-        queryset = queryset.filter(scope=scope)
+        queryset = queryset.filter(Q(scope=scope) | Q(scope__startswith=f"{scope}@v"))
     transaction.on_commit(queryset.delete)

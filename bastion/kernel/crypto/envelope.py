@@ -32,12 +32,24 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 _HEADER = struct.Struct(">BI")
 _AD_PREFIX = b"bastion/field/v1"
+_BODY = _HEADER.size + NONCE_BYTES
+_MIN_SEALED = _BODY + TAG_BYTES
+
+
+def field_ad(label: str, field: str) -> bytes:
+    """The part of the associated data fixed per model field (computed once per field by fields.py)."""
+    return b"\x00".join([_AD_PREFIX, label.encode(), field.encode()]) + b"\x00"
+
+
+def record_ad(record: str, person: uuid.UUID) -> bytes:
+    """The part of the associated data fixed per record and person (cached per instance by fields.py)."""
+    return record.encode() + b"\x00" + person.bytes + b"\x00"
 
 
 class FieldContext(NamedTuple):
     """Where a value lives: ``label`` ("directory.contact"), field name, record primary key and person.
 
-    A named tuple rather than a dataclass: one is made per value read or written.
+    A named tuple rather than a dataclass: one is made per value written.
     """
 
     label: str
@@ -49,8 +61,8 @@ class FieldContext(NamedTuple):
         return f"{self.label}.{self.field} of record {self.record}"
 
     def associated_data(self, header: bytes) -> bytes:
-        parts = [_AD_PREFIX, self.label.encode(), self.field.encode(), self.record.encode(), self.person.bytes, header]
-        return b"\x00".join(parts)
+        """``prefix | label | field | record | person | header``, NUL-separated (the same bytes as the parts above)."""
+        return field_ad(self.label, self.field) + record_ad(self.record, self.person) + header
 
 
 def header(blob: bytes) -> tuple[int, int]:
@@ -73,20 +85,33 @@ def seal(context: FieldContext, plaintext: bytes) -> bytes:
 
 def open_sealed(context: FieldContext, blob: bytes) -> bytes | None:
     """The plaintext of ``blob``, or None if the person's key was shredded (or the value erased)."""
-    fmt, version = header(blob)
-    if fmt == FORMAT_ERASED:
-        return None
-    if fmt != FORMAT_AES_GCM:
-        raise IntegrityError(f"{context.describe()}: unknown format byte {fmt:#04x}")
-    key = keyring.key_for_read(context.person, version)
-    if key is None:
-        return None
-    head, nonce, body = blob[: _HEADER.size], blob[_HEADER.size : _HEADER.size + NONCE_BYTES], blob[_HEADER.size + NONCE_BYTES :]
     try:
-        return key.aead.decrypt(nonce, body, context.associated_data(head))
+        return open_bound(field_ad(context.label, context.field), record_ad(context.record, context.person), context.person, blob)
+    except IntegrityError as exc:
+        raise IntegrityError(f"{context.describe()} {exc}") from None
+
+
+def open_bound(field_part: bytes, record_part: bytes, person: uuid.UUID, blob: bytes) -> bytes | None:
+    """:func:`open_sealed` with the associated data's field and record parts already built (the read path).
+
+    The associated data is exactly ``field_part + record_part + header``: the same bytes as
+    :meth:`FieldContext.associated_data`, so moved or altered values still fail. The
+    :class:`IntegrityError` raised does not name the value: the caller prefixes where it lives.
+    """
+    if len(blob) < _MIN_SEALED or blob[0] != FORMAT_AES_GCM:
+        if blob == ERASED_MARKER or (len(blob) >= _MIN_SEALED and blob[0] == FORMAT_ERASED):
+            return None
+        if len(blob) < _MIN_SEALED:
+            raise IntegrityError("is truncated: not a sealed value")
+        raise IntegrityError(f"has an unknown format byte {blob[0]:#04x}")
+    aead = keyring.aead_for_read(person, int.from_bytes(blob[1:5], "big"))
+    if aead is None:
+        return None
+    try:
+        return aead.decrypt(blob[5:_BODY], blob[_BODY:], field_part + record_part + blob[:5])
     except InvalidTag:
         raise IntegrityError(
-            f"{context.describe()} failed its integrity check: the stored value was altered or copied from another row or field"
+            "failed its integrity check: the stored value was altered or copied from another row or field"
         ) from None
 
 

@@ -22,6 +22,9 @@ from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext
 
 from bastion.kernel.crypto import envelope, keyring
+from bastion.kernel.crypto.errors import IntegrityError
+
+_AD_CACHE = "_bastion_sealed_ad"  # instance attribute: person attribute -> (pk, person value, person, record AD part)
 
 
 class Sealed(bytes):
@@ -70,6 +73,8 @@ class EncryptedMixin:
     """What every encrypted field shares; concrete classes say how plaintext maps to bytes."""
 
     descriptor_class = EncryptedAttribute
+    _field_ad: bytes | None = None  # set on first read: the model is known by then
+    _pk_name: str | None = None
     attname: str
     name: str
     model: type[models.Model]
@@ -110,8 +115,45 @@ class EncryptedMixin:
 
     # --- reading and writing ----------------------------------------------------------------
     def open_value(self, instance: Any, sealed: Sealed) -> Any:
-        plaintext = envelope.open_sealed(self.context(instance), bytes(sealed))
+        person, record_part = self.record_ad(instance)
+        try:
+            plaintext = envelope.open_bound(self._field_ad or self.field_ad(), record_part, person, sealed)
+        except IntegrityError as exc:
+            raise IntegrityError(f"{self.context(instance).describe()} {exc}") from None
         return erased() if plaintext is None else self.from_plain(plaintext)
+
+    def field_ad(self) -> bytes:
+        """The associated data's per-field part, built once per field."""
+        self._field_ad = envelope.field_ad(f"{self.model._meta.app_label}.{self.model._meta.model_name}", self.name)
+        return self._field_ad
+
+    def record_ad(self, instance: Any) -> tuple[uuid.UUID, bytes]:
+        """The person and the associated data's per-record part, cached on the instance.
+
+        The cache holds the very objects the primary key and the person attribute had when it was
+        made and is used only while both are still those objects, so a changed primary key or
+        person never reuses another record's binding.
+        """
+        values = instance.__dict__
+        pk = values.get(self._pk_name or self._pk_attname())
+        raw_person = pk if self.person_attr == "pk" else values.get(self.person_attr)
+        cache = values.get(_AD_CACHE)
+        if cache is None:
+            cache = values[_AD_CACHE] = {}
+        else:
+            cached = cache.get(self.person_attr)
+            if cached is not None and cached[0] is pk and cached[1] is raw_person:
+                return cached[2], cached[3]
+        if pk is None:
+            raise ValueError(f"{self.model._meta.label}.{self.name}: encrypted fields need the primary key set before saving")
+        person = self.person_of(instance)
+        part = envelope.record_ad(str(pk), person)
+        cache[self.person_attr] = (pk, raw_person, person, part)
+        return person, part
+
+    def _pk_attname(self) -> str:
+        self._pk_name = str(self.model._meta.pk.attname)
+        return self._pk_name
 
     def seal_value(self, instance: Any, value: Any) -> Sealed:
         return Sealed(envelope.seal(self.context(instance), self.to_plain(value)))
@@ -175,6 +217,7 @@ class EncryptedDateField(EncryptedMixin, models.DateField):  # type: ignore[misc
         return value if isinstance(value, Sealed | ErasedText) else super().to_python(value)
 
 
+_UNSET: Any = object()
 _ENCRYPTED_FIELDS: dict[type[models.Model], list[EncryptedMixin]] = {}
 
 
@@ -188,16 +231,32 @@ def encrypted_fields(model: type[models.Model]) -> list[EncryptedMixin]:
 
 
 def preload_keys(objects: Iterable[Any]) -> None:
-    """Fetch, in one key-store query per 500 people, the data keys that reading ``objects`` will need."""
+    """Fetch, in one key-store query per page, the data keys that reading ``objects`` will need.
+
+    Only the wrapped keys are fetched; each is unwrapped when a value it protects is first read.
+    """
     pairs: set[tuple[uuid.UUID, int]] = set()
+    aead = envelope.FORMAT_AES_GCM
     for obj in objects:
+        values = obj.__dict__
+        persons: dict[str, uuid.UUID | None] = {}
+        last: tuple[str, bytes] | None = None
         for field in encrypted_fields(type(obj)):
-            value = obj.__dict__.get(field.attname)
-            if type(value) is Sealed and len(value) > 5:
+            value = values.get(field.attname)
+            if type(value) is not Sealed or len(value) < 5 or value[0] != aead:
+                continue
+            head = (field.person_attr, value[1:5])
+            if head == last:
+                continue  # the usual case: every field of the row under the same person and key version
+            last = head
+            person = persons.get(field.person_attr, _UNSET)
+            if person is _UNSET:
                 try:
-                    pairs.add((field.person_of(obj), int.from_bytes(value[1:5], "big")))
+                    person = persons[field.person_attr] = field.person_of(obj)
                 except ValueError:
-                    continue  # reading this value will raise the error where it belongs
+                    person = persons[field.person_attr] = None  # reading the value raises the error where it belongs
+            if person is not None:
+                pairs.add((person, int.from_bytes(head[1], "big")))
     if pairs:
         keyring.preload(pairs)
 

@@ -20,11 +20,11 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError as DbIntegrityError
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from bastion.kernel.crypto.errors import UnknownKeyError
@@ -36,7 +36,8 @@ from bastion.kernel.crypto.store import insert_ignoring_conflicts
 DATA_KEY_BYTES = 32
 CACHE_SECONDS = 60.0
 CACHE_MAX_ENTRIES = 50_000
-PRELOAD_BATCH = 500
+RETIRING_CACHE_SECONDS = 5.0  # how long a process trusts its list of data-key versions being retired
+PRELOAD_BATCH = 2000  # people per key-store query: a page of the longest keyset page
 _DEK_PURPOSE = b"bastion/person-data-key/v1"
 _SERVICE_PURPOSE = b"bastion/service-key/v1"
 
@@ -49,9 +50,8 @@ def _service_context(purpose: str, root_version: int) -> bytes:
     return b"\x00".join([_SERVICE_PURPOSE, purpose.encode(), root_version.to_bytes(4, "big")])
 
 
-@dataclass(frozen=True)
-class DataKey:
-    """An unwrapped data key, ready to use (``aead``), and its version."""
+class DataKey(NamedTuple):
+    """An unwrapped data key, ready to use (``aead``), and its version (a named tuple: cheap to make)."""
 
     version: int
     aead: AESGCM
@@ -61,47 +61,69 @@ class _Cache:
     """A small thread-safe LRU with expiry, for unwrapped keys."""
 
     def __init__(self) -> None:
-        self._items: OrderedDict[object, tuple[float, object]] = OrderedDict()
-        self._lock = threading.Lock()
+        self.items: OrderedDict[object, tuple[Any, ...]] = OrderedDict()  # read without the lock (GIL-atomic)
+        self.lock = threading.Lock()
 
     def get(self, key: object) -> object | None:
-        item = self._items.get(key)
+        item = self.items.get(key)
+        if item is None or item[0] < time.monotonic():
+            return None
+        return item[1]
+
+    def fresh(self, *key: object) -> Any:
+        """:meth:`get` for a tuple key, without building the tuple twice (the hot read path)."""
+        item = self.items.get(key)
         if item is None or item[0] < time.monotonic():
             return None
         return item[1]
 
     def put(self, key: object, value: object) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic() + CACHE_SECONDS, value)
-            self._items.move_to_end(key)
-            while len(self._items) > CACHE_MAX_ENTRIES:
-                self._items.popitem(last=False)
+        with self.lock:
+            self.items[key] = (time.monotonic() + CACHE_SECONDS, value)
+            self.items.move_to_end(key)
+            while len(self.items) > CACHE_MAX_ENTRIES:
+                self.items.popitem(last=False)
+
+    def put_many(self, items: list[tuple[object, object]]) -> None:
+        with self.lock:
+            expires = time.monotonic() + CACHE_SECONDS
+            for key, value in items:
+                self.items[key] = (expires, value)
+                self.items.move_to_end(key)
+            while len(self.items) > CACHE_MAX_ENTRIES:
+                self.items.popitem(last=False)
 
     def drop(self, predicate: object) -> None:
-        with self._lock:
-            for key in [key for key in self._items if predicate(key)]:  # type: ignore[operator]
-                del self._items[key]
+        with self.lock:
+            for key in [key for key in self.items if predicate(key)]:  # type: ignore[operator]
+                del self.items[key]
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        with self.lock:
+            self.items.clear()
 
 
 _read_keys = _Cache()  # (person, version) -> DataKey
 _write_keys = _Cache()  # ("write", person) -> DataKey
 _service_keys = _Cache()  # ("service", purpose) -> (bytes, bits)
+_wrapped = _Cache()  # (person, version) -> (expiry, root version, wrapped key): preloaded, not unwrapped yet
 
 
 def clear_caches() -> None:
     """Forget every unwrapped key held by this process (tests; after restoring a key store)."""
-    for cache in (_read_keys, _write_keys, _service_keys):
+    from bastion.kernel.crypto import blind
+
+    for cache in (_read_keys, _write_keys, _service_keys, _wrapped):
         cache.clear()
+    blind.forget_versions()
 
 
 def _unwrap(person: uuid.UUID, version: int, root_version: int, wrapped: bytes | memoryview) -> DataKey:
     raw = get_provider().unwrap(root_version, bytes(wrapped), _dek_context(person, version, root_version))
     key = DataKey(version, AESGCM(raw))
     _read_keys.put((person, version), key)
+    with _wrapped.lock:
+        _wrapped.items.pop((person, version), None)
     return key
 
 
@@ -121,12 +143,25 @@ def key_for_read(person: uuid.UUID, version: int) -> DataKey | None:
     cached = _read_keys.get((person, version))
     if cached is not None:
         return cached  # type: ignore[return-value]
+    pending = _wrapped.items.get((person, version))
+    if pending is not None and pending[0] >= time.monotonic():  # fetched by preload, unwrapped on first use
+        return _unwrap(person, version, pending[1], pending[2])
     row = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person, version=version).first()
     if row is not None:
         return _unwrap_row(row)
     if ErasedPerson.objects.using(KEYSTORE_ALIAS).filter(person=person).exists():
         return None
     raise UnknownKeyError(f"data key version {version} of person {person} is missing from the key store")
+
+
+def aead_for_read(person: uuid.UUID, version: int) -> AESGCM | None:
+    """The AES-GCM object of :func:`key_for_read` (the per-value read path: one dict lookup when cached)."""
+    item = _read_keys.fresh(person, version)
+    if item is None:
+        item = key_for_read(person, version)
+        if item is None:
+            return None
+    return item.aead
 
 
 def key_for_write(person: uuid.UUID) -> DataKey:
@@ -139,6 +174,12 @@ def key_for_write(person: uuid.UUID) -> DataKey:
         return cached  # type: ignore[return-value]
     current = get_provider().current_version()
     row = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person).order_by("-version").first()
+    version = row.version if row is not None and row.version >= current else current
+    if version in _retiring():
+        raise UnknownKeyError(
+            f"data key version {version} is being retired (bastion keys retire): this process still has root key "
+            f"version {current} as its newest; give it the newest root keys and restart it"
+        )
     if row is not None and row.version >= current:
         key = _unwrap_row(row)
     else:
@@ -147,6 +188,33 @@ def key_for_write(person: uuid.UUID) -> DataKey:
         key = _create(person, current)
     _write_keys.put(("write", person), key)
     return key
+
+
+def _retiring() -> frozenset[int]:
+    """Data-key versions marked for retirement (cached for :data:`RETIRING_CACHE_SECONDS`)."""
+    from bastion.kernel.crypto.models import RetiredVersion
+
+    cached = _service_keys.get("retiring")
+    if cached is None:
+        cached = frozenset(RetiredVersion.objects.using(KEYSTORE_ALIAS).values_list("version", flat=True))
+        with _service_keys.lock:
+            _service_keys.items["retiring"] = (time.monotonic() + RETIRING_CACHE_SECONDS, cached)
+    return cached  # type: ignore[return-value]
+
+
+def forget_version(version: int) -> None:
+    """Drop every cached key of data-key ``version`` in this process (after it was destroyed)."""
+    for cache in (_read_keys, _wrapped):
+        cache.drop(lambda key: isinstance(key, tuple) and len(key) == 2 and key[1] == version)
+    _write_keys.drop(lambda key: True)
+    _service_keys.drop(lambda key: key == "retiring")
+
+
+def forget_person(person: uuid.UUID) -> None:
+    """Drop every cached key of ``person`` in this process (after they were destroyed)."""
+    _read_keys.drop(lambda key: isinstance(key, tuple) and key[0] == person)
+    _wrapped.drop(lambda key: isinstance(key, tuple) and key[0] == person)
+    _write_keys.drop(lambda key: key == ("write", person))
 
 
 def _create(person: uuid.UUID, version: int) -> DataKey:
@@ -186,26 +254,57 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
 
 
 def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
-    """Fetch and unwrap, in as few queries as possible, the keys ``(person, version)`` not cached yet."""
-    persons = list({person for person, version in pairs if _read_keys.get((person, version)) is None})
-    columns = ("person", "version", "root_version", "wrapped")
-    for chunk in _chunks(persons, PRELOAD_BATCH):
-        for person, version, root_version, wrapped in (
-            PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=chunk).values_list(*columns)
-        ):
-            _unwrap(person, version, root_version, wrapped)
+    """Fetch, in one key-store query per :data:`PRELOAD_BATCH` people, the keys ``(person, version)`` not cached yet.
+
+    The wrapped keys are kept as they are: a key is unwrapped only when a value it protects is
+    actually read (:func:`key_for_read`), so listing rows whose encrypted fields are not shown
+    costs one query and no unwrapping.
+    """
+    now, unwrapped, fetched = time.monotonic(), _read_keys.items, _wrapped.items
+    persons: dict[uuid.UUID, None] = {}  # an ordered set
+    for pair in pairs:
+        item = unwrapped.get(pair) or fetched.get(pair)
+        if item is None or item[0] < now:
+            persons[pair[0]] = None
+    if not persons:
+        return
+    connection = connections[KEYSTORE_ALIAS]
+    native = connection.features.has_native_uuid_field
+    table = connection.ops.quote_name(PersonKey._meta.db_table)
+    with connection.cursor() as cursor, _wrapped.lock:
+        expires, store = now + CACHE_SECONDS, _wrapped.items
+        for chunk in _chunks(list(persons), PRELOAD_BATCH):
+            by_param = {person if native else person.hex: person for person in chunk}
+            cursor.execute(
+                f"SELECT person, version, root_version, wrapped FROM {table} WHERE person IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608 - a quoted table name; values bound
+                list(by_param),
+            )
+            for person, version, root_version, wrapped in cursor.fetchall():
+                key = (by_param.get(person) or uuid.UUID(str(person)), version)
+                store[key] = (expires, root_version, wrapped if type(wrapped) is bytes else bytes(wrapped))
+                store.move_to_end(key)
+        while len(store) > CACHE_MAX_ENTRIES:
+            store.popitem(last=False)
 
 
-def shred(person: uuid.UUID) -> int:
-    """Destroy every data key and blind-index entry of ``person`` and leave a tombstone; returns keys destroyed."""
+def shred(person: uuid.UUID, *, actor: Any = None, reason: str = "crypto-shred") -> int:
+    """Destroy every data key and blind-index entry of ``person`` and leave a tombstone; returns keys destroyed.
+
+    Audited as ``key.destroyed`` (committed just before the key store: see keyevents.py). Run
+    again on a person already shredded it destroys nothing and records that it found nothing.
+    """
+    from bastion.kernel.crypto.keyevents import PERSON_KEY, key_change
     from bastion.kernel.crypto.models import BlindIndexEntry
 
-    with transaction.atomic(using=KEYSTORE_ALIAS):
-        deleted, _ = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person).delete()
-        BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(person=person).delete()
+    keys = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person)
+    entries = BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(person=person)
+    versions = sorted(keys.values_list("version", flat=True))
+    details = {"reason": reason, "keys": len(versions), "versions": versions, "blind_index_entries": entries.count()}
+    with key_change("KEY_DESTROYED", PERSON_KEY, str(person), actor=actor, details=details):
+        deleted, _ = keys.delete()
+        entries.delete()
         ErasedPerson.objects.using(KEYSTORE_ALIAS).get_or_create(person=person)
-    _read_keys.drop(lambda key: isinstance(key, tuple) and key[0] == person)
-    _write_keys.drop(lambda key: key == ("write", person))
+    forget_person(person)
     return deleted
 
 
@@ -213,12 +312,17 @@ def is_erased(person: uuid.UUID) -> bool:
     return ErasedPerson.objects.using(KEYSTORE_ALIAS).filter(person=person).exists()
 
 
-def service_key(purpose: str, *, bits: int | None = None) -> tuple[bytes, int | None]:
-    """The random key the application uses for ``purpose`` (made on first use), and its stored ``bits``."""
+def service_key(purpose: str, *, bits: int | None = None, create: bool = True) -> tuple[bytes, int | None]:
+    """The random key the application uses for ``purpose`` (made on first use), and its stored ``bits``.
+
+    With ``create=False`` a missing key raises :class:`UnknownKeyError` instead of being made.
+    """
     cached = _service_keys.get(("service", purpose))
     if cached is not None:
         return cached  # type: ignore[return-value]
     row = ServiceKey.objects.using(KEYSTORE_ALIAS).filter(purpose=purpose).first()
+    if row is None and not create:
+        raise UnknownKeyError(f"the service key {purpose} does not exist (any more)")
     if row is None:
         raw = os.urandom(DATA_KEY_BYTES)
         root = get_provider().current_version()
@@ -233,6 +337,19 @@ def service_key(purpose: str, *, bits: int | None = None) -> tuple[bytes, int | 
     value = (raw, row.bits)
     _service_keys.put(("service", purpose), value)
     return value
+
+
+def new_service_key(purpose: str, *, bits: int | None) -> None:
+    """Make the service key ``purpose`` in the caller's key-store transaction (a new blind-index key version)."""
+    raw = os.urandom(DATA_KEY_BYTES)
+    root = get_provider().current_version()
+    wrapped = get_provider().wrap(root, raw, _service_context(purpose, root))
+    ServiceKey.objects.using(KEYSTORE_ALIAS).create(purpose=purpose, root_version=root, wrapped=wrapped, bits=bits)
+
+
+def forget_service_keys() -> None:
+    """Drop the cached service keys of this process (after one was destroyed)."""
+    _service_keys.clear()
 
 
 def rewrap(batch_size: int = 500) -> int:

@@ -116,3 +116,37 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.target} @ {self.last_pk}"
+
+
+class RetiredVersion(models.Model):
+    """A data-key version being retired by ``bastion keys retire`` (docs/adr/0022).
+
+    From ``started_at`` no process makes or uses a write key of this version; once the grace
+    period has passed and no ciphertext uses it, its keys are destroyed and ``destroyed_at`` set.
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    destroyed_at = models.DateTimeField(null=True)
+    keys_destroyed = models.PositiveIntegerField(default=0)
+
+    data_classification = classify(internal=["id", "version", "started_at", "destroyed_at", "keys_destroyed"])
+
+    def __str__(self) -> str:
+        return f"data key v{self.version} retiring"
+
+
+class OrphanCandidate(models.Model):
+    """A person with data keys but no row, first noticed by the orphan sweep at ``first_seen_at``.
+
+    Their keys are destroyed when they are still missing a grace period later; a person whose
+    row is back (a restore) is taken off the list. See ``bastion keys sweep`` (docs/adr/0022).
+    """
+
+    person = models.UUIDField(unique=True)
+    first_seen_at = models.DateTimeField()
+
+    data_classification = classify(internal=["id", "person", "first_seen_at"])
+
+    def __str__(self) -> str:
+        return f"{self.person} without a row since {self.first_seen_at}"

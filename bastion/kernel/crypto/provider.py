@@ -102,6 +102,7 @@ class LocalKeyProvider:
     """Wrap and unwrap with AES-256-GCM in process; subclasses say where the keys come from."""
 
     name = "local"
+    can_create_versions = False  # optional attribute of a provider: False when create_version always refuses
 
     def __init__(self) -> None:
         self._keys: dict[int, tuple[bytes, dt.datetime | None]] = {}
@@ -197,6 +198,7 @@ class FileKeyProvider(LocalKeyProvider):
     """
 
     name = "file"
+    can_create_versions = True
 
     def __init__(self, path: Path, *, create: bool) -> None:
         super().__init__()

@@ -25,9 +25,10 @@ from django.db.models import Count
 from django.db.models.functions import Substr
 from django.utils.module_loading import import_string
 
-from bastion.kernel.crypto import envelope, keyring
+from bastion.kernel.crypto import envelope, keyevents, keyring
+from bastion.kernel.crypto.errors import CryptoError
 from bastion.kernel.crypto.fields import EncryptedMixin, Sealed, encrypted_fields, is_erased
-from bastion.kernel.crypto.models import Checkpoint, ErasedPerson, PersonKey, ServiceKey
+from bastion.kernel.crypto.models import Checkpoint, ErasedPerson, OrphanCandidate, PersonKey, RetiredVersion, ServiceKey
 from bastion.kernel.crypto.provider import get_provider
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 
@@ -54,6 +55,8 @@ class Status:
     erased_persons: int
     service_keys: list[tuple[str, int, int | None]]
     ciphertexts: dict[str, dict[str, int]] = field(default_factory=dict)
+    retiring: list[tuple[int, dt.datetime, dt.datetime | None, int]] = field(default_factory=list)
+    orphan_candidates: int = 0
 
 
 def _ciphertext_versions(model: type[models.Model], enc: EncryptedMixin) -> dict[str, int]:
@@ -88,6 +91,12 @@ def status() -> Status:
             ServiceKey.objects.using(KEYSTORE_ALIAS).order_by("purpose").values_list("purpose", "root_version", "bits")
         ),
     )
+    result.retiring = list(
+        RetiredVersion.objects.using(KEYSTORE_ALIAS)
+        .order_by("version")
+        .values_list("version", "started_at", "destroyed_at", "keys_destroyed")
+    )
+    result.orphan_candidates = OrphanCandidate.objects.using(KEYSTORE_ALIAS).count()
     for model in encrypted_models():
         for enc in encrypted_fields(model):
             result.ciphertexts[f"{model._meta.label}.{enc.name}"] = _ciphertext_versions(model, enc)
@@ -97,14 +106,54 @@ def status() -> Status:
 # --- rotate --------------------------------------------------------------------------------
 
 
-def rotate(*, new_version: bool = True) -> tuple[int, int]:
+def rotate(*, new_version: bool = True, actor: Any = None) -> tuple[int, int]:
     """Make a new root key version (unless ``new_version`` is False) and rewrap every key under it.
 
-    Returns ``(current version, keys rewrapped)``. Field data is not touched.
+    Returns ``(current version, keys rewrapped)``. Field data is not touched. Audited as
+    ``key.rotated``, recorded before the change (keyevents.py); the rewrap is resumable, so a
+    run that failed after its event is completed by ``bastion keys rotate --rewrap-only``.
     """
     provider = get_provider()
-    version = provider.create_version() if new_version else provider.current_version()
+    current = provider.current_version()
+    if new_version and not getattr(provider, "can_create_versions", True):
+        provider.create_version()  # raises, saying how to add a version to this provider
+    planned = current + 1 if new_version else current
+    keyevents.announce(
+        "KEY_ROTATED", keyevents.ROOT_KEY, str(planned), actor=actor, provider=provider.name,
+        from_version=current, to_version=planned, new_version=new_version,
+    )  # fmt: skip
+    version = provider.create_version() if new_version else current
+    if version != planned:
+        raise CryptoError(
+            f"root key version {version} was made where {planned} was expected (another rotation ran at the same time); "
+            "run `bastion keys rotate --rewrap-only` to finish, and check the audit trail"
+        )
     return version, keyring.rewrap()
+
+
+def create_root_key(path: Any, *, actor: Any = None) -> bool:
+    """Create the root key file at ``path`` if it does not exist (``bastion keys init``); True if made.
+
+    Audited as ``key.created``, recorded first. On a database not migrated yet there is no audit
+    trail to write to: the key is made anyway and the caller is told (returns True all the same).
+    """
+    from django.db import DatabaseError
+
+    from bastion.kernel.crypto.provider import FileKeyProvider
+
+    if path.exists():
+        return False
+    try:
+        keyevents.announce("KEY_CREATED", keyevents.ROOT_KEY, "1", actor=actor, provider="file", version=1)
+    except DatabaseError as exc:
+        FileKeyProvider(path, create=True)
+        raise AuditUnavailable(f"the root key file {path} was created, but the audit trail is not available: {exc}") from exc
+    FileKeyProvider(path, create=True)
+    return True
+
+
+class AuditUnavailable(CryptoError):
+    """The key change was made, but the database has no audit trail yet (not migrated)."""
 
 
 # --- reencrypt -----------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from django.db import migrations
 def install(apps, schema_editor):
     from bastion.kernel.audit import triggers
 
-    triggers.install(schema_editor.connection)
+    # The tables of this migration; the inbox (0004) gets its triggers there.
+    triggers.install(schema_editor.connection, ("kernel_auditevent", "kernel_auditcheckpoint", "kernel_auditarchive"))
 
 
 def drop(apps, schema_editor):

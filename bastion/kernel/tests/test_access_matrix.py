@@ -55,3 +55,18 @@ def test_roles_page_is_closed_to_outsiders_and_anonymous(personas: Any, signed_i
     assert signed_in(personas.outsider).get("/access/roles/").status_code == 403
     response = client.get("/access/roles/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_doc_and_the_roles_page_describe_the_record_rules(personas: Any, signed_in: Any) -> None:
+    from django.utils.html import escape
+
+    from bastion.kernel.access.matrix import record_rules
+    from bastion.kernel.access.records import object_type, owned_models
+
+    doc = render_markdown()
+    assert "## Record access" in doc
+    for model in owned_models():  # a new kind of record makes the committed doc stale until regenerated
+        assert f"`{object_type(model)}`" in doc
+    assert "read and write, every record" in doc and "read, by the record rules" in doc
+    body = signed_in(personas.rep_east).get("/access/roles/").content.decode()
+    assert 'data-testid="record-rules"' in body and all(escape(rule) in body for rule in record_rules())

@@ -3,7 +3,8 @@
 ``python -m bastion.kernel.audit.tests.concurrency append --seconds 10 --worker 1 --ready R --go G``
 appends one event per transaction until the time is up, after ``G`` exists, and prints
 ``{"worker", "events", "errors", "seconds"}``; ``stats`` prints the sequence's count, bounds
-and the number of distinct previous hashes (a fork would reuse one). ``scratch_database``
+the number of distinct previous hashes (a fork would reuse one) and how many events were
+still in the inbox (not yet sealed after their commit) before it read them. ``scratch_database``
 makes a fresh, migrated database (SQLite file, or a PostgreSQL database of its own) for them.
 """
 
@@ -101,8 +102,10 @@ def _wait_for(condition: Any, deadline: float, what: str) -> None:
     wait_for(condition, what, deadline, interval=0.02)
 
 
-def run_appenders(scratch: Scratch, folder: Path, *, processes: int = 4, seconds: float = 10.0) -> list[dict[str, Any]]:
-    """Start ``processes`` appenders, let them go together for ``seconds``; their reports."""
+def run_appenders(
+    scratch: Scratch, folder: Path, *, processes: int = 4, seconds: float = 10.0, threads: int = 1
+) -> list[dict[str, Any]]:
+    """Start ``processes`` appenders (``threads`` each), let them go together for ``seconds``; their reports."""
     go = folder / "go"
     go.unlink(missing_ok=True)
     children = []
@@ -110,6 +113,7 @@ def run_appenders(scratch: Scratch, folder: Path, *, processes: int = 4, seconds
         ready = folder / f"ready-{worker}"
         ready.unlink(missing_ok=True)
         args = ["append", "--seconds", str(seconds), "--worker", str(worker), "--ready", str(ready), "--go", str(go)]
+        args += ["--threads", str(threads)]
         children.append(
             subprocess.Popen(  # noqa: S603 - this interpreter and this module
                 [sys.executable, "-m", __name__, *args],
@@ -139,29 +143,54 @@ def run_appenders(scratch: Scratch, folder: Path, *, processes: int = 4, seconds
 
 
 def _append(args: argparse.Namespace) -> None:
+    import threading
+
     import django
 
     django.setup()
+    from django.db import connection
+
+    connection.ensure_connection()
+    counts: list[tuple[int, int]] = []
+    threads = [
+        threading.Thread(target=lambda n=n: counts.append(_append_for(args, n)), name=f"appender-{n}")
+        for n in range(args.threads)
+    ]
+    Path(args.ready).touch()
+    _wait_for(Path(args.go).exists, 120, "the start signal")
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events, errors = sum(c[0] for c in counts), sum(c[1] for c in counts)
+    if len(counts) != args.threads:
+        raise SystemExit(f"{args.threads - len(counts)} appender threads failed")
+    report = {"worker": args.worker, "events": events, "errors": errors, "seconds": time.monotonic() - started}
+    print(json.dumps(report))  # noqa: T201
+
+
+def _append_for(args: argparse.Namespace, thread: int) -> tuple[int, int]:
+    """One thread (its own database connection) appending until the time is up: (events, errors)."""
     from django.db import OperationalError, connection, transaction
 
     from bastion.kernel.audit.kinds import EventKind
     from bastion.kernel.audit.writer import Target, record_event
 
-    connection.ensure_connection()
-    Path(args.ready).touch()
-    _wait_for(Path(args.go).exists, 120, "the start signal")
-    started = time.monotonic()
-    deadline, events, errors = started + args.seconds, 0, 0
-    target = Target("bench.worker", str(args.worker), {"worker": args.worker})
-    while time.monotonic() < deadline:
-        try:
-            with transaction.atomic():
-                record_event(EventKind.RECORD_UPDATED, target=target, changes={"n": {"old": events, "new": events + 1}})
-        except OperationalError:  # e.g. SQLite's busy timeout: the change (and its event) did not happen
-            errors += 1
-            continue
-        events += 1
-    print(json.dumps({"worker": args.worker, "events": events, "errors": errors, "seconds": time.monotonic() - started}))  # noqa: T201
+    deadline, events, errors = time.monotonic() + args.seconds, 0, 0
+    target = Target("bench.worker", f"{args.worker}.{thread}", {"worker": args.worker, "thread": thread})
+    try:
+        while time.monotonic() < deadline:
+            try:
+                with transaction.atomic():
+                    record_event(EventKind.RECORD_UPDATED, target=target, changes={"n": {"old": events, "new": events + 1}})
+            except OperationalError:  # e.g. SQLite's busy timeout: the change (and its event) did not happen
+                errors += 1
+                continue
+            events += 1
+    finally:
+        connection.close()
+    return events, errors
 
 
 def _stats() -> None:
@@ -170,12 +199,14 @@ def _stats() -> None:
     django.setup()
     from django.db.models import Count, Max, Min
 
-    from bastion.kernel.audit.models import AuditEvent
+    from bastion.kernel.audit.models import AuditEvent, AuditInbox
 
+    # How many waited in the inbox when the appenders stopped (reading AuditEvent seals them).
+    left = AuditInbox.objects.count()
     stats = AuditEvent.objects.aggregate(
         count=Count("sequence"), first=Min("sequence"), last=Max("sequence"), prevs=Count("prev_hash", distinct=True)
     )
-    print(json.dumps(stats))  # noqa: T201
+    print(json.dumps({**stats, "left_in_inbox": left}))  # noqa: T201
 
 
 def main() -> None:
@@ -186,6 +217,7 @@ def main() -> None:
     append.add_argument("--worker", type=int, required=True)
     append.add_argument("--ready", required=True)
     append.add_argument("--go", required=True)
+    append.add_argument("--threads", type=int, default=1)
     sub.add_parser("stats")
     args = parser.parse_args()
     _append(args) if args.action == "append" else _stats()

@@ -14,18 +14,28 @@ from bastion.kernel.audit.models import AuditEvent
 from bastion.kernel.audit.writer import Target, record_event
 
 
+def sealed(inbox_ids: list[int]) -> list[AuditEvent]:
+    """The chained events recorded as ``inbox_ids`` (``record_event``'s return values), in that order.
+
+    Reading through ``AuditEvent.objects`` seals the inbox first, as every reader does in
+    production (tests run in a transaction that never commits, so the after-commit sealer never runs).
+    """
+    by_inbox = AuditEvent.objects.in_bulk(inbox_ids, field_name="inbox_id")
+    return [by_inbox[inbox_id] for inbox_id in inbox_ids]
+
+
 def append(count: int, **kwargs: Any) -> list[AuditEvent]:
-    events = []
+    recorded = []
     for number in range(count):
         with transaction.atomic():
-            events.append(
+            recorded.append(
                 record_event(
                     kwargs.get("kind", EventKind.RECORD_UPDATED),
                     target=Target("directory.company", str(number), {"owner": 7}),
                     changes={"name": {"old": f"A{number}", "new": f"B{number}"}},
                 )
             )
-    return events
+    return sealed(recorded)
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +141,19 @@ def test_a_forged_archive_row_lets_the_delete_through_but_verification_names_it(
         AuditEvent.objects.filter(sequence__lte=3).delete()
     result = verify_log()
     assert not result.ok and result.first_bad == 1 and "forged" in result.problem
+
+
+def test_inclusion_proofs_work_after_archiving_from_the_archive_frontier(tmp_path: Path) -> None:
+    from bastion.kernel.audit.export import ExportError, inclusion_proof
+
+    last_old, last = old_and_new_events(7, 6)
+    assert archive_events(now=NOW, retention_days=400) is not None
+    for sequence in range(last_old + 1, last + 1):
+        proof = inclusion_proof(sequence)
+        assert proof["leaf_index"] == sequence - 1
+        path = tmp_path / f"proof-{sequence}.json"
+        path.write_text(json.dumps(proof))
+        summary = standalone.verify_proof(path, signing.public_key())
+        assert summary.startswith(f"OK: event {sequence} is included")
+    with pytest.raises(ExportError, match="archived"):
+        inclusion_proof(last_old)

@@ -16,7 +16,7 @@ from bastion.kernel.audit.kinds import EventKind, Outcome
 from bastion.kernel.audit.models import AuditEvent
 from bastion.kernel.audit.tests.helpers import kinds_recorded
 from bastion.kernel.audit.verify import verify_log
-from bastion.kernel.audit.writer import Target, record_event
+from bastion.kernel.audit.writer import record_event
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple 42"
@@ -165,8 +165,21 @@ def test_auditor_ui_filters_and_csv_export_are_audited(personas: Any, signed_in:
     assert signed_in(personas.rep_west).get("/audit/").status_code == 403
 
 
-def test_cli_export_and_key_creation_kinds(tmp_path: Any) -> None:
-    with transaction.atomic():
-        record_event(EventKind.KEY_ROTATED, target=Target("kernel.key", "k1"))
+def test_cli_export_and_key_kinds(tmp_path: Any, settings: Any, personas: Any) -> None:
+    from bastion.kernel.crypto import keyring
+    from bastion.kernel.crypto.provider import FileKeyProvider, set_provider
+
+    settings.BASTION_KEY_FILE = str(tmp_path / "root_keys.json")
+    call_command("keys", "init", stdout=io.StringIO())  # key.created
+    set_provider(FileKeyProvider(tmp_path / "root_keys.json", create=False))
+    keyring.clear_caches()
+    try:
+        contact = directory_actions.create_contact(personas.rep_east, {"given_name": "Ann"})
+        call_command("keys", "rotate", stdout=io.StringIO())  # key.rotated
+        directory_actions.shred_contact(personas.admin, contact.pk)  # key.destroyed
+    finally:
+        set_provider(None)
+        keyring.clear_caches()
     call_command("auditlog", "export", "-o", str(tmp_path / "x.jsonl"), stdout=io.StringIO())
-    assert EventKind.EXPORTED in kinds_recorded()
+    assert {EventKind.KEY_CREATED, EventKind.KEY_ROTATED, EventKind.KEY_DESTROYED, EventKind.EXPORTED} <= kinds_recorded()
+    assert verify_log().ok

@@ -80,3 +80,19 @@ def test_rfc_path_of_leaf_zero_in_three_leaves() -> None:
     # PATH(0, D[3]) = PATH(0, D[0:2]) : MTH(D[2:3]) = [l1, l2]
     assert merkle.inclusion_path(0, [l0, l1, l2]) == [l1, l2]
     assert merkle.inclusion_path(2, [l0, l1, l2]) == [sha(b"\x01" + l0 + l1)]
+
+
+@pytest.mark.parametrize("size", range(1, 40))
+def test_a_path_from_an_archived_prefix_s_frontier_equals_the_full_path(size: int) -> None:
+    """Proofs after archiving: the archived leaves are known only by the frontier of their prefix."""
+    leaves = [merkle.leaf_hash(str(n).encode()) for n in range(size)]
+    for prefix_size in range(size):
+        frontier: list[bytes] = []
+        for position, leaf in enumerate(leaves[:prefix_size]):
+            merkle.append(frontier, position, leaf)
+        prefix = merkle.frontier_nodes(frontier, prefix_size)
+        for index in range(prefix_size, size):
+            path = merkle.inclusion_path_after_prefix(index, size, prefix, prefix_size, leaves[prefix_size:])
+            assert path == merkle.inclusion_path(index, leaves), (size, prefix_size, index)
+    with pytest.raises(IndexError):
+        merkle.inclusion_path_after_prefix(0, size, {}, 1, leaves[1:])

@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -26,6 +27,7 @@ from bastion.kernel.audit import syslog
 from bastion.kernel.audit.export import iter_entries
 from bastion.kernel.audit.kinds import EventKind, Outcome, code_of
 from bastion.kernel.audit.models import AuditEvent
+from bastion.kernel.audit.tests.helpers import sealed
 from bastion.kernel.audit.writer import Target, record_event
 from bastion.kernel.testing import wait_for as shared_wait_for
 
@@ -131,12 +133,12 @@ def rsyslog(tmp_path: Path) -> Iterator[Receiver]:
 
 def _record_events() -> list[AuditEvent]:
     with transaction.atomic():
-        events = [
+        recorded = [
             record_event(EventKind.RECORD_UPDATED, target=Target("directory.company", "42"), changes={"name": {"old": "A"}}),
             record_event(EventKind.SIGN_IN_FAILED, outcome=Outcome.FAILURE, extra={"reason": 'bad "password"]'}),
             record_event(EventKind.ACCESS_DENIED, outcome=Outcome.DENIED, target=Target("directory.contact", "7")),
         ]
-    return events
+    return sealed(recorded)
 
 
 def _assert_arrived(receiver: Receiver, events: list[AuditEvent], marker: str) -> None:
@@ -180,3 +182,25 @@ def test_events_arrive_over_tcp_with_octet_counting(rsyslog: Receiver) -> None:
     _assert_arrived(rsyslog, events, "TCP")
     # Octet-counting framing: no frame length leaks into the message, one line per event.
     assert all(line.startswith("<") for line in rsyslog.lines(rsyslog.raw))
+
+
+def test_the_periodic_forwarder_ships_only_new_events_and_resumes(rsyslog: Receiver, settings: Any) -> None:
+    from bastion.kernel import tasks
+    from bastion.kernel.audit.models import AuditShipment
+
+    settings.AUDIT_SYSLOG_URL = f"tcp://127.0.0.1:{rsyslog.tcp_port}"
+    first_batch = _record_events()
+    tasks.ship_audit_to_syslog.call_local()
+    _assert_arrived(rsyslog, first_batch, "TCP")
+    second_batch = _record_events()
+    tasks.ship_audit_to_syslog.call_local()
+    _assert_arrived(rsyslog, second_batch, "TCP")
+    tasks.ship_audit_to_syslog.call_local()  # nothing new: nothing sent again
+    for event in [*first_batch, *second_batch]:
+        assert len(rsyslog.raw_with(f'seq="{event.sequence}"')) == 1  # each exactly once
+    shipments = list(AuditShipment.objects.order_by("id").values_list("destination", "first_sequence", "last_sequence"))
+    destination = f"tcp://127.0.0.1:{rsyslog.tcp_port}"
+    assert shipments == [
+        (destination, first_batch[0].sequence, first_batch[-1].sequence),
+        (destination, second_batch[0].sequence, second_batch[-1].sequence),
+    ]

@@ -1,4 +1,4 @@
-"""``bastion auditlog verify|checkpoint|export|proof|archive|ship|public-key|keygen``."""
+"""``bastion auditlog verify|checkpoint|export|proof|archive|ship|harden|public-key|keygen``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ class Command(BaseCommand):
         ship = sub.add_parser("ship", help="send events to a syslog receiver (RFC 5424)")
         ship.add_argument("url", help="udp://host:port, tcp://host:port or tls://host:port")
         ship.add_argument("--first", type=int, default=None)
+        harden = sub.add_parser(
+            "harden", help="PostgreSQL, run as the owner: the app role may not UPDATE/DELETE/TRUNCATE audit rows"
+        )
+        harden.add_argument("--app-role", default=None, help="the role the application connects as (BASTION_AUDIT_APP_DB_ROLE)")
         sub.add_parser("public-key", help="print the audit public key (PEM) for auditors")
         sub.add_parser("keygen", help="print a new Ed25519 private key (PEM) for BASTION_AUDIT_SIGNING_KEY_FILE")
 
@@ -97,14 +101,33 @@ class Command(BaseCommand):
     def _ship(self, options: dict[str, Any]) -> None:
         from bastion.kernel.audit.export import iter_entries
         from bastion.kernel.audit.models import AuditChainHead
+        from bastion.kernel.audit.sealer import seal_before_reading
         from bastion.kernel.audit.syslog import ship
 
+        seal_before_reading()
         head = AuditChainHead.objects.filter(pk=1).first()
         last = head.sequence if head else 0
         first = options["first"] or 1
         sent = ship(options["url"], iter_entries(first, last))
         _record_export("syslog", first, last)
         self.stdout.write(f"sent {sent} events to {options['url']}")
+
+    def _harden(self, options: dict[str, Any]) -> None:
+        from django.conf import settings
+        from django.db import connection
+
+        from bastion.kernel.audit.roles import harden
+
+        role = options["app_role"] or settings.AUDIT_APP_DB_ROLE
+        if not role:
+            raise CommandError("name the application's database role: --app-role NAME (or BASTION_AUDIT_APP_DB_ROLE)")
+        try:
+            statements = harden(connection, role)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        for statement in statements:
+            self.stdout.write(statement + ";")
+        self.stdout.write(f"{role} may no longer update, delete or truncate audit rows")
 
     def _public_key(self, options: dict[str, Any]) -> None:
         self.stdout.write(signing.public_key_pem().rstrip())

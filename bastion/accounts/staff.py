@@ -1,0 +1,181 @@
+"""Administering staff: role, teams, disabling, inactivity, and the access review's sign-off.
+
+Each function here is the single entry point of its change, so a step-up check of the second
+factor (issue 5, item 6) belongs in the view just in front of the call. Every change is an
+audit event written in the same transaction:
+
+- :func:`change_role` → ``staff.role_changed`` with the old and new role;
+- :func:`set_teams` → ``staff.teams_changed`` with the old and new teams and managed teams;
+- :func:`disable` (and :func:`disable_inactive`, the daily job) → ``staff.disabled``, ending
+  every session and revoking every API token at once (bastion.accounts.actions.disable_member);
+- :func:`sign_off_review` → ``access_review.signed_off``.
+
+An administrator is the actor in the UI; the console (``bastion staff``) and the job act as the
+operator (``actor=None``), which the audit trail records as such.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bastion.accounts.actions import DisableResult, disable_user
+from bastion.accounts.models import AccessReview, ApiToken, Membership, Team
+from bastion.kernel.access.roles import Role, policy_of
+from bastion.kernel.audit.kinds import EventKind
+from bastion.kernel.audit.writer import Target, record_event
+
+OPERATOR = None  # the console or a scheduled job: no signed-in actor
+
+
+def can_manage_staff(user: Any) -> bool:
+    """Administrators manage staff (roles, teams, disabling)."""
+    policy = policy_of(user)
+    return policy is not None and policy.manages_users
+
+
+def can_review_access(user: Any) -> bool:
+    """Administrators and security officers run the access review."""
+    policy = policy_of(user)
+    return policy is not None and (policy.manages_users or policy.audit_trail)
+
+
+def _require_admin(actor: Any, *, operator: bool) -> None:
+    if operator:
+        return
+    if not can_manage_staff(actor):
+        raise PermissionDenied(_("Only an administrator can change members of staff."))
+
+
+def _membership(user: Any) -> Membership:
+    membership = Membership.objects.select_for_update().filter(user_id=user.pk).first()
+    if membership is None:
+        raise ValidationError({"user": [_("%(user)s has no membership.") % {"user": user.get_username()}]})
+    return membership
+
+
+def change_role(actor: Any, user: Any, role: str, *, operator: bool = False) -> bool:
+    """Give ``user`` the role ``role``; False if it already was theirs. Not one's own role (no self-promotion or lock-out)."""
+    _require_admin(actor, operator=operator)
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": [_("%(role)s is not a role. Choose one of: %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)}]}
+        )
+    if not operator and actor.pk == user.pk:
+        raise PermissionDenied(_("You cannot change your own role; ask another administrator."))
+    with transaction.atomic():
+        membership = _membership(user)
+        old = membership.role
+        if old == role:
+            return False
+        membership.role = role
+        membership.save(update_fields=["role"])
+        record_event(
+            EventKind.ROLE_CHANGED, actor=actor, target=user, changes={"role": {"old": old, "new": role}}, extra=_via(operator)
+        )
+    return True
+
+
+def set_teams(actor: Any, user: Any, teams: Iterable[Team], managed: Iterable[Team], *, operator: bool = False) -> bool:
+    """Set the teams ``user`` belongs to and the teams they manage; False if nothing changed."""
+    _require_admin(actor, operator=operator)
+    teams, managed = sorted(set(teams), key=lambda t: t.name), sorted(set(managed), key=lambda t: t.name)
+    with transaction.atomic():
+        membership = _membership(user)
+        old_teams = sorted(membership.teams.values_list("name", flat=True))
+        old_managed = sorted(Team.objects.filter(managers=user).values_list("name", flat=True))
+        new_teams, new_managed = [t.name for t in teams], [t.name for t in managed]
+        if (old_teams, old_managed) == (new_teams, new_managed):
+            return False
+        membership.teams.set(teams)
+        user.managed_teams.set(managed)
+        changes = {}
+        if old_teams != new_teams:
+            changes["teams"] = {"old": old_teams, "new": new_teams}
+        if old_managed != new_managed:
+            changes["managed_teams"] = {"old": old_managed, "new": new_managed}
+        record_event(EventKind.TEAMS_CHANGED, actor=actor, target=user, changes=changes, extra=_via(operator))
+    return True
+
+
+def disable(actor: Any, user: Any, *, operator: bool = False, reason: str = "") -> DisableResult:
+    """Disable ``user``: no sign-in, every session ended, every token revoked, in one transaction."""
+    _require_admin(actor, operator=operator)
+    if not operator and actor.pk == user.pk:
+        raise PermissionDenied(_("You cannot disable your own account."))
+    return disable_user(user, actor=actor, extra={**_via(operator), **({"reason": reason} if reason else {})})
+
+
+def _via(operator: bool) -> dict[str, str]:
+    return {"via": "operator"} if operator else {}
+
+
+# --- inactivity ------------------------------------------------------------------------------
+
+
+def inactive_members(now: dt.datetime | None = None, days: int | None = None) -> list[Any]:
+    """Active members with no sign-in and no API-token use for ``days`` (BASTION_INACTIVE_DAYS, 90).
+
+    A member who never signed in counts from the day the account was created.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=days if days is not None else settings.ACCESS_INACTIVE_DAYS)
+    users = get_user_model().objects.filter(is_active=True, membership__is_active=True)
+    joined = F("date_joined")
+    last_seen = Greatest(Coalesce("last_login", joined), Coalesce(Max("api_tokens__last_used_at"), joined), joined)
+    return list(users.annotate(last_seen=last_seen).filter(last_seen__lt=cutoff).order_by("username"))
+
+
+def disable_inactive(now: dt.datetime | None = None, days: int | None = None) -> list[str]:
+    """Disable every inactive member (the daily job); return their usernames."""
+    limit = days if days is not None else settings.ACCESS_INACTIVE_DAYS
+    done = []
+    for user in inactive_members(now, limit):
+        disable(OPERATOR, user, operator=True, reason=f"inactive for {limit} days")
+        done.append(user.get_username())
+    return done
+
+
+# --- the access review ---------------------------------------------------------------------------
+
+REVIEW_EVERY = dt.timedelta(days=182)  # PCI DSS 7.2.4: user accounts and access reviewed every six months
+
+
+def last_review() -> AccessReview | None:
+    return AccessReview.objects.select_related("signed_by").order_by("-signed_at").first()
+
+
+def review_due_at(now: dt.datetime | None = None) -> dt.datetime:
+    """When the next sign-off is due: six months after the last one, or now if there was none."""
+    last = last_review()
+    return (last.signed_at + REVIEW_EVERY) if last else (now or timezone.now())
+
+
+def sign_off_review(actor: Any, note: str, *, members: int, shares: int, tokens: int) -> AccessReview:
+    """Record that ``actor`` reviewed every member's access (with what they saw, in counts)."""
+    if not can_review_access(actor):
+        raise PermissionDenied(_("Only an administrator or a security officer can sign off the access review."))
+    note = note.strip()
+    if len(note) > 2000:
+        raise ValidationError({"note": [_("The note can be at most 2,000 characters.")]})
+    with transaction.atomic():
+        review = AccessReview.objects.create(signed_by=actor, note=note, members=members, shares=shares, tokens=tokens)
+        extra = {"members": members, "shares": shares, "tokens": tokens}
+        record_event(
+            EventKind.ACCESS_REVIEW_SIGNED, actor=actor, target=Target("accounts.accessreview", str(review.pk)), extra=extra
+        )
+    return review
+
+
+def usable_tokens() -> Any:
+    return ApiToken.objects.usable()

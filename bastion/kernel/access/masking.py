@@ -1,0 +1,261 @@
+"""Field-level security: which data classes a role sees and edits, and how hidden values are masked.
+
+The kernel knows nothing of CRM objects. It works from each model's declared classification
+(``bastion.kernel.crypto.classification``) and the role's policy (``roles.POLICIES``):
+
+- a field is *shown* to a user when its class is at most the role's ``shown_up_to``, and
+  *editable* when at most ``edits_up_to``; a user without a role sees nothing above internal
+  and edits nothing (fail closed);
+- a value that is not shown is replaced by a mask (:func:`mask_value`) that keeps enough to
+  recognise a record (``j***@e***.com``, ``138****5678``) and never enough to use it.
+
+Masking is applied in one place per output: :func:`masked` wraps model instances (and the
+lists, pages and dataclasses holding them) in :class:`MaskedRecord`, a read-only view whose
+hidden attributes read as masks. Templates and serializers read the wrapper as if it were the
+model, so no template or serializer field decides on its own (docs/adr/0030).
+
+The masks, by the shape of the value:
+
+============================  ====================  =====================================
+value                         example               mask
+============================  ====================  =====================================
+date                          1990-03-07            ``****-**-**`` (no year: age is personal)
+email address                 jane@example.com      ``j***@e***.com``
+phone number (8-15 digits)    13812345678           ``138****5678``
+short number (< 8 digits)     200030                ``****30``
+identifier (no spaces)        110101199003078888    ``****8888``
+other text                    Room 5, 88 Main St    ``R***``
+empty, or erased              ""                    unchanged
+============================  ====================  =====================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+
+from django.db import models
+
+from bastion.kernel.access.roles import policy_of
+from bastion.kernel.crypto.classification import DataClass, class_of, classification_of
+
+STARS = "***"
+_EMAIL = re.compile(r"^([^@\s]+)@([^@\s]+)$")
+_PHONE = re.compile(r"^\+?[\d\s().\-/]+(?:\s*(?:ext\.?|x|#|转|分机)\s*\d+)?$", re.IGNORECASE)
+_IDENTIFIER = re.compile(r"^[0-9A-Za-z\-]{6,}$")
+
+
+class MaskedText(str):
+    """A masked value: a ``str`` (so templates, CSV and JSON print it) that knows it is masked."""
+
+    masked = True
+
+
+class FieldNotVisible(PermissionError):
+    """A request used a field (to filter, sort or search) that the user's role may not see."""
+
+    def __init__(self, param: str, field: str) -> None:
+        super().__init__(f"{param}: {field}")
+        self.param = param
+        self.field = field
+
+
+class FieldNotEditable(PermissionError):
+    """A write named fields the user's role may not change."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+# --- policy --------------------------------------------------------------------------------
+
+
+def shown_up_to(user: Any) -> DataClass:
+    """The highest data class ``user`` sees unmasked (internal for a user without a role)."""
+    policy = policy_of(user)
+    if policy is None or policy.shown_up_to is None:
+        return DataClass.INTERNAL
+    return policy.shown_up_to
+
+
+def edits_up_to(user: Any) -> DataClass | None:
+    """The highest data class ``user`` may write, or None."""
+    policy = policy_of(user)
+    return None if policy is None else policy.edits_up_to
+
+
+def may_reveal(user: Any) -> bool:
+    """Whether ``user``'s role may deliberately reveal a masked restricted value (audited, rate-limited)."""
+    policy = policy_of(user)
+    return bool(policy and policy.reveals_restricted)
+
+
+def can_see_field(user: Any, model: Any, field: str) -> bool:
+    return class_of(model, field) <= shown_up_to(user)
+
+
+def can_edit_field(user: Any, model: Any, field: str) -> bool:
+    limit = edits_up_to(user)
+    return limit is not None and class_of(model, field) <= limit
+
+
+def hidden_fields(user: Any, model: Any) -> frozenset[str]:
+    """The classified fields of ``model`` that ``user`` sees masked."""
+    limit = shown_up_to(user)
+    return frozenset(name for name, level in classification_of(model).items() if level > limit)
+
+
+def require_visible(user: Any, param: str, model: Any, field: str) -> None:
+    """Refuse (``FieldNotVisible``) a filter, sort or search on a field ``user`` cannot see."""
+    if not can_see_field(user, model, field):
+        raise FieldNotVisible(param, field)
+
+
+def refuse_unwritable(user: Any, fields: Iterable[tuple[str, Any, str]]) -> None:
+    """``fields``: (input name, model, model field). Raise ``FieldNotEditable`` naming every one ``user`` may not write."""
+    refused = [name for name, model, field in fields if not can_edit_field(user, model, field)]
+    if refused:
+        raise FieldNotEditable(sorted(set(refused)))
+
+
+# --- masks ---------------------------------------------------------------------------------
+
+
+def _is_erased(value: Any) -> bool:
+    from bastion.kernel.crypto.fields import is_erased
+
+    return bool(is_erased(value))
+
+
+def mask_value(value: Any) -> Any:
+    """The mask of one value (see the module docstring); empty and erased values are returned as they are."""
+    if value is None or value == "" or isinstance(value, MaskedText) or _is_erased(value):
+        return value
+    if isinstance(value, datetime.date):
+        return MaskedText("****-**-**")
+    text = str(value).strip()
+    email = _EMAIL.match(text)
+    if email:
+        local, domain = email.groups()
+        top = domain.rsplit(".", 1)[1] if "." in domain else ""
+        return MaskedText(f"{local[0]}{STARS}@{domain[0]}{STARS}" + (f".{top}" if top else ""))
+    digits = re.sub(r"\D", "", text)
+    if _PHONE.match(text) and 5 <= len(digits) <= 15:  # E.164 numbers have at most 15 digits
+        if len(digits) >= 8:
+            return MaskedText(f"{digits[:3]}****{digits[-4:]}")
+        return MaskedText(f"****{digits[-2:]}")
+    if _IDENTIFIER.match(text) and any(ch.isdigit() for ch in text):
+        return MaskedText(f"****{text[-4:]}")
+    return MaskedText(f"{text[0]}{STARS}")
+
+
+def is_masked(value: Any) -> bool:
+    return isinstance(value, MaskedText)
+
+
+# --- wrappers -----------------------------------------------------------------------------
+
+
+class MaskedList(list[Any]):
+    """A related manager's rows, masked; ``.all()`` and ``.count()`` work as on the manager."""
+
+    def all(self) -> MaskedList:
+        return self
+
+    def count(self) -> int:  # type: ignore[override]
+        return len(self)
+
+    def exists(self) -> bool:
+        return bool(self)
+
+
+class MaskedRecord:
+    """A read-only view of a model instance in which the fields ``user`` may not see read as masks.
+
+    Properties and ``__str__`` of the model run against the wrapper, so a value derived from a
+    hidden field (an address's lines, a ``tel:`` link) is derived from the mask. Related rows
+    and related objects are wrapped too. ``masked_fields`` lists the hidden fields that hold a
+    value (for a "reveal" button).
+    """
+
+    __slots__ = ("_hidden", "_obj", "_user")
+
+    def __init__(self, obj: models.Model, user: Any) -> None:
+        object.__setattr__(self, "_obj", obj)
+        object.__setattr__(self, "_user", user)
+        object.__setattr__(self, "_hidden", hidden_fields(user, type(obj)))
+
+    def __getattr__(self, name: str) -> Any:
+        obj = self._obj
+        declared = getattr(type(obj), name, None)
+        if isinstance(declared, property) and declared.fget is not None:
+            return declared.fget(self)
+        if isinstance(declared, cached_property):
+            return declared.func(self)
+        value = getattr(obj, name)
+        if name in self._hidden:
+            return mask_value(value)
+        return masked(self._user, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a masked record is read-only")
+
+    def __str__(self) -> str:
+        to_text: Any = type(self._obj).__str__
+        return str(to_text(self))
+
+    def __repr__(self) -> str:
+        return f"<MaskedRecord {self._obj._meta.label} {self._obj.pk}>"
+
+    def __eq__(self, other: object) -> bool:
+        other_obj = other._obj if isinstance(other, MaskedRecord) else other
+        return bool(self._obj == other_obj)
+
+    def __hash__(self) -> int:
+        return hash(self._obj)
+
+    @property
+    def masked_fields(self) -> frozenset[str]:
+        """Hidden fields of this record that hold a value (empty ones have nothing to reveal)."""
+        return frozenset(name for name in self._hidden if getattr(self._obj, name, None) not in (None, ""))
+
+    @property
+    def unmasked(self) -> models.Model:
+        """The model instance itself (for code that must act on it, never for output)."""
+        return self._obj
+
+
+def masked(user: Any, value: Any) -> Any:
+    """``value`` as ``user`` may see it: instances wrapped, containers of instances rebuilt; anything else unchanged."""
+    if isinstance(value, MaskedRecord | MaskedList):
+        return value
+    if isinstance(value, models.Model):
+        return MaskedRecord(value, user)
+    if isinstance(value, models.Manager):
+        return MaskedList(masked(user, row) for row in value.all())
+    if isinstance(value, list | tuple) and any(isinstance(row, models.Model) for row in value):
+        return MaskedList(masked(user, row) for row in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: masked(user, getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.init and _holds_records(getattr(value, f.name))
+        }
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+def _holds_records(value: Any) -> bool:
+    if isinstance(value, models.Model | models.Manager):
+        return True
+    return isinstance(value, list | tuple) and any(isinstance(row, models.Model) for row in value)
+
+
+def masked_context(user: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """A template context with every record (and page or list of records) masked for ``user``."""
+    return {key: masked(user, value) for key, value in context.items()}

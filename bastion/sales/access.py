@@ -1,0 +1,60 @@
+"""Fetch one pipeline, stage or deal as a user: the only way views, the API and actions get one.
+
+A record that does not exist and one the user may not see (or change, with ``for_write``)
+raise the same ``Http404`` with the same message, so the answer never tells whether an id exists.
+Pipelines, stages and exchange rates are the organisation's sales set-up: every role that
+reads customer records reads them, and only administrators change them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from bastion.directory.access import parse_uuid
+from bastion.kernel.access.roles import Role, role_of
+from bastion.sales.models import Deal, Pipeline, Stage
+
+
+def can_configure_sales(user: Any) -> bool:
+    """Pipelines, stages and exchange rates are set up by administrators."""
+    return role_of(user) == Role.ADMINISTRATOR
+
+
+def access_pipeline_by_id(user: Any, pipeline_id: Any, *, lock: bool = False) -> Pipeline:
+    pk = parse_uuid(pipeline_id)
+    queryset = Pipeline.objects.visible_to(user)
+    if lock:
+        queryset = queryset.select_for_update()
+    pipeline = queryset.filter(pk=pk).first() if pk else None
+    if pipeline is None:
+        raise Http404(_("No such pipeline, or you do not have access to it."))
+    return pipeline
+
+
+def access_stage_by_id(user: Any, stage_id: Any, *, lock: bool = False) -> Stage:
+    pk = parse_uuid(stage_id)
+    queryset = Stage.objects.visible_to(user).select_related("pipeline")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    stage = queryset.filter(pk=pk).first() if pk else None
+    if stage is None:
+        raise Http404(_("No such stage, or you do not have access to it."))
+    return stage
+
+
+def access_deal_by_id(user: Any, deal_id: Any, *, for_write: bool = False, lock: bool = False) -> Deal:
+    """The deal ``deal_id`` if ``user`` may see it (and change it, with ``for_write``); else 404."""
+    pk = parse_uuid(deal_id)
+    manager = Deal.objects
+    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    else:
+        queryset = queryset.select_related("pipeline", "stage", "company", "contact", "owner", "team", "created_by", "updated_by")
+    deal = queryset.filter(pk=pk).first() if pk else None
+    if deal is None:
+        raise Http404(_("No such deal, or you do not have access to it."))
+    return deal

@@ -1,0 +1,92 @@
+"""Demo pipelines, exchange rates and deals, created through the actions (deterministic for a seed).
+
+Called by the first-run set-up after the demo directory exists, so ``make run`` opens on a
+populated board: two pipelines, deals in every stage, some moved along with their history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from bastion.directory.models import Company, Contact
+from bastion.sales import actions, actions_setup
+from bastion.sales.models import StageKind
+from bastion.sales.money import base_currency
+
+NEW_BUSINESS = [
+    ("Qualification", 10, StageKind.OPEN), ("Needs analysis", 25, StageKind.OPEN), ("Proposal", 50, StageKind.OPEN),
+    ("Negotiation", 75, StageKind.OPEN), ("Won", 100, StageKind.WON), ("Lost", 0, StageKind.LOST),
+]  # fmt: skip
+RENEWALS = [
+    ("Up for renewal", 60, StageKind.OPEN), ("Quote sent", 80, StageKind.OPEN),
+    ("Renewed", 100, StageKind.WON), ("Churned", 0, StageKind.LOST),
+]  # fmt: skip
+RATES = {"USD": Decimal("1"), "EUR": Decimal("1.08"), "GBP": Decimal("1.27"), "CNY": Decimal("0.14")}
+PRODUCTS_EN = ["CRM licences", "Support plan", "Onboarding", "Data migration", "Analytics add-on", "Training days"]
+PRODUCTS_ZH = ["CRM 许可证", "技术支持服务", "实施服务", "数据迁移", "分析模块", "培训课程"]
+LOST_REASONS = ["Chose a competitor", "No budget this year", "Project cancelled", "选择了竞争对手"]
+
+
+def _stages(spec: list[tuple[str, int, Any]]) -> list[dict[str, Any]]:
+    return [{"name": name, "probability": probability, "kind": kind} for name, probability, kind in spec]
+
+
+def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: int = 2024) -> int:
+    """Pipelines, rates and ``deals`` deals for the demo companies and contacts; returns how many deals."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    with transaction.atomic():
+        new_business = actions_setup.create_pipeline(admin, {"name": "New business"}, stages=_stages(NEW_BUSINESS))
+        renewals = actions_setup.create_pipeline(admin, {"name": "Renewals"}, stages=_stages(RENEWALS))
+        base = base_currency()
+        for code, rate in RATES.items():
+            if code != base:
+                actions_setup.set_exchange_rate(admin, code, (rate / RATES.get(base, Decimal(1))).quantize(Decimal("0.00000001")))
+        # Each seller sells to companies they can see (their own and their team's, ADR 0027).
+        visible = {owner.pk: list(Company.objects.visible_to(owner).order_by("name_key", "id")[:200]) for owner in owners}
+        companies = [company for choices in visible.values() for company in choices]
+        contacts: dict[tuple[Any, Any], list[Contact]] = {}
+        for owner in owners:
+            reachable = Contact.objects.visible_to(owner).exclude(company=None).only("id", "company_id")
+            for contact in reachable.order_by("sort_name", "id"):
+                contacts.setdefault((owner.pk, contact.company_id), []).append(contact)
+        pipelines = [
+            (new_business, list(new_business.stages.order_by("position"))),
+            (renewals, list(renewals.stages.order_by("position"))),
+        ]
+        today = timezone.localdate()
+        made = 0
+        for number in range(deals if companies else 0):
+            pipeline, stages = pipelines[0] if number % 4 else pipelines[1]
+            owner = owners[number % len(owners)]
+            if not visible[owner.pk]:
+                continue
+            company = rng.choice(visible[owner.pk])
+            chinese = company.country == "中国"
+            currency = "CNY" if chinese else rng.choice(["USD", "USD", "EUR", "GBP"])
+            people = contacts.get((owner.pk, company.pk), [])
+            data = {
+                "name": f"{company.name} · {rng.choice(PRODUCTS_ZH if chinese else PRODUCTS_EN)}",
+                "pipeline": pipeline.pk,
+                "amount": Decimal(rng.randrange(20, 2000) * 500),
+                "currency": currency,
+                "expected_close_date": today + dt.timedelta(days=rng.randint(-20, 150)),
+                "company": company.pk,
+                "contact": rng.choice(people).pk if people else None,
+                "owner": owner.pk,
+            }
+            deal = actions.create_deal(owner, data)
+            made += 1
+            # Walk it along the pipeline: most deals stay open, some end won or lost.
+            target = rng.choices(range(len(stages)), weights=[5, 4, 3, 2, 2, 1][: len(stages)])[0]
+            for stage in stages[1 : target + 1]:
+                if stage.kind != StageKind.OPEN and stage is not stages[target]:
+                    continue
+                reason = rng.choice(LOST_REASONS) if stage.kind == StageKind.LOST else None
+                actions.move_deal(owner, deal.pk, stage.pk, lost_reason=reason)
+        return made

@@ -1,0 +1,57 @@
+"""Fixtures for sales tests: a pipeline with open, won and lost stages, exchange rates, a customer."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from bastion.accounts.tokens import issue_token
+from bastion.directory import actions as directory
+from bastion.sales import actions_setup
+from bastion.sales.models import Stage, StageKind
+
+STAGES = [
+    {"name": "Qualification", "probability": 10, "kind": StageKind.OPEN},
+    {"name": "Proposal", "probability": 50, "kind": StageKind.OPEN},
+    {"name": "Won", "probability": 100, "kind": StageKind.WON},
+    {"name": "Lost", "probability": 0, "kind": StageKind.LOST},
+]
+
+
+@pytest.fixture
+def pipeline(personas: Any) -> Any:
+    return actions_setup.create_pipeline(personas.admin, {"name": "New business"}, stages=STAGES)
+
+
+@pytest.fixture
+def stages(pipeline: Any) -> dict[str, Stage]:
+    return {stage.name: stage for stage in Stage.objects.filter(pipeline=pipeline)}
+
+
+@pytest.fixture
+def rates(personas: Any) -> None:
+    actions_setup.set_exchange_rate(personas.admin, "EUR", Decimal("1.10"))
+    actions_setup.set_exchange_rate(personas.admin, "CNY", Decimal("0.14"))
+
+
+@pytest.fixture
+def customer(personas: Any) -> tuple[Any, Any]:
+    company = directory.create_company(personas.rep_east, {"name": "Aurora Robotics Ltd"})
+    contact = directory.create_contact(personas.rep_east, {"given_name": "Mei", "family_name": "Chen", "company": company})
+    return company, contact
+
+
+@pytest.fixture
+def api_as() -> Any:
+    """``api_as(user, scopes=None)``: an API client sending a bearer token for ``user``."""
+
+    def client_for(user: Any, scopes: list[str] | None = None) -> APIClient:
+        issued = issue_token(user, name="tests", days=1, **({"scopes": scopes} if scopes is not None else {}))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
+        return client
+
+    return client_for

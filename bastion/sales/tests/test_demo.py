@@ -1,0 +1,26 @@
+"""The demo organisation opens on a populated pipeline board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bastion.directory.demo import seed_demo_directory
+from bastion.sales.demo import seed_demo_sales
+from bastion.sales.models import Deal, DealStageChange, ExchangeRate, Pipeline, StageKind
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_sales_fill_every_kind_of_stage(personas: Any) -> None:
+    sellers = [personas.rep_east, personas.rep_west, personas.sales_manager]
+    seed_demo_directory(sellers, companies=8, contacts=30)
+    assert seed_demo_sales(personas.admin, sellers, deals=60) == 60
+    assert sorted(Pipeline.objects.values_list("name", flat=True)) == ["New business", "Renewals"]
+    assert Deal.objects.count() == 60 and set(ExchangeRate.objects.values_list("currency", flat=True)) == {"CNY", "EUR", "GBP"}
+    kinds = set(Deal.objects.values_list("stage__kind", flat=True))
+    assert kinds == {StageKind.OPEN, StageKind.WON, StageKind.LOST}
+    assert DealStageChange.objects.count() > Deal.objects.count()  # some deals were moved along
+    assert Deal.objects.filter(stage__kind=StageKind.LOST).exclude(lost_reason="").exists()
+    assert all(deal.amount_base_cents > 0 for deal in Deal.objects.all())
