@@ -13,6 +13,8 @@ Three ways to ask for it, one rule behind them (:func:`has_fresh_second_factor`)
 - :class:`StepUpRequired`, a DRF permission: a session without a fresh factor gets 403
   ``step_up_required`` saying where to confirm it; an API token gets 403 ``step_up_unavailable``
   explaining that a token cannot prove a second factor and what to do instead.
+- :func:`challenge` inside a view, after its role check, for the requests that need it (the POST
+  that changes a role or a security setting, while the page itself opens without).
 - :func:`require_step_up` for code that is neither.
 
 Every refusal is recorded as an ``access.denied`` event (reason ``step_up_required``).
@@ -89,15 +91,24 @@ def stepup_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if has_fresh_second_factor(request):
-            return view(request, *args, **kwargs)
-        if not has_second_factor(request.user):
-            _record_refusal(request, "no_second_factor")
-            message = _("This needs a second factor. Set one up on your profile page first.")
-            return render(request, "accounts/no_second_factor.html", {"message": message}, status=403)
-        return suspend_request(request, reverse("mfa_reauthenticate"))
+        return challenge(request) or view(request, *args, **kwargs)
 
     return wrapped
+
+
+def challenge(request: HttpRequest) -> HttpResponse | None:
+    """None when the session has a fresh second factor; else the response that asks for one.
+
+    For views that check the role first and need step-up only for some requests (a POST that
+    changes a role or a setting): ``if (asked := challenge(request)) is not None: return asked``.
+    """
+    if has_fresh_second_factor(request):
+        return None
+    if not has_second_factor(request.user):
+        _record_refusal(request, "no_second_factor")
+        message = _("This needs a second factor. Set one up on your profile page first.")
+        return render(request, "accounts/no_second_factor.html", {"message": message}, status=403)
+    return suspend_request(request, reverse("mfa_reauthenticate"))
 
 
 class StepUpMissing(exceptions.PermissionDenied):

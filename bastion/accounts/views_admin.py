@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from bastion.accounts import access_settings
+from bastion.accounts import access_settings, stepup
 from bastion.accounts.forms_admin import RecordDefaultsForm
 
 
@@ -20,6 +20,8 @@ def record_defaults(request: HttpRequest) -> HttpResponse:
     """The organisation-wide default per object type. The single write is ``set_record_visibilities``."""
     if not access_settings.can_change_access_settings(request.user):
         raise PermissionDenied(_("Only an administrator can change who sees records by default."))
+    if request.method == "POST" and (asked := stepup.challenge(request)) is not None:
+        return asked
     rows = access_settings.record_visibilities()
     form = RecordDefaultsForm(request.POST if request.method == "POST" else None, rows=rows)
     if request.method == "POST" and form.is_valid():

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bastion.accounts import review, selectors, staff
+from bastion.accounts import review, selectors, staff, stepup
 from bastion.accounts.forms_staff import RoleForm, SignOffForm, TeamsForm
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.writer import Target, record_event
@@ -46,8 +46,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
-    """One member: change the role (``staff.change_role``) or the teams (``staff.set_teams``)."""
+    """One member: change the role (``staff.change_role``) or the teams (``staff.set_teams``); a change needs step-up."""
     _admin_only(request)
+    if request.method == "POST" and (asked := stepup.challenge(request)) is not None:
+        return asked
     member = _member(user_id)
     teams = selectors.all_teams()
     current = selectors.membership_of(member)
@@ -84,8 +86,10 @@ def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_disable(request: HttpRequest, user_id: int) -> HttpResponse:
-    """GET (or POST without ``confirmed``) asks; POST with ``confirmed`` disables (``staff.disable``)."""
+    """GET (or POST without ``confirmed``) asks; POST with ``confirmed`` disables (``staff.disable``), with step-up."""
     _admin_only(request)
+    if request.method == "POST" and (asked := stepup.challenge(request)) is not None:
+        return asked
     member = _member(user_id)
     error = ""
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
@@ -135,8 +139,10 @@ def access_review(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def access_review_csv(request: HttpRequest) -> HttpResponse:
-    """The review as CSV; the export is an audit event."""
+    """The review as CSV (an export: step-up); the export is an audit event."""
     _review_allowed(request)
+    if (asked := stepup.challenge(request)) is not None:
+        return asked
     rows = review.review_rows()
     with transaction.atomic():
         record_event(

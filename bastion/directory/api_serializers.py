@@ -97,15 +97,23 @@ class BirthDateField(serializers.Field):
         return str(value.isoformat())
 
 
-SUMMARY_META = ["owner", "owner_name", "tags", "created_at", "updated_at"]
+SUMMARY_META = ["owner", "owner_name", "team", "tags", "created_at", "updated_at"]
 ADDRESS = ["street", "postal_code", "city", "region", "country"]
 DETAIL_META = ["notes", "created_by", "updated_by"]
+
+
+class TeamIdField(serializers.UUIDField):
+    """The id of the team the record belongs to (read from ``team_id``: no query), null when none."""
+
+    def __init__(self) -> None:
+        super().__init__(source="team_id", read_only=True, allow_null=True)
 
 
 class CompanySummarySerializer(MaskedSerializerMixin, serializers.ModelSerializer[Company]):
     """A company as the list shows it."""
 
     owner_name = OwnerNameField()
+    team = TeamIdField()
     tags = TagNamesField()
 
     class Meta:
@@ -140,6 +148,7 @@ class ContactSummarySerializer(MaskedSerializerMixin, serializers.ModelSerialize
     display_name = serializers.CharField(read_only=True, help_text="王伟 for Chinese names, “Given Family” otherwise.")
     company_name = serializers.CharField(source="company.name", read_only=True, allow_null=True, default=None)
     owner_name = OwnerNameField()
+    team = TeamIdField()
     tags = TagNamesField()
 
     class Meta:
@@ -181,6 +190,11 @@ class RecordInputSerializer(serializers.Serializer[Any]):
     country = _text(100)
     owner = serializers.IntegerField(
         required=False, allow_null=True, help_text="User id of the colleague who owns the record; defaults to you on create."
+    )
+    team = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Id of the team the record belongs to: one of your teams or a team you manage; defaults to your first team.",
     )
     tags = serializers.ListField(
         child=serializers.CharField(max_length=validation.MAX_TAG_LENGTH),

@@ -35,12 +35,12 @@ DEFAULT_CONTACT_ORDERING = "name"
 
 _OWNER_COLUMNS = ("owner__id", "owner__username", "owner__first_name", "owner__last_name")
 COMPANY_LIST_COLUMNS = (
-    "id", "name", "domain", "industry", "size", "city", "country", "updated_at", "created_at", "name_key", "owner",
+    "id", "name", "domain", "industry", "size", "city", "country", "updated_at", "created_at", "name_key", "owner", "team",
     *_OWNER_COLUMNS,
 )  # fmt: skip
 CONTACT_LIST_COLUMNS = (
     "id", "given_name", "family_name", "preferred_language", "job_title", "primary_email", "primary_phone",
-    "sort_name", "created_at", "updated_at", "erased_at", "company", "company__id", "company__name", "owner",
+    "sort_name", "created_at", "updated_at", "erased_at", "company", "company__id", "company__name", "owner", "team",
     *_OWNER_COLUMNS,
 )  # fmt: skip
 _PHONE_QUERY = re.compile(r"\+?[\d\s().\-/]+")

@@ -140,6 +140,19 @@ def clean_mapping(adapter: Adapter, headers: list[str], mapping: list[str]) -> l
     return cleaned
 
 
+def _refuse_unwritable_columns(actor: Any, adapter: Adapter, mapping: list[str]) -> None:
+    """Field-level security: a column may not fill a field the actor's role may not change (docs/adr/0030)."""
+    refused = set(adapter.unwritable_fields(actor, [field for field in mapping if field]))
+    messages = [
+        _("Column %(n)d: your role may not change %(label)s; choose “Do not import” for this column.")
+        % {"n": number, "label": adapter.field_label(field)}
+        for number, field in enumerate(mapping, start=1)
+        if field in refused
+    ]
+    if messages:
+        raise ValidationError({"mapping": messages})
+
+
 def mapped_values(mapping: list[str], cells: list[str]) -> dict[str, str]:
     """The non-empty cells of a row by the field their column maps to."""
     values: dict[str, str] = {}
@@ -168,6 +181,7 @@ def start_import(actor: Any, job_id: Any, *, mapping: list[str], dedupe: str, en
                 raise ValidationError({"encoding": [str(problem)]}) from None
             job.encoding = encoding
         job.mapping = clean_mapping(adapter, job.headers, mapping)
+        _refuse_unwritable_columns(actor, adapter, job.mapping)
         job.dedupe = dedupe
         job.status = Status.QUEUED
         job.heartbeat_at = timezone.now()

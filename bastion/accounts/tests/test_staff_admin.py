@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bastion.accounts import staff
-from bastion.accounts.models import AccessReview, ApiToken, Membership, RecordShare, Team
+from bastion.accounts.models import AccessReview, ApiToken, Membership, RecordAccessDefault, RecordShare, Team
+from bastion.accounts.testing import step_up
 from bastion.accounts.tokens import issue_token
 from bastion.kernel.access.roles import Role, role_of
 from bastion.kernel.audit.kinds import EventKind
@@ -31,11 +32,18 @@ def fresh(user: Any) -> Any:
     return get_user_model().objects.get(pk=user.pk)
 
 
+@pytest.fixture
+def admin(personas: Any, signed_in: Any) -> Any:
+    """The administrator, signed in, with a second factor confirmed just now (step-up)."""
+    client = signed_in(personas.admin)
+    step_up(client, personas.admin)
+    return client
+
+
 # --- role and teams ------------------------------------------------------------------------------
 
 
-def test_an_administrator_changes_a_role_in_the_ui_and_it_is_audited(personas: Any, signed_in: Any) -> None:
-    admin = signed_in(personas.admin)
+def test_an_administrator_changes_a_role_in_the_ui_and_it_is_audited(personas: Any, admin: Any) -> None:
     url = reverse("accounts:staff-member", args=[personas.rep_east.pk])
     assert "rep_east" in admin.get(reverse("accounts:staff")).content.decode()
     assert admin.post(url, {"role": Role.SALES_MANAGER}).status_code == 302
@@ -46,8 +54,28 @@ def test_an_administrator_changes_a_role_in_the_ui_and_it_is_audited(personas: A
     assert AuditEvent.objects.filter(kind=EventKind.ROLE_CHANGED).count() == 1
 
 
-def test_an_administrator_sets_teams_and_managed_teams(personas: Any, signed_in: Any) -> None:
-    admin = signed_in(personas.admin)
+def test_changing_roles_or_exporting_the_review_needs_a_fresh_second_factor(personas: Any, signed_in: Any) -> None:
+    """Step-up (docs/adr/0031): without a second factor confirmed in the last 5 minutes, nothing changes."""
+    client = signed_in(personas.admin)  # signed in long ago, as far as the session knows
+    member_url = reverse("accounts:staff-member", args=[personas.rep_east.pk])
+    assert client.get(member_url).status_code == 200  # looking needs no step-up
+    for url, data in (
+        (member_url, {"role": Role.ADMINISTRATOR}),
+        (reverse("accounts:staff-disable", args=[personas.rep_east.pk]), {"confirmed": "yes"}),
+        (reverse("accounts:record-defaults"), {"directory.contact": "public"}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/reauthenticate/")
+    export = client.get(reverse("accounts:access-review-csv"))
+    assert export.status_code == 302 and "rep_east" not in export.content.decode()
+    member = fresh(personas.rep_east)
+    assert role_of(member) == Role.SALES_REP and member.is_active and not RecordAccessDefault.objects.exists()
+    assert not AuditEvent.objects.filter(
+        kind__in=(EventKind.ROLE_CHANGED, EventKind.USER_DISABLED, EventKind.SETTING_CHANGED, EventKind.EXPORTED)
+    ).exists()
+
+
+def test_an_administrator_sets_teams_and_managed_teams(personas: Any, admin: Any) -> None:
     west, service = Team.objects.get(name="Sales West"), Team.objects.get(name="Service")
     url = reverse("accounts:staff-member", args=[personas.rep_east.pk])
     assert admin.post(url, {"teams": [str(west.pk)], "managed": [str(service.pk)]}).status_code == 302
@@ -85,6 +113,7 @@ def test_disabling_in_the_ui_asks_first_then_ends_sessions_and_tokens_at_once(pe
     assert victim_client.get(reverse("directory:contact-list")).status_code == 200
     issue_token(personas.rep_east, name="laptop", days=5)
     admin = signed_in(personas.admin)
+    step_up(admin, personas.admin)
     url = reverse("accounts:staff-disable", args=[personas.rep_east.pk])
     page = admin.get(url).content.decode()
     assert "Disable rep_east?" in page and 'name="confirmed" value="yes"' in page
@@ -98,8 +127,7 @@ def test_disabling_in_the_ui_asks_first_then_ends_sessions_and_tokens_at_once(pe
     assert event.extra["tokens_revoked"] == 1 and event.extra["sessions_ended"] >= 1
 
 
-def test_an_administrator_cannot_disable_themselves(personas: Any, signed_in: Any) -> None:
-    admin = signed_in(personas.admin)
+def test_an_administrator_cannot_disable_themselves(personas: Any, admin: Any) -> None:
     response = admin.post(reverse("accounts:staff-disable", args=[personas.admin.pk]), {"confirmed": "yes"})
     assert response.status_code == 403 and "You cannot disable your own account." in response.content.decode()
     assert fresh(personas.admin).is_active
@@ -193,8 +221,8 @@ def test_the_review_is_due_six_months_after_the_last_sign_off(personas: Any) -> 
     assert staff.review_due_at() > timezone.now() + dt.timedelta(days=180)
 
 
-def test_the_review_export_is_csv_and_audited(personas: Any, signed_in: Any) -> None:
-    response = signed_in(personas.admin).get(reverse("accounts:access-review-csv"))
+def test_the_review_export_is_csv_and_audited(personas: Any, admin: Any) -> None:
+    response = admin.get(reverse("accounts:access-review-csv"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     by_name = {row["username"]: row for row in rows}

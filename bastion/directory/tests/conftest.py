@@ -99,3 +99,24 @@ def person(personas: Any, company: Any) -> Contact:
             "private_notes": "Prefers not to be called on Fridays (medical)",
         },
     )
+
+
+@pytest.fixture
+def person_shared(personas: Any, person: Contact) -> Contact:
+    """``person`` (owned by rep_east, team Sales East) shared for editing with the marketer and rep_west,
+    for reading with the service agent, and its company shared for reading with the marketer.
+
+    Field security is about what a role sees and changes in a record it may open, so these tests
+    open it through an explicit share (ADR 0027)."""
+    from django.utils import timezone
+
+    from bastion.accounts.sharing import share_record
+    from bastion.directory.models import Company
+
+    until = timezone.localdate() + dt.timedelta(days=30)
+    for user in (personas.marketer, personas.rep_west):
+        share_record(personas.rep_east, Contact, person.pk, user=user.pk, level="edit", expires_on=until)
+    agent = personas.service_agent.pk
+    share_record(personas.rep_east, Contact, person.pk, user=agent, level="read", expires_on=until)
+    share_record(personas.rep_east, Company, person.company_id, user=personas.marketer.pk, level="read", expires_on=until)
+    return person

@@ -122,6 +122,25 @@ def test_company_crud(personas: Any, api_as: Any) -> None:
     assert not Company.objects.exists()
 
 
+def test_the_team_of_a_record_is_shown_and_set_within_the_users_teams(personas: Any, api_as: Any) -> None:
+    from bastion.accounts.models import Team
+
+    east, west = Team.objects.get(name="Sales East"), Team.objects.get(name="Sales West")
+    client = api_as(personas.rep_east)
+    created = client.post(COMPANIES, {"name": "Initech"}, format="json").json()
+    assert created["team"] == str(east.pk)  # the creator's team by default
+    url = f"{COMPANIES}{created['id']}/"
+    refused = client.patch(url, {"team": str(west.pk)}, format="json")
+    assert refused.status_code == 400 and set(refused.json()["fields"]) == {"team"}
+    assert Company.objects.get().team_id == east.pk
+    listed = client.get(COMPANIES).json()["results"]
+    assert [row["team"] for row in listed] == [str(east.pk)]
+    # The sales manager manages both teams and may move the record to either.
+    moved = api_as(personas.sales_manager).patch(url, {"team": str(west.pk)}, format="json")
+    assert moved.status_code == 200 and moved.json()["team"] == str(west.pk)
+    assert Company.objects.get().team_id == west.pk
+
+
 def test_company_input_cannot_set_authorship(personas: Any, api_as: Any) -> None:
     body = (
         api_as(personas.rep_east)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from django.urls import reverse
 
 from bastion.accounts.testing import step_up
@@ -20,6 +21,11 @@ RAW = [
     "Room 1204, 88 Huaihai Road", "Xuhui", "200031", "110101199003078888", "1990-03-07",
     "Prefers not to be called on Fridays (medical)", "Huaihai", "privatemail", "00138",
 ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _shared(person_shared: Any) -> None:
+    """Every test here works on ``person`` shared with the marketer and rep_west (see ``person_shared``)."""
 
 
 def assert_no_raw_value(text: str) -> None:

@@ -16,6 +16,11 @@ from bastion.kernel.audit.models import AuditEvent
 REASON = "Customer asked us to confirm the ID on ticket 4711"
 
 
+@pytest.fixture(autouse=True)
+def _shared(person_shared: Any) -> None:
+    """Every test here works on ``person`` shared with the marketer and rep_west (see ``person_shared``)."""
+
+
 def reveal_url(contact: Any, field: str = "national_id") -> str:
     return reverse("directory:contact-reveal", args=[contact.pk, field])
 

@@ -9,7 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bastion.accounts.access_settings import record_visibilities
 from bastion.accounts.models import RecordAccessDefault, RecordShare, Team
+from bastion.accounts.testing import step_up
 from bastion.directory import actions
 from bastion.directory.models import Contact
 from bastion.kernel.audit.models import AuditEvent
@@ -90,10 +92,13 @@ def test_record_defaults_page_is_for_administrators(personas: Any, signed_in: An
         assert client.post(url, {"directory.contact": "public"}).status_code == 403
     assert not RecordAccessDefault.objects.exists()
     admin = signed_in(personas.admin)
+    step_up(admin, personas.admin)  # changing a security setting needs a fresh second factor
     page = admin.get(url).content.decode()
     assert "Contacts" in page and "Companies" in page and "Everyone can read" in page
-    assert admin.post(url, {"directory.contact": "nonsense", "directory.company": "team"}).status_code == 400
-    response = admin.post(url, {"directory.contact": "private", "directory.company": "team"})
+    every_type = {row.object_type: "team" for row in record_visibilities()}
+    assert {"directory.contact", "directory.company", "sales.deal"} <= set(every_type)
+    assert admin.post(url, {**every_type, "directory.contact": "nonsense"}).status_code == 400
+    response = admin.post(url, {**every_type, "directory.contact": "private"})
     assert response.status_code == 302
     assert RecordAccessDefault.objects.get().visibility == "private"
     event = AuditEvent.objects.get(kind=510)

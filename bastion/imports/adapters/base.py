@@ -58,6 +58,10 @@ class Adapter:
     # Action field names (in a ValidationError's message_dict) → the import fields they come from.
     error_fields: Mapping[str, tuple[str, ...]] = {}
 
+    def unwritable_fields(self, actor: Any, keys: list[str]) -> list[str]:
+        """The import fields among ``keys`` that ``actor``'s role may not change (field-level security)."""
+        return []
+
     def field_keys(self) -> list[str]:
         return [spec.key for spec in self.fields]
 

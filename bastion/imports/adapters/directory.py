@@ -14,12 +14,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bastion.directory import actions
+from bastion.directory import actions, fieldsecurity
 from bastion.directory.access import access_contact_by_id
-from bastion.directory.models import CompanySize, Industry, Language
+from bastion.directory.models import Company, CompanySize, Contact, Industry, Language
 from bastion.directory.names import has_cjk, search_key
 from bastion.imports import selectors
 from bastion.imports.adapters.base import Adapter, FieldSpec, RowRejected
+from bastion.kernel.access.masking import FieldNotEditable
 
 ADDRESS = (
     FieldSpec("street", gettext_lazy("Street address"), ("address", "street", "address line 1", "地址", "街道", "详细地址")),
@@ -64,6 +65,15 @@ def _common(values: Mapping[str, str]) -> dict[str, Any]:
     return data
 
 
+def _unwritable(actor: Any, model: type[Company] | type[Contact], inputs: Mapping[str, str]) -> list[str]:
+    """The import fields (keys of ``inputs``, each naming the action input it fills) the role may not change."""
+    try:
+        fieldsecurity.check_write(actor, model, dict.fromkeys(inputs.values()))
+    except FieldNotEditable as exc:
+        return [key for key, value in inputs.items() if value in exc.fields]
+    return []
+
+
 class CompanyAdapter(Adapter):
     key = "company"
     label = gettext_lazy("Companies")
@@ -95,6 +105,9 @@ class CompanyAdapter(Adapter):
         *ADDRESS,
         *RECORD,
     )
+
+    def unwritable_fields(self, actor: Any, keys: list[str]) -> list[str]:
+        return _unwritable(actor, Company, {key: key for key in keys})
 
     def check(self, values: Mapping[str, str]) -> None:
         if not values.get("name"):
@@ -177,6 +190,10 @@ class ContactAdapter(Adapter):
         *RECORD,
     )
     error_fields = {"emails": ("email", "email_2"), "phones": ("phone", "mobile"), "given_name": ("given_name", "full_name")}
+
+    def unwritable_fields(self, actor: Any, keys: list[str]) -> list[str]:
+        inputs = {"email": "emails", "email_2": "emails", "phone": "phones", "mobile": "phones", "full_name": "given_name"}
+        return _unwritable(actor, Contact, {key: inputs.get(key, key) for key in keys})
 
     def check(self, values: Mapping[str, str]) -> None:
         if not (values.get("given_name") or values.get("family_name") or values.get("full_name")):

@@ -112,6 +112,26 @@ def test_mapping_errors_name_the_column(personas: Any) -> None:
     assert caught.value.message_dict["mapping"] == ["Column 2: Email is already chosen for another column."]
 
 
+def test_columns_filling_fields_the_role_may_not_change_are_refused(personas: Any) -> None:
+    """Field-level security holds for imports too: a marketer may not write emails or phones (docs/adr/0030)."""
+    text, _bad = contacts_csv(3)
+    job = upload(personas.marketer, text)
+    assert job.mapping == ["given_name", "family_name", "email", "phone", "company", "city"]
+    with pytest.raises(ValidationError) as caught:
+        actions.start_import(personas.marketer, job.pk, mapping=list(job.mapping), dedupe="skip")
+    assert caught.value.message_dict["mapping"] == [
+        "Column 3: your role may not change Email; choose “Do not import” for this column.",
+        "Column 4: your role may not change Phone; choose “Do not import” for this column.",
+        "Column 6: your role may not change City; choose “Do not import” for this column.",  # the postal address
+    ]
+    job.refresh_from_db()
+    assert job.status == Status.UPLOADED and Contact.objects.count() == 0 and not SavedMapping.objects.exists()
+    actions.start_import(personas.marketer, job.pk, mapping=["given_name", "family_name", "", "", "company", ""], dedupe="skip")
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == (Status.DONE, 3)
+    assert not any(contact.emails.exists() or contact.phones.exists() for contact in Contact.objects.all())
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -129,6 +129,28 @@ Rules that hold for every role:
 """
 
 
+def account_rules() -> list[str]:
+    """Reviews, inactivity and step-up (ADRs 0028 and 0031), with the figures the code uses."""
+    from django.conf import settings
+
+    from bastion.accounts.staff import REVIEW_EVERY
+
+    return [
+        f"Access review: `/accounts/access/review/` lists every member's role, teams, managed teams, record "
+        f"shares and API tokens, and exports them as CSV; an administrator or security officer signs it off "
+        f"(recorded as an `access_review.signed_off` event) at least every {REVIEW_EVERY.days} days, and the page "
+        f"shows when the next one is due.",
+        f"Members with no sign-in and no API-token use for {settings.ACCESS_INACTIVE_DAYS} days "
+        f"(`BASTION_INACTIVE_DAYS`) are disabled by a nightly job. Disabling a member (job, page or "
+        f"`bastion staff disable`) ends all their sessions and revokes all their tokens in one transaction.",
+        f"Step-up: a second factor confirmed within the last {settings.STEP_UP_SECONDS // 60} minutes is needed to "
+        f"export (contact and company lists, the audit trail, the access review), to reveal a restricted value, "
+        f"to change a member's role, teams or status and to change record-access defaults. API tokens cannot "
+        f"step up. Key operations run only from the server console (`bastion keys ...`), by an operator with "
+        f"access to the key file, and are audited.",
+    ]
+
+
 def render_markdown() -> str:
     """docs/access-control.md, always in English."""
     with translation.override("en"):
@@ -142,4 +164,5 @@ def render_markdown() -> str:
         lines += ["", "## Record access", "", *[f"- {rule}" for rule in record_rules()], ""]
         lines += ["Kinds of record with an owner and a team (`record_access = Owned(...)` on the model):", ""]
         lines += [f"- `{object_type(model)}` ({model._meta.verbose_name_plural})" for model in owned_models()]
+        lines += ["", "## Accounts, access reviews and step-up", "", *[f"- {rule}" for rule in account_rules()]]
     return "\n".join(lines) + "\n"

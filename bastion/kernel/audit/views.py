@@ -121,8 +121,12 @@ class _Echo:
 
 @auditor_required
 @require_GET
-def event_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered view as CSV (at most 100,000 rows); the export is itself an audit event."""
+def event_csv(request: HttpRequest) -> HttpResponseBase:
+    """The filtered view as CSV (at most 100,000 rows); an export needs step-up and is itself an audit event."""
+    from bastion.accounts.stepup import challenge
+
+    if (asked := challenge(request)) is not None:
+        return asked
     filters = EventFilterForm(request.GET).filters()
     _audit_read(request, EventKind.EXPORTED, filters, format="csv")
     writer = csv.writer(_Echo())

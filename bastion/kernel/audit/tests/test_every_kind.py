@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from bastion.accounts import actions as account_actions
-from bastion.accounts.testing import current_totp_code, enrol_totp
+from bastion.accounts.testing import current_totp_code, enrol_totp, step_up
 from bastion.directory import actions as directory_actions
 from bastion.kernel.audit.kinds import EventKind, Outcome
 from bastion.kernel.audit.models import AuditEvent
@@ -156,6 +156,7 @@ def test_api_retrieve_records_record_viewed(personas: Any) -> None:
 def test_auditor_ui_filters_and_csv_export_are_audited(personas: Any, signed_in: Any) -> None:
     directory_actions.create_company(personas.rep_east, {"name": "Acme Ltd"})
     auditor = signed_in(personas.auditor)
+    step_up(auditor, personas.auditor)  # an export needs a second factor confirmed in the last 5 minutes
     page = auditor.get("/audit/", {"kind": EventKind.RECORD_CREATED})
     assert page.status_code == 200 and "directory.company" in page.content.decode()
     csv_response = auditor.get("/audit/export.csv", {"kind": EventKind.RECORD_CREATED})
