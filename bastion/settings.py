@@ -185,6 +185,17 @@ BASTION_BLIND_INDEX_POPULATION = env_int("BASTION_BLIND_INDEX_POPULATION", 1_000
 BASTION_BASE_CURRENCY = env_str("BASTION_BASE_CURRENCY", "USD").strip().upper()
 if not (len(BASTION_BASE_CURRENCY) == 3 and BASTION_BASE_CURRENCY.isascii() and BASTION_BASE_CURRENCY.isalpha()):
     raise ImproperlyConfigured(f"BASTION_BASE_CURRENCY must be a three-letter ISO 4217 code, got {BASTION_BASE_CURRENCY!r}")
+# The public lead form (/forms/lead/): forms accepted per client address, and the sites allowed
+# to embed it in an iframe (exact origins such as https://www.example.com; none by default).
+BASTION_LEAD_FORM_RATE = env_str("BASTION_LEAD_FORM_RATE", "10/hour")
+BASTION_LEAD_FORM_EMBED_ORIGINS = env_list("BASTION_LEAD_FORM_EMBED_ORIGINS", [])
+for _origin in BASTION_LEAD_FORM_EMBED_ORIGINS:
+    if not re.fullmatch(
+        r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?" if PRODUCTION else r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", _origin
+    ):
+        raise ImproperlyConfigured(
+            f"BASTION_LEAD_FORM_EMBED_ORIGINS must list origins such as https://www.example.com, got {_origin!r}"
+        )
 # Sealed secrets outside encrypted fields that `bastion keys reencrypt` also moves to current keys.
 BASTION_REENCRYPT_TARGETS = ["bastion.accounts.mfa_secrets.reencrypt_mfa_secrets"]
 
@@ -373,6 +384,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EmailLabelEnum": "bastion.directory.models.EmailLabel",
         "PhoneLabelEnum": "bastion.directory.models.PhoneLabel",
+        "StageKindEnum": "bastion.sales.models.StageKind",
+        "ActivityKindEnum": "bastion.sales.models.ActivityKind",
+        "DuplicateKindEnum": ["lead", "contact"],
     },
 }
 
@@ -441,6 +455,8 @@ EMAIL_HOST_USER = env_str("BASTION_SMTP_USER", "")
 # Read from the environment or a file, never stored in the database.
 EMAIL_HOST_PASSWORD = read_secret("BASTION_SMTP_PASSWORD") or ""
 DEFAULT_FROM_EMAIL = env_str("BASTION_FROM_EMAIL", "bastion@localhost")
+# The address staff open Bastion at, for links in emails (task reminders).
+BASTION_BASE_URL = env_str("BASTION_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

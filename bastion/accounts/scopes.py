@@ -22,6 +22,8 @@ TOKEN_RESOURCES: dict[str, Any] = {
     "contact": gettext_lazy("Contacts"),
     "import": gettext_lazy("CSV imports"),
     "deal": gettext_lazy("Deals"),
+    "activity": gettext_lazy("Tasks, calls, meetings and notes"),
+    "lead": gettext_lazy("Leads"),
     "pipeline": gettext_lazy("Pipelines, stages and exchange rates"),
     "profile": gettext_lazy("Your profile"),
 }

@@ -60,23 +60,43 @@ def revealer_required(view: View) -> View:
 @require_http_methods(["GET", "POST"])
 def contact_reveal(request: HttpRequest, contact_id: UUID, field: str) -> HttpResponse:
     contact = access_contact_by_id(request.user, contact_id)
-    if field not in reveal.REVEALABLE:
+    return reveal_page(
+        request, contact, field, reveal.REVEALABLE,
+        lambda reason: reveal.reveal_field(request.user, contact.pk, field, reason, request=request),
+        nav="contacts", templates=("directory/contacts/reveal.html", "directory/contacts/revealed.html"), name="contact",
+    )  # fmt: skip
+
+
+def reveal_page(
+    request: HttpRequest,
+    record: Any,
+    field: str,
+    readers: reveal.Readers,
+    call: Callable[[str], Any],
+    *,
+    nav: str,
+    templates: tuple[str, str],
+    name: str,
+) -> HttpResponse:
+    """The reveal form of ``record`` (GET) and, for a valid POST within the limits, the revealed value
+    (``call(reason)``, the audited read); shared by contacts and leads. ``name``: the record's name in the context."""
+    if field not in readers:
         raise Http404(_("There is no such field to reveal."))
     form = RevealForm(request.POST or None)
-    context = {"nav": "contacts", "contact": contact, "field": field, "label": reveal.field_label(field), "form": form}
+    context = {"nav": nav, name: record, "field": field, "label": str(readers[field][0]), "form": form}
     if request.method == "POST" and form.is_valid():
         hit = limits.check_request(request, "reveal")
         if hit is not None:
             return render(request, "directory/rate_limited.html", {"message": limits.refusal_message(hit)}, status=429)
         try:
-            revealed = reveal.reveal_field(request.user, contact.pk, field, form.cleaned_data["reason"], request=request)
+            revealed = call(form.cleaned_data["reason"])
         except ValidationError as error:
             form.add_action_errors(error)
         else:
-            response = render(request, "directory/contacts/revealed.html", {"nav": "contacts", "revealed": revealed})
+            response = render(request, templates[1], {"nav": nav, "revealed": revealed})
             response["Cache-Control"] = "no-store"
             return response
-    return render_masked(request, "directory/contacts/reveal.html", context, status=400 if form.is_bound else 200)
+    return render_masked(request, templates[0], context, status=400 if form.is_bound else 200)
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -129,16 +149,26 @@ class ContactRevealView(APIView):
     )
     def post(self, request: Request, id: str) -> Response:
         contact = access_contact_by_id(request.user, id)
-        serializer = RevealInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        hit = limits.check_request(request._request, "reveal", request.user)
-        if hit is not None:
-            raise RevealLimited(limits.refusal_message(hit))
-        data = serializer.validated_data
-        try:
-            revealed = reveal.reveal_field(request.user, contact.pk, data["field"], data["reason"], request=request._request)
-        except ValidationError as exc:
-            raise ApiValidationError(exc.message_dict) from exc
-        except PermissionDenied as exc:
-            raise ApiPermissionDenied(str(exc)) from exc
-        return Response({"field": revealed.field, "values": revealed.values}, headers={"Cache-Control": "no-store"})
+        return reveal_response(
+            request,
+            RevealInputSerializer,
+            lambda field, reason: reveal.reveal_field(request.user, contact.pk, field, reason, request=request._request),
+        )
+
+
+def reveal_response(request: Request, serializer_class: Any, call: Callable[[str, str], Any]) -> Response:
+    """Validate the field and reason, check the reveal limits, then ``call(field, reason)`` (the audited
+    read) and answer with the values, never cached; shared by the contact and lead API views."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    hit = limits.check_request(request._request, "reveal", request.user)
+    if hit is not None:
+        raise RevealLimited(limits.refusal_message(hit))
+    data = serializer.validated_data
+    try:
+        revealed = call(data["field"], data["reason"])
+    except ValidationError as exc:
+        raise ApiValidationError(exc.message_dict) from exc
+    except PermissionDenied as exc:
+        raise ApiPermissionDenied(str(exc)) from exc
+    return Response({"field": revealed.field, "values": revealed.values}, headers={"Cache-Control": "no-store"})

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from bastion.directory.access import parse_uuid
 from bastion.kernel.access.roles import Role, role_of
-from bastion.sales.models import Deal, Pipeline, Stage
+from bastion.sales.models import Activity, Deal, Lead, Pipeline, Stage
 
 
 def can_configure_sales(user: Any) -> bool:
@@ -58,3 +58,35 @@ def access_deal_by_id(user: Any, deal_id: Any, *, for_write: bool = False, lock:
     if deal is None:
         raise Http404(_("No such deal, or you do not have access to it."))
     return deal
+
+
+def access_lead_by_id(user: Any, lead_id: Any, *, for_write: bool = False, lock: bool = False) -> Lead:
+    """The lead ``lead_id`` if ``user`` may see it (and change it, with ``for_write``); else 404."""
+    pk = parse_uuid(lead_id)
+    manager = Lead.objects
+    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    else:
+        queryset = queryset.select_related(
+            "owner", "team", "converted_contact", "converted_company", "converted_deal", "created_by", "updated_by"
+        )
+    lead = queryset.filter(pk=pk).first() if pk else None
+    if lead is None:
+        raise Http404(_("No such lead, or you do not have access to it."))
+    return lead
+
+
+def access_activity_by_id(user: Any, activity_id: Any, *, for_write: bool = False, lock: bool = False) -> Activity:
+    """The activity ``activity_id`` if ``user`` may see it (and change it, with ``for_write``); else 404."""
+    pk = parse_uuid(activity_id)
+    manager = Activity.objects
+    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    else:
+        queryset = queryset.select_related("assignee", "contact", "company", "lead", "deal", "created_by")
+    activity = queryset.filter(pk=pk).first() if pk else None
+    if activity is None:
+        raise Http404(_("No such activity, or you do not have access to it."))
+    return activity

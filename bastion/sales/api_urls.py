@@ -5,6 +5,9 @@ from typing import Any
 from django.urls import path
 
 from bastion.sales.api import DealViewSet, ExchangeRateViewSet, PipelineViewSet, StageViewSet
+from bastion.sales.api_activities import ActivityViewSet
+from bastion.sales.api_leads import LeadViewSet
+from bastion.sales.views_lead_reveal import LeadRevealView
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
 DETAIL: dict[str, Any] = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
@@ -23,6 +26,22 @@ urlpatterns = [
         "exchange-rates/<str:currency>/",
         ExchangeRateViewSet.as_view({"put": "update", "delete": "destroy"}),
         name="api-rate-detail",
+    ),
+    path("leads/", LeadViewSet.as_view(LIST), name="api-lead-list"),
+    path(
+        "leads/<str:id>/",
+        LeadViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="api-lead-detail",
+    ),
+    path("leads/<str:id>/duplicates/", LeadViewSet.as_view({"get": "duplicates"}), name="api-lead-duplicates"),
+    path("leads/<str:id>/convert/", LeadViewSet.as_view({"post": "convert"}), name="api-lead-convert"),
+    path("leads/<str:id>/reveal/", LeadRevealView.as_view(), name="api-lead-reveal"),
+    path("activities/", ActivityViewSet.as_view(LIST), name="api-activity-list"),
+    path("activities/calendar/", ActivityViewSet.as_view({"get": "calendar"}), name="api-activity-calendar"),
+    path(
+        "activities/<str:id>/",
+        ActivityViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="api-activity-detail",
     ),
     path("deals/", DealViewSet.as_view(LIST), name="api-deal-list"),
     path("deals/totals/", DealViewSet.as_view({"get": "totals"}), name="api-deal-totals"),

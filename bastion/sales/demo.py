@@ -89,4 +89,54 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
                     continue
                 reason = rng.choice(LOST_REASONS) if stage.kind == StageKind.LOST else None
                 actions.move_deal(owner, deal.pk, stage.pk, lost_reason=reason)
+        if companies:
+            _seed_leads_and_activities(rng, owners, visible)
         return made
+
+
+DEMO_LEADS = [
+    ("Hannah", "Wright", "Lakeside Dental Group", "Practice Manager", "+44 20 7946 0311"),
+    ("Lucas", "Green", "Granite Build Co", "Procurement Lead", "+1 512 555 0142"),
+    ("Mia", "Patel", "Evergreen Foods", "Operations Director", ""),
+    ("静", "王", "杭州云帆物流有限公司", "运营经理", "+86 571 8123 4567"),
+    ("磊", "赵", "成都天成医疗器械有限公司", "采购经理", ""),
+    ("Noah", "Hall", "", "Freelance consultant", "+1 415 555 0173"),
+]
+TASKS = [
+    "Send the proposal",
+    "Call back about pricing",
+    "Prepare the demo",
+    "Check the contract draft",
+    "发送报价单",
+    "确认会议时间",
+]
+
+
+def _seed_leads_and_activities(rng: random.Random, owners: list[Any], visible: dict[Any, list[Company]]) -> None:
+    """A few leads from the web form and by hand, and tasks and meetings on the sellers' days."""
+    from bastion.sales import actions_activities, actions_leads
+    from bastion.sales.models import Deal
+
+    consent = "I agree that my details and message are stored in order to answer me."
+    for number, (given, family, company, title, phone) in enumerate(DEMO_LEADS):
+        local = f"{given}.{family}".lower() if given.isascii() else f"lead{number}"
+        data = {"given_name": given, "family_name": family, "company_name": company, "job_title": title, "phone": phone}
+        data["email"] = f"{local}@{'mail' if not company else 'lead'}.example"
+        if number % 2:
+            actions_leads.create_lead(owners[number % len(owners)], data)
+        else:
+            actions_leads.capture_lead({**data, "message": "Please send me a quote."}, consent_text=consent)
+    now = timezone.now()
+    for number, owner in enumerate(owners):
+        deal = Deal.objects.filter(owner=owner).order_by("name_key", "id").first()
+        if deal is None and not visible[owner.pk]:
+            continue
+        about = {"deal": deal.pk} if deal else {"company": rng.choice(visible[owner.pk]).pk}
+        for offset, subject in ((-2, TASKS[number % 6]), (0, TASKS[(number + 1) % 6]), (3, TASKS[(number + 2) % 6])):
+            due = now.replace(hour=16, minute=0, second=0, microsecond=0) + dt.timedelta(days=offset)
+            actions_activities.create_activity(owner, {"kind": "task", "subject": subject, "due_at": due, **about})
+        start = now.replace(hour=10, minute=30, second=0, microsecond=0) + dt.timedelta(days=number % 2)
+        actions_activities.create_activity(
+            owner, {"kind": "meeting", "subject": "Demo", "starts_at": start, "ends_at": start + dt.timedelta(hours=1), **about}
+        )
+        actions_activities.create_activity(owner, {"kind": "call", "subject": "Intro call", **about})

@@ -160,3 +160,18 @@ class StageForm(ActionErrorsMixin, BastionForm):
 class ExchangeRateForm(ActionErrorsMixin, BastionForm):
     currency = forms.CharField(label=_("Currency"), max_length=3, min_length=3, help_text=_("Three letters, e.g. EUR."))
     rate = forms.DecimalField(label=_("Rate"), max_digits=18, decimal_places=8, min_value=0)
+
+
+class LeadRoutingForm(ActionErrorsMixin, BastionForm):
+    """The team that receives web-form leads (ADR 0039); empty: administrators only."""
+
+    team = forms.ChoiceField(
+        label=_("Team that receives web-form leads"),
+        required=False,
+        help_text=_("Each new lead goes to the next member of this team who may change customer records, in turn."),
+    )
+
+    def __init__(self, *args: Any, teams: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        nobody = ("", _("Nobody: only administrators see them until they assign them"))
+        self.fields["team"].choices = [nobody, *((str(team.pk), team.name) for team in teams)]  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""Pipelines, their stages, deals, the history of each deal's stage, and exchange rates.
+"""Pipelines, their stages, deals, the history of each deal's stage, exchange rates, and leads.
 
 Money: amounts are ``Decimal`` in Python and in the API, never ``float``. A deal keeps its
 amount in its own currency (``amount``, two decimal places) and, for sorting and totals, the
@@ -24,10 +24,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.models import Company, Contact, KeyField
-from bastion.directory.names import search_key
+from bastion.directory.names import display_name, search_key
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Owned, Through, Vocabulary
 from bastion.kernel.crypto.classification import classify
+from bastion.kernel.crypto.fields import EncryptedTextField
 
 CENT = Decimal("0.01")
 
@@ -243,3 +244,124 @@ class DealStageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_name or '—'} → {self.to_name}"
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    QUALIFIED = "qualified", _("Qualified")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+    CONVERTED = "converted", _("Converted")
+
+
+class LeadSource(models.TextChoices):
+    WEB_FORM = "web_form", _("Web form")
+    API = "api", _("API")
+    MANUAL = "manual", _("Entered by hand")
+    IMPORT = "import", _("Import")
+
+
+# Blind-index scopes (bastion.kernel.crypto.blind) of a lead's normalised email and phone.
+LEAD_EMAIL_SCOPE = "sales.lead.email"
+LEAD_PHONE_SCOPE = "sales.lead.phone"
+
+
+class Lead(models.Model):
+    """A person who may become a customer, before anyone has qualified them: a lead is a person.
+
+    Email and phone are restricted: encrypted under the lead's own data key and found through
+    blind indexes, like a contact's. ``consent_text`` and ``consent_given_at`` keep exactly what
+    the person agreed to and when (the public form's checkbox). Converting a lead creates a
+    contact, maybe a company and a deal, and links them here (``converted_*``); the lead stays,
+    with status "converted", as the record of where the customer came from.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    given_name = models.CharField(_("given name"), max_length=100, blank=True, default="")
+    family_name = models.CharField(_("family name"), max_length=100, blank=True, default="")
+    company_name = models.CharField(_("company"), max_length=200, blank=True, default="")
+    job_title = models.CharField(_("job title"), max_length=150, blank=True, default="")
+    email = EncryptedTextField(_("email address"), person="pk", max_length=254, blank=True)
+    phone = EncryptedTextField(_("phone number"), person="pk", max_length=40, blank=True)
+    message = EncryptedTextField(_("message"), person="pk", blank=True)
+    preferred_language = models.CharField(_("preferred language"), max_length=8, default="en")
+    status = models.CharField(_("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    source = models.CharField(_("source"), max_length=16, choices=LeadSource.choices, default=LeadSource.MANUAL)
+    consent_text = models.TextField(_("consent text"), blank=True, default="")
+    consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
+    converted_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="from_leads", editable=False
+    )
+    converted_company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="from_leads", editable=False
+    )
+    converted_deal = models.ForeignKey(
+        Deal, on_delete=models.SET_NULL, null=True, blank=True, related_name="from_leads", editable=False
+    )
+    sort_name = KeyField(max_length=201, editable=False, default="")
+    name_search = KeyField(max_length=201, editable=False, default="")
+    company_key = KeyField(max_length=200, editable=False, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    objects = ScopedManager["Lead"]()
+    record_access = Owned(owner="owner", team="team")
+    data_classification = classify(
+        internal=[
+            "id", "preferred_language", "status", "source", "consent_given_at", "owner", "team", "converted_at",
+            "converted_contact", "converted_company", "converted_deal", "created_at", "updated_at", "created_by",
+            "updated_by", "consent_text",
+        ],
+        confidential=["given_name", "family_name", "company_name", "job_title", "sort_name", "name_search", "company_key"],
+        restricted=["email", "phone", "message"],
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        indexes = [
+            models.Index(fields=["sort_name", "id"], name="sales_lead_name"),
+            models.Index(fields=["created_at", "id"], name="sales_lead_created"),
+            models.Index(fields=["updated_at", "id"], name="sales_lead_updated"),
+            models.Index(fields=["name_search", "company_key"], name="sales_lead_name_company"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sort_name = search_key(f"{self.family_name} {self.given_name}")
+        self.name_search = search_key(self.display_name)
+        self.company_key = search_key(self.company_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "sort_name", "name_search", "company_key"}
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.given_name, self.family_name, language=self.preferred_language)
+
+    @property
+    def is_converted(self) -> bool:
+        return self.status == LeadStatus.CONVERTED
+
+
+# Activities live in their own module (this one is long enough); importing them registers the models.
+from bastion.sales.models_activities import Activity, ActivityKind  # noqa: E402
+from bastion.sales.models_routing import LeadRouting  # noqa: E402
+
+__all__ = ["Activity", "ActivityKind", "LeadRouting"]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
@@ -18,10 +19,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bastion.accounts.selectors import all_teams
 from bastion.directory.views import forbidden, reader_required
-from bastion.sales import actions_setup, selectors
+from bastion.sales import actions_routing, actions_setup, selectors
 from bastion.sales.access import access_pipeline_by_id, access_stage_by_id, can_configure_sales
-from bastion.sales.forms import ExchangeRateForm, PipelineForm, StageForm
+from bastion.sales.forms import ExchangeRateForm, LeadRoutingForm, PipelineForm, StageForm
 from bastion.sales.money import base_currency
 
 View = Callable[..., HttpResponse]
@@ -51,8 +53,37 @@ def setup(request: HttpRequest) -> HttpResponse:
         "base_currency": base_currency(),
         "can_configure": can_configure_sales(request.user),
         "rate_form": ExchangeRateForm(),
+        "embed_origins": settings.BASTION_LEAD_FORM_EMBED_ORIGINS,
+        **_routing_context(),
     }
     return render(request, "sales/setup/index.html", context)
+
+
+def _routing_context(form: LeadRoutingForm | None = None) -> dict[str, Any]:
+    routing = actions_routing.current_routing()
+    teams = all_teams()
+    if form is None:
+        form = LeadRoutingForm(initial={"team": str(routing.team_id or "")}, teams=teams)
+    people = actions_routing.receivers(routing.team) if routing.team else []
+    return {"routing": routing, "routing_form": form, "lead_receivers": people}
+
+
+@admin_required
+@require_POST
+def lead_routing(request: HttpRequest) -> HttpResponse:
+    """Choose the team that receives web-form leads (``actions_routing.set_lead_routing``)."""
+    teams = all_teams()
+    form = LeadRoutingForm(request.POST, teams=teams)
+    team = teams.filter(pk=form.cleaned_data["team"]).first() if form.is_valid() and form.cleaned_data["team"] else None
+    done = (
+        _("Web-form leads now go to the team %(team)s.") % {"team": team.name}
+        if team
+        else _("Web-form leads now go to administrators only.")
+    )
+    response = _submit(request, form, lambda data: actions_routing.set_lead_routing(request.user, data.get("team")), done)
+    if response is not None:
+        return response
+    return _form_page(request, form, _("Route web-form leads"), status=400)
 
 
 def _form_page(request: HttpRequest, form: Form, title: str, *, status: int = 200, **extra: Any) -> HttpResponse:

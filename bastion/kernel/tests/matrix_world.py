@@ -1,8 +1,10 @@
 """The world of the generated access matrix (test_record_matrix.py) and the checks on each answer.
 
-:func:`build_world` makes, for one role, the users and teams and one company, contact and deal
-per relation (own, same team, other team, shared, managed team), plus the sales set-up the
-deals need. :class:`Check` sends one request inside a savepoint that is rolled back and judges
+:func:`build_world` makes, for one role, the users and teams and one company, contact, deal,
+lead and activity per relation (own, same team, other team, shared, managed team), plus the
+sales set-up the deals need. Every lead has the same email address, so each is a possible
+duplicate of the others; every activity is a task on the role's own contact, due an hour ago.
+:class:`Check` sends one request inside a savepoint that is rolled back and judges
 the answer: an allowed one by its status (and, when asked, what it must show), a denied one by
 its status, no name, id or secret value of the record in the body, and no change in the
 database, the audit trail of record changes or the outbox.
@@ -29,12 +31,16 @@ from bastion.directory.tests.factories import CompanyFactory, ContactFactory, Us
 from bastion.kernel.access.roles import Role
 from bastion.kernel.audit.kinds import Outcome
 from bastion.kernel.audit.models import AuditEvent
-from bastion.sales.models import Deal, DealStageChange, ExchangeRate, Pipeline, Stage
-from bastion.sales.tests.factories import DealFactory, pipeline_with_stages, stage_named
+from bastion.sales.models import Activity, Deal, DealStageChange, ExchangeRate, Lead, LeadRouting, Pipeline, Stage
+from bastion.sales.tests.factories import ActivityFactory, DealFactory, LeadFactory, pipeline_with_stages, stage_named
 
 OK = 200
-KINDS: dict[str, type[Company] | type[Contact] | type[Deal]] = {"company": Company, "contact": Contact, "deal": Deal}
-OBJECT_TYPES = {"company": "directory.company", "contact": "directory.contact", "deal": "sales.deal"}
+KINDS: dict[str, type[Any]] = {"company": Company, "contact": Contact, "deal": Deal, "lead": Lead, "activity": Activity}
+OBJECT_TYPES = {
+    "company": "directory.company", "contact": "directory.contact", "deal": "sales.deal", "lead": "sales.lead",
+    "activity": "sales.activity",
+}  # fmt: skip
+LEAD_EMAIL = "mx.lead@leads.example"  # every lead's: each is a possible duplicate of the others
 ALLOWED_STATUS = {"get": {200}, "post": {200, 201, 302}, "put": {200}, "patch": {200}, "delete": {204, 302}}
 SPARE_STAGES = (("New", 10, "open"), ("Won", 100, "won"), ("Lost", 0, "lost"))
 
@@ -50,6 +56,7 @@ class World:
     pipeline: Any = None  # the default pipeline, holding every deal
     spare: Any = None  # a pipeline without deals, not the default: deletable, as are its stages
     rate: str = "JPY"  # an exchange rate no deal uses: deletable
+    teams: dict[str, Any] = field(default_factory=dict)
 
 
 def name_of(kind: str, relation: str, role: str) -> str:
@@ -58,7 +65,9 @@ def name_of(kind: str, relation: str, role: str) -> str:
 
 def secret(record: Any) -> str:
     """What a body must not hold when the record is denied (and must hold in a list that shows it)."""
-    return str(record.family_name if isinstance(record, Contact) else record.name)
+    if isinstance(record, Contact | Lead):
+        return str(record.family_name)
+    return str(record.subject if isinstance(record, Activity) else record.name)
 
 
 def build_world(role: str | None) -> World:
@@ -76,7 +85,7 @@ def build_world(role: str | None) -> World:
         "shared": (people["beta_rep"], "Beta"), "managed": (people["gamma_rep"], "Gamma"),
     }  # fmt: skip
     pipeline = pipeline_with_stages("Mx pipeline", is_default=True)
-    world = World(me=me, delta=teams["Delta"], member=people["alpha_mate"], pipeline=pipeline)
+    world = World(me=me, delta=teams["Delta"], member=people["alpha_mate"], pipeline=pipeline, teams=teams)
     world.spare = pipeline_with_stages("Mx spare", stages=SPARE_STAGES)
     ExchangeRate.objects.create(currency=world.rate, rate=Decimal("0.0067"))
     first = stage_named(pipeline, "Qualification")
@@ -94,15 +103,20 @@ def build_world(role: str | None) -> World:
         )
         world.national_ids[contact.pk] = national_id
         deal: Any = DealFactory(name=name_of("deal", relation, label), stage=first, owner=owner, team=teams[team])
-        for kind, record in (("company", company), ("contact", contact), ("deal", deal)):
-            world.records[(kind, relation)] = record
-            world.removable_share[record.pk] = RecordShare.objects.create(
-                object_type=OBJECT_TYPES[kind], object_id=record.pk, user=people["bystander"], level="read", expires_at=until
-            )
-            if relation == "shared":
-                RecordShare.objects.create(
-                    object_type=OBJECT_TYPES[kind], object_id=record.pk, user=me, level="read", expires_at=until
-                )
+        world.records.update({("company", relation): company, ("contact", relation): contact, ("deal", relation): deal})
+    for relation, (owner, team) in owners.items():
+        world.records[("lead", relation)] = LeadFactory(
+            given_name="Mx", family_name=name_of("lead", relation, label), email=LEAD_EMAIL, owner=owner, team=teams[team]
+        )
+        world.records[("activity", relation)] = ActivityFactory(
+            subject=name_of("activity", relation, label), assignee=owner, team=teams[team],
+            contact=world.records[("contact", "own")],
+        )  # fmt: skip
+    for (kind, relation), record in world.records.items():
+        share = {"object_type": OBJECT_TYPES[kind], "object_id": record.pk, "level": "read", "expires_at": until}
+        world.removable_share[record.pk] = RecordShare.objects.create(**share, user=people["bystander"])
+        if relation == "shared":
+            RecordShare.objects.create(**share, user=me)
     return world
 
 
@@ -117,6 +131,8 @@ def html_data(kind: str, data: str, record: Any, world: World) -> dict[str, Any]
         return {"grantee": f"team:{world.delta.pk}", "level": "read", "expires_on": until}
     if data == "move":
         return {"stage": str(stage_named(world.pipeline, "Proposal").pk)}
+    if data in ("convert", "done"):  # converting: a new contact, nothing else; done: the default "yes"
+        return {}
     if kind == "company":
         return {"name": record.name, "city": "Changed", "owner": record.owner_id or ""}
     if kind == "deal":
@@ -124,6 +140,15 @@ def html_data(kind: str, data: str, record: Any, world: World) -> dict[str, Any]
             "name": record.name, "stage": str(record.stage_id), "amount": "1234.00", "currency": settings.BASTION_BASE_CURRENCY,
             "owner": record.owner_id or "", "team": str(record.team_id or ""),
         }  # fmt: skip
+    if kind == "lead":
+        return {
+            "given_name": "Mx", "family_name": record.family_name, "email": LEAD_EMAIL, "job_title": "Changed",
+            "preferred_language": "en", "status": "contacted", "owner": record.owner_id or "", "team": str(record.team_id or ""),
+        }  # fmt: skip
+    if kind == "activity":
+        due = timezone.localtime(record.due_at).strftime("%Y-%m-%dT%H:%M")
+        assignee = record.assignee_id or ""
+        return {"kind": "task", "subject": record.subject, "assignee": assignee, "due_at": due, "details": "Changed"}
     from bastion.directory.tests.test_views import contact_form
 
     return contact_form(given_name="Mx", family_name=record.family_name, job_title="Changed", owner=record.owner_id or "")
@@ -138,9 +163,14 @@ def api_data(kind: str, data: str, world: World, record: Any = None) -> dict[str
             "deal": {"name": name, "notes": "Changed"},
         }[kind]
     if data == "patch":
-        return {"company": {"city": "Changed"}, "contact": {"job_title": "Changed"}, "deal": {"notes": "Changed"}}[kind]
+        return {
+            "company": {"city": "Changed"}, "contact": {"job_title": "Changed"}, "deal": {"notes": "Changed"},
+            "lead": {"job_title": "Changed"}, "activity": {"details": "Changed"},
+        }[kind]  # fmt: skip
     if data == "move":
         return {"stage": str(stage_named(world.pipeline, "Proposal").pk)}
+    if data == "convert":  # the least a conversion takes: a new contact from the lead, no company, no deal
+        return {}
     return None
 
 
@@ -153,13 +183,14 @@ def state(record: Any) -> tuple[Any, ...]:
     row = list(type(record).objects.filter(pk=record.pk).values())
     shares = list(RecordShare.objects.filter(object_id=record.pk).order_by("pk").values())
     successes = AuditEvent.objects.filter(outcome=Outcome.SUCCESS, kind__gte=300, kind__lt=400).count()
-    counts = [model.objects.count() for model in (Company, Contact, Deal, DealStageChange)]
+    counts = [model.objects.count() for model in (Company, Contact, Deal, DealStageChange, Lead, Activity)]
     return row, shares, successes, counts, len(mail.outbox)
 
 
 def setup_state() -> tuple[Any, ...]:
-    """The sales set-up (pipelines, stages, exchange rates), the deals, and every successful audit event."""
-    rows = [list(model.objects.order_by("pk").values()) for model in (Pipeline, Stage, ExchangeRate, Deal)]
+    """The sales set-up (pipelines, stages, exchange rates, lead routing), the deals, and every successful audit event."""
+    models = (Pipeline, Stage, ExchangeRate, LeadRouting, Deal)
+    rows = [list(model.objects.order_by("pk").values()) for model in models]
     return rows, AuditEvent.objects.filter(outcome=Outcome.SUCCESS).count()
 
 

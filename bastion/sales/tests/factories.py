@@ -1,4 +1,4 @@
-"""factory_boy factories for sales: pipelines with stages, and deals.
+"""factory_boy factories for sales: pipelines with stages, deals, leads and activities.
 
 Like the directory's factories they write rows directly, for speed (no actor, no audit event),
 so a test can give a deal any owner and team, also one whose role may not create deals.
@@ -7,14 +7,27 @@ Tests of behaviour should go through bastion.sales.actions instead.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 import factory
 from django.conf import settings
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from bastion.sales.models import Deal, DealStageChange, Pipeline, Stage, StageKind
+from bastion.kernel.crypto import blind
+from bastion.sales.models import (
+    LEAD_EMAIL_SCOPE,
+    Activity,
+    ActivityKind,
+    Deal,
+    DealStageChange,
+    Lead,
+    Pipeline,
+    Stage,
+    StageKind,
+)
 
 STAGES: Sequence[tuple[str, int, str]] = (
     ("Qualification", 10, StageKind.OPEN),
@@ -67,6 +80,51 @@ class DealFactory(DjangoModelFactory):
             else None
         )
     )
+
+
+class LeadFactory(DjangoModelFactory):
+    """A lead typed in by hand, with an email address kept in step with its blind index (as the actions do)."""
+
+    class Meta:
+        model = Lead
+        skip_postgeneration_save = True
+
+    given_name = "Lead"
+    family_name = factory.Sequence(lambda n: f"Person {n}")
+    company_name = ""
+    email = factory.LazyAttribute(lambda lead: f"lead.{search_key_of(lead.family_name)}@leads.example")
+    owner = None
+    team = None
+    created_by = factory.SelfAttribute("owner")
+    updated_by = factory.SelfAttribute("owner")
+
+    email_index = factory.PostGeneration(
+        lambda lead, create, extracted, **kwargs: (
+            blind.set_entries(LEAD_EMAIL_SCOPE, lead.pk, [blind.normalize_email(str(lead.email))])
+            if create and lead.email
+            else None
+        )
+    )
+
+
+class ActivityFactory(DjangoModelFactory):
+    """A task assigned to ``assignee``, due an hour ago (overdue or due today: on their "my day" and in their calendar)."""
+
+    class Meta:
+        model = Activity
+
+    kind = ActivityKind.TASK
+    subject = factory.Sequence(lambda n: f"Task {n}")
+    assignee = None
+    team = None
+    due_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+    at = factory.LazyAttribute(lambda activity: activity.due_at or activity.starts_at or timezone.now())
+    created_by = factory.SelfAttribute("assignee")
+    updated_by = factory.SelfAttribute("assignee")
+
+
+def search_key_of(text: str) -> str:
+    return "".join(character for character in text.lower() if character.isalnum())
 
 
 def stage_named(pipeline: Pipeline, name: str) -> Stage:

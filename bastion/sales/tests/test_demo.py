@@ -8,7 +8,7 @@ import pytest
 
 from bastion.directory.demo import seed_demo_directory
 from bastion.sales.demo import seed_demo_sales
-from bastion.sales.models import Deal, DealStageChange, ExchangeRate, Pipeline, StageKind
+from bastion.sales.models import Activity, Deal, DealStageChange, ExchangeRate, Lead, Pipeline, StageKind
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +24,5 @@ def test_demo_sales_fill_every_kind_of_stage(personas: Any) -> None:
     assert DealStageChange.objects.count() > Deal.objects.count()  # some deals were moved along
     assert Deal.objects.filter(stage__kind=StageKind.LOST).exclude(lost_reason="").exists()
     assert all(deal.amount_base_cents > 0 for deal in Deal.objects.all())
+    assert Lead.objects.filter(source="web_form").exclude(consent_text="").count() == 3 and Lead.objects.count() == 6
+    assert Activity.objects.filter(assignee=personas.rep_east, kind="task").count() == 3

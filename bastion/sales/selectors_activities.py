@@ -1,0 +1,105 @@
+"""Reads of activities: a record's timeline, a user's day, and their calendar.
+
+A timeline is the activities on a contact, company, lead or deal, newest first, merged with the
+deal's stage changes for a deal; every query starts from ``objects.visible_to(user)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from bastion.sales.models import Activity, ActivityKind, DealStageChange
+
+TIMELINE_LIMIT = 50
+CALENDAR_PAST = dt.timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a timeline: an activity, or a deal's stage change."""
+
+    at: dt.datetime
+    activity: Activity | None = None
+    stage_change: DealStageChange | None = None
+
+
+@dataclass
+class Day:
+    """What "my day" shows: overdue and today's open tasks, today's meetings, reminders that are due."""
+
+    date: dt.date
+    overdue: list[Activity] = field(default_factory=list)
+    today: list[Activity] = field(default_factory=list)
+    meetings: list[Activity] = field(default_factory=list)
+    reminders: list[Activity] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.today or self.meetings or self.reminders)
+
+
+def activity_queryset(user: Any) -> QuerySet[Activity, Activity]:
+    return Activity.objects.visible_to(user)
+
+
+def _rich(queryset: QuerySet[Activity, Activity]) -> QuerySet[Activity, Activity]:
+    return queryset.select_related("assignee", "contact", "company", "lead", "deal")
+
+
+def timeline(user: Any, *, contact: Any = None, company: Any = None, lead: Any = None, deal: Any = None) -> list[Entry]:
+    """The newest activities (and, for a deal, stage changes) on one record the user can see."""
+    links = {"contact": contact, "company": company, "lead": lead, "deal": deal}
+    condition = Q()
+    for name, record in links.items():
+        if record is not None:
+            condition |= Q(**{name: record})
+    if not condition:
+        return []
+    activities = _rich(activity_queryset(user).filter(condition)).order_by("-at", "-id")[:TIMELINE_LIMIT]
+    entries = [Entry(activity.at, activity=activity) for activity in activities]
+    if deal is not None:
+        changes = DealStageChange.objects.filter(deal=deal, deal__in=_visible_deals(user)).select_related("changed_by")
+        entries += [Entry(change.changed_at, stage_change=change) for change in changes.order_by("-changed_at")[:TIMELINE_LIMIT]]
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)[:TIMELINE_LIMIT]
+
+
+def _visible_deals(user: Any) -> Any:
+    from bastion.sales.models import Deal
+
+    return Deal.objects.visible_to(user)
+
+
+def _bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(date, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def my_day(user: Any, date: dt.date | None = None) -> Day:
+    """The signed-in user's open tasks (overdue, due today), today's meetings and due reminders."""
+    date = date or timezone.localdate()
+    start, end = _bounds(date)
+    mine = _rich(activity_queryset(user).filter(assignee=user))
+    open_tasks = mine.filter(kind=ActivityKind.TASK, done_at__isnull=True)
+    day = Day(date)
+    day.overdue = list(open_tasks.filter(due_at__lt=start).order_by("due_at", "id")[:100])
+    day.today = list(open_tasks.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "id")[:100])
+    day.meetings = list(
+        mine.filter(kind=ActivityKind.MEETING, starts_at__gte=start, starts_at__lt=end).order_by("starts_at", "id")
+    )
+    reminders = open_tasks.filter(remind_at__lte=timezone.now()).exclude(due_at__lt=end)
+    day.reminders = list(reminders.order_by("remind_at", "id")[:100])
+    return day
+
+
+def calendar_items(user: Any) -> list[Activity]:
+    """The user's meetings and dated tasks from 90 days ago on, for the iCalendar export."""
+    since = timezone.now() - CALENDAR_PAST
+    mine = activity_queryset(user).filter(assignee=user)
+    meetings = Q(kind=ActivityKind.MEETING, starts_at__gte=since)
+    tasks = Q(kind=ActivityKind.TASK, due_at__gte=since)
+    return list(_rich(mine.filter(meetings | tasks)).order_by("at", "id")[:5000])

@@ -1,0 +1,81 @@
+"""Lead routing (ADR 0039): web-form leads go to one team's members in turn; administrators choose the team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from bastion.accounts.models import Team
+from bastion.kernel.audit.kinds import EventKind
+from bastion.kernel.audit.models import AuditEvent
+from bastion.sales import actions_leads, actions_routing
+from bastion.sales.models import Lead, LeadRouting
+
+pytestmark = pytest.mark.django_db
+
+
+def capture(number: int) -> Lead:
+    data = {"given_name": "Visitor", "family_name": str(number), "email": f"v{number}@form.example"}
+    return actions_leads.capture_lead(data, consent_text="I agree.")
+
+
+def test_leads_go_to_the_receiving_team_in_turn(personas: Any) -> None:
+    east = Team.objects.get(name="Sales East")
+    actions_routing.set_lead_routing(personas.admin, east.pk)
+    owners = [capture(number).owner for number in range(5)]
+    # Sales East: rep_east and the sales manager (both write customer records), by user id, in turn.
+    assert owners == [personas.rep_east, personas.sales_manager, personas.rep_east, personas.sales_manager, personas.rep_east]
+    assert set(Lead.objects.values_list("team", flat=True)) == {east.pk}
+    assert Lead.objects.visible_to(personas.rep_east).count() == 5 and not Lead.objects.visible_to(personas.rep_west).exists()
+
+
+def test_a_member_who_leaves_or_is_disabled_gets_no_more_leads(personas: Any) -> None:
+    east = Team.objects.get(name="Sales East")
+    actions_routing.set_lead_routing(personas.admin, east.pk)
+    personas.sales_manager.is_active = False
+    personas.sales_manager.save(update_fields=["is_active"])
+    assert {capture(number).owner for number in range(3)} == {personas.rep_east}
+    personas.rep_east.membership.teams.clear()
+    lead = capture(9)
+    assert lead.owner is None and lead.team == east  # the team still sees it; nobody owns it
+
+
+def test_without_a_team_only_administrators_see_web_form_leads(personas: Any) -> None:
+    lead = capture(1)
+    assert (lead.owner, lead.team) == (None, None)
+    assert Lead.objects.visible_to(personas.admin).filter(pk=lead.pk).exists()
+    for who in ("rep_east", "rep_west", "sales_manager", "marketer"):
+        assert not Lead.objects.visible_to(getattr(personas, who)).exists()
+
+
+def test_only_administrators_choose_the_team_and_each_change_is_audited(personas: Any) -> None:
+    west = Team.objects.get(name="Sales West")
+    with pytest.raises(PermissionDenied):
+        actions_routing.set_lead_routing(personas.sales_manager, west.pk)
+    with pytest.raises(ValidationError) as error:
+        actions_routing.set_lead_routing(personas.admin, "not-a-team")
+    assert error.value.message_dict == {"team": ["Choose an existing team, or nobody."]}
+    assert not LeadRouting.objects.exists() and not AuditEvent.objects.filter(kind=EventKind.SETTING_CHANGED).exists()
+    actions_routing.set_lead_routing(personas.admin, west.pk)
+    actions_routing.set_lead_routing(personas.admin, west.pk)  # no change, no event
+    actions_routing.set_lead_routing(personas.admin, "")
+    changes = [e.changes for e in AuditEvent.objects.filter(kind=EventKind.SETTING_CHANGED).order_by("sequence")]
+    assert changes == [{"team": {"old": None, "new": "Sales West"}}, {"team": {"old": "Sales West", "new": None}}]
+
+
+def test_the_set_up_page_shows_and_changes_the_routing(personas: Any, signed_in: Any) -> None:
+    west = Team.objects.get(name="Sales West")
+    url = reverse("sales:lead-routing")
+    rep = signed_in(personas.rep_east)
+    page = rep.get(reverse("sales:setup")).content.decode()
+    assert "only administrators see them" in page and 'action="/sales/lead-routing/"' not in page
+    assert rep.post(url, {"team": str(west.pk)}).status_code == 403 and not LeadRouting.objects.exists()
+    admin = signed_in(personas.admin)
+    assert admin.post(url, {"team": "00000000-0000-0000-0000-000000000000"}).status_code == 400
+    response = admin.post(url, {"team": str(west.pk)}, follow=True)
+    body = response.content.decode()
+    assert "Web-form leads now go to the team Sales West." in body and "rep_west" in body
+    assert LeadRouting.objects.get().team == west

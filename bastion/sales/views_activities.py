@@ -1,0 +1,125 @@
+"""Activity pages: add and edit a task, call, meeting or note; mark a task done; delete;
+"my day" (overdue and today's tasks, today's meetings, due reminders); the iCalendar download.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bastion.directory import selectors as directory
+from bastion.directory.views import forbidden, reader_required, writer_required
+from bastion.sales import actions_activities, selectors_activities
+from bastion.sales.access import access_activity_by_id
+from bastion.sales.calendar import calendar_file
+from bastion.sales.forms_activities import ActivityForm
+
+
+def _next(request: HttpRequest, value: str) -> str:
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return value
+    return reverse("sales:my-day")
+
+
+def _form_page(request: HttpRequest, form: ActivityForm, activity: Any = None, *, status: int = 200) -> HttpResponse:
+    return render(request, "sales/activities/form.html", {"nav": "my-day", "form": form, "activity": activity}, status=status)
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest) -> HttpResponse:
+    assignees = directory.assignable_owners()
+    if request.method != "POST":
+        initial: dict[str, Any] = {name: request.GET.get(name) for name in ("kind", "contact", "company", "lead", "deal", "next")}
+        initial["kind"] = initial["kind"] or "task"
+        initial["assignee"] = request.user.pk
+        return _form_page(request, ActivityForm(initial=initial, assignees=assignees))
+    form = ActivityForm(request.POST, assignees=assignees)
+    if form.is_valid():
+        try:
+            activity = actions_activities.create_activity(request.user, form.action_data(editing=False))
+        except ValidationError as error:
+            form.add_action_errors(error)
+        except PermissionDenied as error:
+            return forbidden(request, str(error))
+        else:
+            messages.success(request, _("“%(subject)s” added.") % {"subject": activity.subject})
+            return redirect(_next(request, form.cleaned_data.get("next") or ""))
+    return _form_page(request, form, status=400)
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, activity_id: UUID) -> HttpResponse:
+    activity = access_activity_by_id(request.user, activity_id, for_write=True)
+    assignees = directory.assignable_owners(keep=activity.assignee_id)
+    if request.method != "POST":
+        initial = {**ActivityForm.initial_for(activity), "next": request.GET.get("next", "")}
+        return _form_page(request, ActivityForm(initial=initial, assignees=assignees), activity)
+    form = ActivityForm(request.POST, assignees=assignees)
+    if form.is_valid():
+        try:
+            actions_activities.update_activity(request.user, activity.pk, form.action_data(editing=True))
+        except ValidationError as error:
+            form.add_action_errors(error)
+        except PermissionDenied as error:
+            return forbidden(request, str(error))
+        else:
+            messages.success(request, _("Changes to “%(subject)s” saved.") % {"subject": form.cleaned_data["subject"]})
+            return redirect(_next(request, form.cleaned_data.get("next") or ""))
+    return _form_page(request, form, activity, status=400)
+
+
+@writer_required
+@require_POST
+def activity_done(request: HttpRequest, activity_id: UUID) -> HttpResponse:
+    done = request.POST.get("done", "yes") == "yes"
+    try:
+        activity = actions_activities.set_done(request.user, activity_id, done)
+    except PermissionDenied as error:
+        return forbidden(request, str(error))
+    text = _("“%(subject)s” is done.") if done else _("“%(subject)s” is open again.")
+    messages.success(request, text % {"subject": activity.subject})
+    return redirect(_next(request, request.POST.get("next", "")))
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def activity_delete(request: HttpRequest, activity_id: UUID) -> HttpResponse:
+    activity = access_activity_by_id(request.user, activity_id, for_write=True)
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        try:
+            actions_activities.delete_activity(request.user, activity.pk)
+        except PermissionDenied as error:
+            return forbidden(request, str(error))
+        messages.success(request, _("“%(subject)s” deleted.") % {"subject": activity.subject})
+        return redirect(_next(request, request.POST.get("next", "")))
+    context = {"nav": "my-day", "activity": activity, "next": request.GET.get("next", "")}
+    return render(request, "sales/activities/confirm_delete.html", context)
+
+
+@reader_required
+@require_GET
+def my_day(request: HttpRequest) -> HttpResponse:
+    context = {"nav": "my-day", "day": selectors_activities.my_day(request.user), "here": request.get_full_path()}
+    return render(request, "sales/activities/my_day.html", context)
+
+
+@reader_required
+@require_GET
+def calendar_download(request: HttpRequest) -> HttpResponse:
+    """The user's meetings and tasks as an .ics file (a download: no secret link to subscribe to)."""
+    items = selectors_activities.calendar_items(request.user)
+    body = calendar_file(items, host=request.get_host(), name=_("Bastion: my meetings and tasks"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="bastion-activities.ics"'
+    return response
