@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "bastion.directory",
     "bastion.imports",
     "bastion.sales",
+    "bastion.commerce",
     "bastion.operations",
 ]
 
@@ -386,6 +387,7 @@ SPECTACULAR_SETTINGS = {
         "PhoneLabelEnum": "bastion.directory.models.PhoneLabel",
         "StageKindEnum": "bastion.sales.models.StageKind",
         "ActivityKindEnum": "bastion.sales.models.ActivityKind",
+        "OrderStatusEnum": "bastion.commerce.models.OrderStatus",
         "DuplicateKindEnum": ["lead", "contact"],
     },
 }

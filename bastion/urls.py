@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("bastion.directory.urls")),
     path("", include("bastion.imports.urls")),
     path("", include("bastion.sales.urls")),
+    path("", include("bastion.commerce.urls")),
     path("api/v1/", include("bastion.api_urls")),
 ]
 

@@ -25,6 +25,8 @@ TOKEN_RESOURCES: dict[str, Any] = {
     "activity": gettext_lazy("Tasks, calls, meetings and notes"),
     "lead": gettext_lazy("Leads"),
     "pipeline": gettext_lazy("Pipelines, stages and exchange rates"),
+    "product": gettext_lazy("Product catalogue"),
+    "order": gettext_lazy("Orders"),
     "profile": gettext_lazy("Your profile"),
 }
 ACCESS_LEVELS = ("read", "write")

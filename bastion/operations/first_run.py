@@ -34,6 +34,7 @@ def first_run_setup() -> Iterator[str]:
 def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
     """Create the administrator, demo staff in teams, and demo customers; return the admin's one-time password."""
     from bastion.accounts.actions import create_staff_user, ensure_team
+    from bastion.commerce.demo import seed_demo_commerce
     from bastion.directory.demo import seed_demo_directory
     from bastion.sales.demo import seed_demo_sales
 
@@ -50,5 +51,6 @@ def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
         seed_demo_directory(owners, companies=companies, contacts=contacts)
         sellers = [user for user in owners if user.membership.role in (Role.SALES_MANAGER, Role.SALES_REP)]
         seed_demo_sales(admin, sellers or owners)
+        seed_demo_commerce(admin, sellers or owners)  # after the sales set-up: it needs the exchange rates
     assert password is not None  # noqa: S101 - create_staff_user returns one for a usable password
     return password

@@ -20,6 +20,7 @@ from bastion.directory.access import parse_uuid
 from bastion.directory.validation import Errors, multi_line, single_line
 from bastion.kernel.audit.changes import ChangeSet, Snapshot, diff, record_change, target_of
 from bastion.sales import actions as deal_actions
+from bastion.sales import scoring
 from bastion.sales.access import access_activity_by_id
 from bastion.sales.models import Activity, ActivityKind, Deal, Lead
 
@@ -164,6 +165,15 @@ def _write(actor: Any, activity: Activity, fields: dict[str, Any]) -> None:
     activity.updated_by = actor
     activity.at = _when(activity)
     activity.save()
+    _rescore_lead(activity.lead_id)
+
+
+def _rescore_lead(lead_id: Any) -> None:
+    """An activity on a lead changes its engagement points (bastion.sales.scoring)."""
+    if lead_id is not None:
+        lead = Lead._base_manager.only("pk", *scoring.SCORED_COLUMNS).filter(pk=lead_id).first()
+        if lead is not None:
+            scoring.rescore(lead)
 
 
 def _ensure_visible(actor: Any, activity: Activity) -> None:
@@ -219,5 +229,7 @@ def delete_activity(actor: Any, activity_id: Any) -> ChangeSet:
     deal_actions._require_writer(actor)
     activity = access_activity_by_id(actor, activity_id, for_write=True, lock=True)
     changes = _audit(actor, "activity.deleted", activity, _snapshot(activity))
+    lead_id = activity.lead_id
     activity.delete()
+    _rescore_lead(lead_id)
     return changes

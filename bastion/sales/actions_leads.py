@@ -27,6 +27,7 @@ from bastion.directory.validation import Errors, multi_line, phone_problem, sing
 from bastion.kernel.audit.changes import ChangeSet, Snapshot, diff, record_change, target_of
 from bastion.kernel.crypto import blind
 from bastion.sales import actions as deal_actions
+from bastion.sales import scoring
 from bastion.sales.access import access_lead_by_id
 from bastion.sales.actions_routing import route_new_lead
 from bastion.sales.models import LEAD_EMAIL_SCOPE, LEAD_PHONE_SCOPE, Lead, LeadSource, LeadStatus
@@ -190,6 +191,7 @@ def _write(actor: Any, lead: Lead, fields: dict[str, Any]) -> None:
         lead.created_by = actor
     lead.updated_by = actor
     lead.save()
+    scoring.rescore(lead)
 
 
 def _ensure_visible(actor: Any, lead: Lead) -> None:

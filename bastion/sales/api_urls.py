@@ -7,6 +7,7 @@ from django.urls import path
 from bastion.sales.api import DealViewSet, ExchangeRateViewSet, PipelineViewSet, StageViewSet
 from bastion.sales.api_activities import ActivityViewSet
 from bastion.sales.api_leads import LeadViewSet
+from bastion.sales.views_export import DealExportView, LeadExportView
 from bastion.sales.views_lead_reveal import LeadRevealView
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
@@ -28,6 +29,7 @@ urlpatterns = [
         name="api-rate-detail",
     ),
     path("leads/", LeadViewSet.as_view(LIST), name="api-lead-list"),
+    path("leads/export/", LeadExportView.as_view(), name="api-lead-export"),
     path(
         "leads/<str:id>/",
         LeadViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
@@ -45,6 +47,7 @@ urlpatterns = [
     ),
     path("deals/", DealViewSet.as_view(LIST), name="api-deal-list"),
     path("deals/totals/", DealViewSet.as_view({"get": "totals"}), name="api-deal-totals"),
+    path("deals/export/", DealExportView.as_view(), name="api-deal-export"),
     path("deals/<str:id>/", DealViewSet.as_view(DETAIL), name="api-deal-detail"),
     path("deals/<str:id>/move/", DealViewSet.as_view({"post": "move"}), name="api-deal-move"),
     path("deals/<str:id>/history/", DealViewSet.as_view({"get": "history"}), name="api-deal-history"),

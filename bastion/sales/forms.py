@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceField
 from bastion.sales.models import Deal, Stage, StageKind
+from bastion.sales.models_scoring import Operator, ScoreCategory, ScoredField
 
 _BLANK = [("", _("—"))]
 
@@ -175,3 +176,20 @@ class LeadRoutingForm(ActionErrorsMixin, BastionForm):
         super().__init__(*args, **kwargs)
         nobody = ("", _("Nobody: only administrators see them until they assign them"))
         self.fields["team"].choices = [nobody, *((str(team.pk), team.name) for team in teams)]  # type: ignore[attr-defined]
+
+
+class ScoringRuleForm(ActionErrorsMixin, BastionForm):
+    """A lead-scoring rule (ADR 0041); the action checks the condition fits what the rule looks at."""
+
+    name = forms.CharField(label=_("Name"), max_length=120, help_text=_("For example “Decision maker”."))
+    category = forms.ChoiceField(label=_("Kind of points"), choices=ScoreCategory.choices)
+    field = forms.ChoiceField(label=_("Looks at"), choices=ScoredField.choices)
+    operator = forms.ChoiceField(label=_("Condition"), choices=Operator.choices)
+    value = forms.CharField(
+        label=_("Value"),
+        max_length=200,
+        required=False,
+        help_text=_("Text to look for (any case), a number to compare with, or empty for “is filled in”."),
+    )
+    points = forms.IntegerField(label=_("Points"), min_value=-100, max_value=100, help_text=_("From -100 to 100."))
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

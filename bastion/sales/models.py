@@ -190,6 +190,10 @@ class Deal(models.Model):
             models.Index(fields=["created_at", "id"], name="sales_deal_created"),
             models.Index(fields=["updated_at", "id"], name="sales_deal_updated"),
             models.Index(fields=["stage", "updated_at", "id"], name="sales_deal_stage_updated"),
+            # Covers the board's and the list's sums per stage (no table read; docs/benchmarks.md).
+            models.Index(
+                fields=["pipeline", "stage", "owner", "team", "amount_base_cents", "probability"], name="sales_deal_sums"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(probability__lte=100), name="sales_deal_probability_max_100"),
@@ -295,6 +299,9 @@ class Lead(models.Model):
     team = models.ForeignKey(
         "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
     )
+    fit_score = models.SmallIntegerField(_("fit"), default=0, editable=False)
+    engagement_score = models.SmallIntegerField(_("engagement"), default=0, editable=False)
+    score = models.SmallIntegerField(_("score"), default=0, editable=False)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
     converted_contact = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="from_leads", editable=False
@@ -322,6 +329,7 @@ class Lead(models.Model):
     data_classification = classify(
         internal=[
             "id", "preferred_language", "status", "source", "consent_given_at", "owner", "team", "converted_at",
+            "fit_score", "engagement_score", "score",
             "converted_contact", "converted_company", "converted_deal", "created_at", "updated_at", "created_by",
             "updated_by", "consent_text",
         ],
@@ -335,6 +343,7 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["sort_name", "id"], name="sales_lead_name"),
             models.Index(fields=["created_at", "id"], name="sales_lead_created"),
+            models.Index(fields=["score", "id"], name="sales_lead_score"),
             models.Index(fields=["updated_at", "id"], name="sales_lead_updated"),
             models.Index(fields=["name_search", "company_key"], name="sales_lead_name_company"),
         ]
@@ -363,5 +372,6 @@ class Lead(models.Model):
 # Activities live in their own module (this one is long enough); importing them registers the models.
 from bastion.sales.models_activities import Activity, ActivityKind  # noqa: E402
 from bastion.sales.models_routing import LeadRouting  # noqa: E402
+from bastion.sales.models_scoring import ScoringRule  # noqa: E402
 
-__all__ = ["Activity", "ActivityKind", "LeadRouting"]
+__all__ = ["Activity", "ActivityKind", "LeadRouting", "ScoringRule"]

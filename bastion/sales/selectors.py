@@ -21,7 +21,7 @@ from bastion.kernel.pagination import Page, PageRequest, paginate
 from bastion.sales.models import Deal, DealStageChange, ExchangeRate, Pipeline, Stage, StageKind
 from bastion.sales.money import from_cents
 
-BOARD_CARDS = 50
+BOARD_CARDS = 20  # per column; the rest are one click away in the list (docs/benchmarks.md)
 # Public sort key → model field; each has a (field, id) index (models.py).
 DEAL_ORDERINGS = {
     "name": "name_key", "amount": "amount_base_cents", "close": "close_sort", "created": "created_at", "updated": "updated_at",
@@ -198,3 +198,10 @@ def deals_of(user: Any, *, company_id: Any = None, contact_id: Any = None, limit
 
 def has_q(filters: DealFilters) -> bool:
     return filters != DealFilters()
+
+
+def scoring_rules(user: Any) -> list[Any]:
+    """The lead-scoring rules, fit first (organisation set-up: every customer-data role reads them)."""
+    from bastion.sales.models import ScoringRule
+
+    return list(ScoringRule.objects.visible_to(user).order_by("category", "name", "id"))

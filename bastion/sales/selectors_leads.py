@@ -23,12 +23,12 @@ from bastion.kernel.crypto.fields import is_erased
 from bastion.kernel.pagination import Page, PageRequest, paginate
 from bastion.sales.models import LEAD_EMAIL_SCOPE, LEAD_PHONE_SCOPE, Lead
 
-LEAD_ORDERINGS = {"name": "sort_name", "created": "created_at", "updated": "updated_at"}
+LEAD_ORDERINGS = {"name": "sort_name", "created": "created_at", "updated": "updated_at", "score": "score"}
 DEFAULT_LEAD_ORDERING = "-created"
 LEAD_LIST_COLUMNS = (
     "id", "given_name", "family_name", "company_name", "job_title", "email", "phone", "preferred_language", "status",
-    "source", "sort_name", "created_at", "updated_at", "owner", "owner__id", "owner__username", "owner__first_name",
-    "owner__last_name",
+    "source", "sort_name", "created_at", "updated_at", "score", "fit_score", "engagement_score", "owner", "owner__id",
+    "owner__username", "owner__first_name", "owner__last_name",
 )  # fmt: skip
 SAME_EMAIL = _("same email address")
 SAME_PHONE = _("same phone number")
@@ -134,3 +134,10 @@ def duplicates_of(user: Any, lead: Lead) -> list[Match]:
         company_name=lead.company_name,
         exclude=lead.pk,
     )
+
+
+def score_breakdown(lead: Lead) -> Any:
+    """The rules ``lead`` matches now, with its fit and engagement points (bastion.sales.scoring)."""
+    from bastion.sales import scoring
+
+    return scoring.score_of(lead, scoring.active_rules(), scoring.engagement_facts([lead.pk]).get(lead.pk, {}))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from bastion.sales.reminders import send_due_reminders
 
@@ -12,3 +12,11 @@ from bastion.sales.reminders import send_due_reminders
 def send_task_reminders() -> int:
     """Every minute: email the assignees of tasks whose reminder time has come."""
     return send_due_reminders()
+
+
+@db_task()
+def rescore_leads() -> int:
+    """Score every lead with the current rules (after the rules change); safe to run again."""
+    from bastion.sales.scoring import rescore_all
+
+    return rescore_all()

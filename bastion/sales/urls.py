@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from bastion.sales import views_activities, views_deals, views_lead_reveal, views_leads, views_setup
+from bastion.sales import views_activities, views_deals, views_export, views_lead_reveal, views_leads, views_scoring, views_setup
 
 app_name = "sales"
 urlpatterns = [
     path("deals/", views_deals.deal_list, name="deal-list"),
     path("deals/board/", views_deals.deal_board, name="deal-board"),
+    path("deals/export.csv", views_export.deal_export, name="deal-export"),
     path("deals/new/", views_deals.deal_create, name="deal-create"),
     path("deals/<uuid:deal_id>/", views_deals.deal_detail, name="deal-detail"),
     path("deals/<uuid:deal_id>/edit/", views_deals.deal_edit, name="deal-edit"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("deals/<uuid:deal_id>/delete/", views_deals.deal_delete, name="deal-delete"),
     path("leads/", views_leads.lead_list, name="lead-list"),
     path("leads/new/", views_leads.lead_create, name="lead-create"),
+    path("leads/export.csv", views_export.lead_export, name="lead-export"),
     path("leads/<uuid:lead_id>/", views_leads.lead_detail, name="lead-detail"),
     path("leads/<uuid:lead_id>/edit/", views_leads.lead_edit, name="lead-edit"),
     path("leads/<uuid:lead_id>/delete/", views_leads.lead_delete, name="lead-delete"),
@@ -36,5 +38,8 @@ urlpatterns = [
     path("sales/stages/<uuid:stage_id>/delete/", views_setup.stage_delete, name="stage-delete"),
     path("sales/rates/", views_setup.rate_set, name="rate-set"),
     path("sales/lead-routing/", views_setup.lead_routing, name="lead-routing"),
+    path("sales/scoring-rules/new/", views_scoring.rule_create, name="rule-create"),
+    path("sales/scoring-rules/<uuid:rule_id>/edit/", views_scoring.rule_edit, name="rule-edit"),
+    path("sales/scoring-rules/<uuid:rule_id>/delete/", views_scoring.rule_delete, name="rule-delete"),
     path("sales/rates/<str:currency>/delete/", views_setup.rate_delete, name="rate-delete"),
 ]

@@ -41,9 +41,15 @@ from bastion.sales.access import access_lead_by_id
 from bastion.sales.forms_leads import CONSENT_TEXT, ConvertForm, LeadFilterForm, LeadForm, PublicLeadForm
 from bastion.sales.money import base_currency
 
-COLUMNS = [("name", gettext_lazy("Name")), ("created", gettext_lazy("Received")), ("updated", gettext_lazy("Updated"))]
+COLUMNS = [
+    ("name", gettext_lazy("Name")),
+    ("score", gettext_lazy("Score")),
+    ("created", gettext_lazy("Received")),
+    ("updated", gettext_lazy("Updated")),
+]
 SORT_CHOICES = [
     ("-created", gettext_lazy("Newest first")),
+    ("-score", gettext_lazy("Highest score first")),
     ("created", gettext_lazy("Oldest first")),
     ("name", gettext_lazy("Name, A to Z")),
     ("-name", gettext_lazy("Name, Z to A")),
@@ -51,15 +57,20 @@ SORT_CHOICES = [
 ]
 
 
+def lead_filters(request: HttpRequest) -> selectors_leads.LeadFilters:
+    """The lead list's filters from the query string (invalid ones are ignored, as the form shows them)."""
+    values = valid_filters(LeadFilterForm(request.GET, owners=directory.assignable_owners()))
+    return selectors_leads.LeadFilters(
+        q=(values.get("q") or "").strip(), status=values.get("status") or "", source=values.get("source") or "",
+        owner_id=values.get("owner"),
+    )  # fmt: skip
+
+
 @reader_required
 @require_GET
 def lead_list(request: HttpRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET, owners=directory.assignable_owners())
-    values = valid_filters(form)
-    filters = selectors_leads.LeadFilters(
-        q=(values.get("q") or "").strip(), status=values.get("status") or "", source=values.get("source") or "",
-        owner_id=values.get("owner"),
-    )  # fmt: skip
+    filters = lead_filters(request)
     refused = refused_search(request, filters.q, nav="leads", back=reverse("sales:lead-list"))
     if refused is not None:
         return refused
@@ -102,6 +113,7 @@ def _detail(request: HttpRequest, lead: Any, convert_form: ConvertForm | None = 
         "nav": "leads",
         "lead": lead,
         "matches": matches,
+        "score": selectors_leads.score_breakdown(lead),
         "convert_form": convert_form or _convert_form(request, lead, matches),
         "can_edit": can_change_customer_records(request.user),
         "can_reveal": may_reveal(request.user),

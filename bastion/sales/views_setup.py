@@ -55,6 +55,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         "rate_form": ExchangeRateForm(),
         "embed_origins": settings.BASTION_LEAD_FORM_EMBED_ORIGINS,
         **_routing_context(),
+        "scoring_rules": selectors.scoring_rules(request.user),
     }
     return render(request, "sales/setup/index.html", context)
 

@@ -26,6 +26,8 @@ from bastion.sales.tests.factories import stage_named
 # pipeline without deals, one of its stages, one it can lose, an unused exchange rate, a new one.
 READ, CONFIGURE = "read", "configure"
 NEW_STAGE = {"name": "Mx stage", "probability": 20, "kind": "open"}
+RULE = {"name": "Mx new rule", "category": "fit", "field": "company_name", "operator": "is_set", "value": "", "points": "5",
+        "is_active": "on"}  # fmt: skip
 SETUP: dict[str, list[tuple[str, str, Any, str]]] = {
     "sales:setup": [("get", "", None, READ)],
     "sales:pipeline-create": [("get", "", None, CONFIGURE), ("post", "", {"name": "Mx new pipeline"}, CONFIGURE)],
@@ -40,6 +42,10 @@ SETUP: dict[str, list[tuple[str, str, Any, str]]] = {
     "sales:rate-delete": [("post", "rate", {}, CONFIGURE)],
     # Web-form leads go to a team (ADR 0039): POST only, the receiving team's id.
     "sales:lead-routing": [("post", "", lambda world: {"team": str(world.delta.pk)}, CONFIGURE)],
+    # Lead-scoring rules (ADR 0041).
+    "sales:rule-create": [("get", "", None, CONFIGURE), ("post", "", RULE, CONFIGURE)],
+    "sales:rule-edit": [("get", "rule", None, CONFIGURE), ("post", "rule", {**RULE, "points": "7"}, CONFIGURE)],
+    "sales:rule-delete": [("post", "rule", {}, CONFIGURE)],
     "api-pipeline-list": [("get", "", None, READ), ("post", "", {"name": "Mx new pipeline"}, CONFIGURE)],
     "api-pipeline-detail": [
         ("get", "pipeline", None, READ), ("patch", "pipeline", {"name": "Mx renamed"}, CONFIGURE),
@@ -57,7 +63,7 @@ OWN_LISTS = {"sales:my-day": False, "sales:calendar-download": False, "api-activ
 def _setup_url(name: str, argument: str, world: World) -> str:
     value = {
         "pipeline": world.pipeline.pk, "spare": world.spare.pk, "stage": stage_named(world.spare, "New").pk,
-        "lone-stage": stage_named(world.spare, "Lost").pk, "rate": world.rate, "new-rate": "GBP",
+        "lone-stage": stage_named(world.spare, "Lost").pk, "rate": world.rate, "new-rate": "GBP", "rule": world.rule.pk,
     }.get(argument)  # fmt: skip
     if value is None:
         return reverse(name)

@@ -26,19 +26,32 @@ from django.db import transaction
 from django.utils import timezone
 
 from bastion.accounts.models import RecordShare, Team
+from bastion.commerce.models import Order, OrderLine
 from bastion.directory.models import Company, Contact
 from bastion.directory.tests.factories import CompanyFactory, ContactFactory, UserFactory
 from bastion.kernel.access.roles import Role
 from bastion.kernel.audit.kinds import Outcome
 from bastion.kernel.audit.models import AuditEvent
-from bastion.sales.models import Activity, Deal, DealStageChange, ExchangeRate, Lead, LeadRouting, Pipeline, Stage
+from bastion.sales.models import (
+    Activity,
+    Deal,
+    DealStageChange,
+    ExchangeRate,
+    Lead,
+    LeadRouting,
+    Pipeline,
+    ScoringRule,
+    Stage,
+)
 from bastion.sales.tests.factories import ActivityFactory, DealFactory, LeadFactory, pipeline_with_stages, stage_named
 
 OK = 200
-KINDS: dict[str, type[Any]] = {"company": Company, "contact": Contact, "deal": Deal, "lead": Lead, "activity": Activity}
+KINDS: dict[str, type[Any]] = {
+    "company": Company, "contact": Contact, "deal": Deal, "lead": Lead, "activity": Activity, "order": Order,
+}  # fmt: skip
 OBJECT_TYPES = {
     "company": "directory.company", "contact": "directory.contact", "deal": "sales.deal", "lead": "sales.lead",
-    "activity": "sales.activity",
+    "activity": "sales.activity", "order": "commerce.order",
 }  # fmt: skip
 LEAD_EMAIL = "mx.lead@leads.example"  # every lead's: each is a possible duplicate of the others
 ALLOWED_STATUS = {"get": {200}, "post": {200, 201, 302}, "put": {200}, "patch": {200}, "delete": {204, 302}}
@@ -56,6 +69,7 @@ class World:
     pipeline: Any = None  # the default pipeline, holding every deal
     spare: Any = None  # a pipeline without deals, not the default: deletable, as are its stages
     rate: str = "JPY"  # an exchange rate no deal uses: deletable
+    rule: Any = None  # a lead-scoring rule (ADR 0041)
     teams: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,6 +81,8 @@ def secret(record: Any) -> str:
     """What a body must not hold when the record is denied (and must hold in a list that shows it)."""
     if isinstance(record, Contact | Lead):
         return str(record.family_name)
+    if isinstance(record, Order):
+        return str(record.number)
     return str(record.subject if isinstance(record, Activity) else record.name)
 
 
@@ -88,6 +104,9 @@ def build_world(role: str | None) -> World:
     world = World(me=me, delta=teams["Delta"], member=people["alpha_mate"], pipeline=pipeline, teams=teams)
     world.spare = pipeline_with_stages("Mx spare", stages=SPARE_STAGES)
     ExchangeRate.objects.create(currency=world.rate, rate=Decimal("0.0067"))
+    world.rule = ScoringRule.objects.create(
+        name="Mx rule", category="fit", field="job_title", operator="contains", value="director", points=10
+    )
     first = stage_named(pipeline, "Qualification")
     until = timezone.now() + dt.timedelta(days=30)
     label = role or "outsider"
@@ -104,6 +123,10 @@ def build_world(role: str | None) -> World:
         world.national_ids[contact.pk] = national_id
         deal: Any = DealFactory(name=name_of("deal", relation, label), stage=first, owner=owner, team=teams[team])
         world.records.update({("company", relation): company, ("contact", relation): contact, ("deal", relation): deal})
+        world.records[("order", relation)] = Order.objects.create(
+            number=f"ORD-9{number:05d}", contact=contact, currency=settings.BASTION_BASE_CURRENCY, ordered_at=timezone.now(),
+            owner=owner, team=teams[team], notes=name_of("order", relation, label),
+        )  # fmt: skip
     for relation, (owner, team) in owners.items():
         world.records[("lead", relation)] = LeadFactory(
             given_name="Mx", family_name=name_of("lead", relation, label), email=LEAD_EMAIL, owner=owner, team=teams[team]
@@ -145,6 +168,10 @@ def html_data(kind: str, data: str, record: Any, world: World) -> dict[str, Any]
             "given_name": "Mx", "family_name": record.family_name, "email": LEAD_EMAIL, "job_title": "Changed",
             "preferred_language": "en", "status": "contacted", "owner": record.owner_id or "", "team": str(record.team_id or ""),
         }  # fmt: skip
+    if kind == "order":
+        from bastion.kernel.tests.matrix_commerce import order_html_data
+
+        return order_html_data(data, record)
     if kind == "activity":
         due = timezone.localtime(record.due_at).strftime("%Y-%m-%dT%H:%M")
         assignee = record.assignee_id or ""
@@ -165,8 +192,10 @@ def api_data(kind: str, data: str, world: World, record: Any = None) -> dict[str
     if data == "patch":
         return {
             "company": {"city": "Changed"}, "contact": {"job_title": "Changed"}, "deal": {"notes": "Changed"},
-            "lead": {"job_title": "Changed"}, "activity": {"details": "Changed"},
+            "lead": {"job_title": "Changed"}, "activity": {"details": "Changed"}, "order": {"notes": "Changed"},
         }[kind]  # fmt: skip
+    if data == "status":
+        return {"status": "cancelled"}
     if data == "move":
         return {"stage": str(stage_named(world.pipeline, "Proposal").pk)}
     if data == "convert":  # the least a conversion takes: a new contact from the lead, no company, no deal
@@ -183,13 +212,14 @@ def state(record: Any) -> tuple[Any, ...]:
     row = list(type(record).objects.filter(pk=record.pk).values())
     shares = list(RecordShare.objects.filter(object_id=record.pk).order_by("pk").values())
     successes = AuditEvent.objects.filter(outcome=Outcome.SUCCESS, kind__gte=300, kind__lt=400).count()
-    counts = [model.objects.count() for model in (Company, Contact, Deal, DealStageChange, Lead, Activity)]
+    counts = [model.objects.count() for model in (Company, Contact, Deal, DealStageChange, Lead, Activity, Order, OrderLine)]
     return row, shares, successes, counts, len(mail.outbox)
 
 
 def setup_state() -> tuple[Any, ...]:
-    """The sales set-up (pipelines, stages, exchange rates, lead routing), the deals, and every successful audit event."""
-    models = (Pipeline, Stage, ExchangeRate, LeadRouting, Deal)
+    """The sales set-up (pipelines, stages, exchange rates, lead routing, scoring rules), the deals and leads (their
+    scores), and every successful audit event."""
+    models = (Pipeline, Stage, ExchangeRate, LeadRouting, ScoringRule, Deal, Lead)
     rows = [list(model.objects.order_by("pk").values()) for model in models]
     return rows, AuditEvent.objects.filter(outcome=Outcome.SUCCESS).count()
 

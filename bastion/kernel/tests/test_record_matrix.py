@@ -9,7 +9,7 @@ and the record rules of ADR 0027 (:func:`expected` and its siblings), not from t
   with a reason in ``EXEMPT``; :func:`test_every_url_is_in_the_matrix` fails on anything else
   (and on an API method the tables do not know), so a new endpoint is covered automatically or
   breaks the build.
-- Companies, contacts, deals, leads and activities are owned records (``Owned``; an activity's
+- Companies, contacts, deals, leads, activities and orders are owned records (``Owned``; an activity's
   owner is its assignee): one of each per relation. Lists, CSV exports, a lead's possible
   duplicates and a contact's activity timeline must show exactly the records the role may read;
   "my day" and the calendars only the role's own activities (matrix_sales.py); counts and sums
@@ -50,6 +50,14 @@ from bastion.accounts.tokens import issue_token
 from bastion.kernel.access.records import Need, Owned
 from bastion.kernel.access.roles import POLICIES, RecordAccess, Role
 from bastion.kernel.crypto.classification import DataClass
+from bastion.kernel.tests.matrix_commerce import (
+    LIFETIME_VALUE,
+    check_lifetime_value,
+    check_products,
+    expected_order,
+    is_commerce_gated,
+    new_order,
+)
 from bastion.kernel.tests.matrix_sales import CONFIGURE, OWN_LISTS, READ, SETUP, check_own_lists, check_setup
 from bastion.kernel.tests.matrix_world import (
     OK,
@@ -79,6 +87,7 @@ HTML_ACTIONS: dict[str, list[tuple[str, str, int]]] = {
     "history": [("get", "", Need.READ)],
     "edit": [("get", "", Need.EDIT), ("post", "form", Need.EDIT)],
     "move": [("post", "move", Need.EDIT)],
+    "status": [("post", "status", Need.EDIT)],  # an order: one of its status buttons
     "done": [("post", "done", Need.EDIT)],  # an activity: mark the task done
     "convert": [("post", "convert", Need.EDIT)],  # a lead: into a contact (the least it takes)
     "sharing": [("get", "", Need.MANAGE), ("post", "share", Need.MANAGE)],
@@ -91,10 +100,11 @@ API_ACTIONS: dict[str, list[tuple[str, str, int]]] = {
     "history": [("get", "", Need.READ)],
     "duplicates": [("get", "", Need.READ)],  # a lead's possible duplicates
     "move": [("post", "move", Need.EDIT)],
+    "status": [("post", "status", Need.EDIT)],  # an order
     "convert": [("post", "convert", Need.EDIT)],
     "erase": [("post", "", ERASE)],
 }
-NO_PUT = {"lead", "activity"}  # changed with PATCH only (sales/api_urls.py)
+NO_PUT = {"lead", "activity", "order"}  # changed with PATCH only (sales/api_urls.py, commerce/api_urls.py)
 LIST_ACTIONS = {"list", "suggest", "board"}  # visibility shows as presence in the list
 AGGREGATE_ACTIONS = {"totals"}  # counts and sums, no names: judged by the status
 EXPORT_ACTIONS = {"export"}  # a list as CSV: presence, with a fresh second factor
@@ -103,7 +113,20 @@ REVEALED_FIELD = {"contact": "national_id", "lead": "email"}  # the restricted f
 # Lists over several kinds of record, by URL name.
 MULTI_LISTS = {"directory:search": ("company", "contact")}
 CREATE_ACTIONS = {"create"}  # role-level: may the role add records at all
-ORDER = ["detail", "history", "duplicates", "edit", "move", "done", "convert", "sharing", "share-remove", "delete", "erase"]
+ORDER = [
+    "detail",
+    "history",
+    "duplicates",
+    "edit",
+    "move",
+    "status",
+    "done",
+    "convert",
+    "sharing",
+    "share-remove",
+    "delete",
+    "erase",
+]
 ROLE_LEVEL = LIST_ACTIONS | AGGREGATE_ACTIONS | EXPORT_ACTIONS | REVEAL_ACTIONS | CREATE_ACTIONS
 
 
@@ -164,15 +187,19 @@ EXEMPT = {
     **{f"api-import-{name}": IMPORT_JOB for name in ("detail", "start", "rejections")},
 }
 RECORD_NAME = re.compile(
-    r"^(?:directory:(?P<html>company|contact)|sales:(?P<sales>deal|lead|activity)"
-    r"|api-(?P<api>company|contact|deal|lead|activity))-(?P<action>[a-z-]+)$"
+    r"^(?:directory:(?P<html>company|contact)|sales:(?P<sales>deal|lead|activity)|commerce:(?P<commerce>order)"
+    r"|api-(?P<api>company|contact|deal|lead|activity|order))-(?P<action>[a-z-]+)$"
 )
 REASON = "Checking the access matrix of issue 5"
-NEW = {
+NEW: dict[str, Any] = {
     "company": {"name": "Mx new company"}, "contact": {"given_name": "Mx", "family_name": "New"}, "deal": {"name": "Mx new"},
     "lead": {"given_name": "Mx", "family_name": "New", "email": "mx.new@leads.example"},
-    "activity": {"kind": "task", "subject": "Mx new task"},
+    "activity": {"kind": "task", "subject": "Mx new task"}, "order": new_order,
 }  # fmt: skip
+
+
+def _kind(match: re.Match[str]) -> str:
+    return str(match["html"] or match["sales"] or match["commerce"] or match["api"])
 
 
 def url_map() -> Iterator[tuple[str, str]]:
@@ -191,14 +218,14 @@ def url_map() -> Iterator[tuple[str, str]]:
 
 def classify(name: str) -> str:
     """``record``, ``gated``, ``exempt`` or ``unknown`` for a URL name (the tables before the record pattern)."""
-    if name in GATED or name in API_GATED or name in SETUP or name in OWN_LISTS:
+    if name in GATED or name in API_GATED or name in SETUP or name in OWN_LISTS or is_commerce_gated(name):
         return "gated"
     if name in EXEMPT or any(name.startswith(prefix) for prefix in EXEMPT_PREFIXES):
         return "exempt"
     match = RECORD_NAME.match(name)
     if match:
         known = API_ACTIONS if match["api"] else HTML_ACTIONS
-        if match["action"] in REVEAL_ACTIONS and (match["html"] or match["sales"] or match["api"]) not in REVEALED_FIELD:
+        if match["action"] in REVEAL_ACTIONS and _kind(match) not in REVEALED_FIELD:
             return "unknown"  # _reveals knows which field of a contact and of a lead to reveal
         return "record" if match["action"] in known or match["action"] in ROLE_LEVEL else "unknown"
     return "record" if name in MULTI_LISTS else "unknown"
@@ -243,6 +270,13 @@ def expected(role: str | None, relation: str | None, need: int, *, api: bool = F
     return OK
 
 
+def expected_for(kind: str, role: str | None, relation: str | None, need: int, *, api: bool = False) -> int:
+    """:func:`expected`, with the order rule of matrix_commerce.py for orders."""
+    if kind == "order":
+        return expected_order(role, need, lambda: expected(role, relation, need, api=api))
+    return expected(role, relation, need, api=api)
+
+
 def expected_setup(role: str | None, need: str) -> int:
     """The sales set-up is read with customer records and changed by administrators only."""
     if expected(role, None, Need.READ) != OK:
@@ -253,6 +287,8 @@ def expected_setup(role: str | None, need: str) -> int:
 def expected_new(role: str | None, kind: str) -> int:
     """Adding a record; a lead needs an email address or a phone number, restricted values the role must write."""
     policy = POLICIES.get(role) if role else None
+    if kind == "order":
+        return expected_for(kind, role, None, Need.EDIT)
     if kind == "lead" and (policy is None or policy.edits_up_to is None or policy.edits_up_to < DataClass.RESTRICTED):
         return 403
     return expected(role, None, Need.EDIT)
@@ -302,7 +338,7 @@ def _record_endpoints() -> list[tuple[str, str, str, bool]]:
     for name, _pattern in url_map():
         match = RECORD_NAME.match(name)
         if match and classify(name) == "record":
-            found.append((name, match["html"] or match["sales"] or match["api"], match["action"], bool(match["api"])))
+            found.append((name, _kind(match), match["action"], bool(match["api"])))
         elif name in MULTI_LISTS:
             found.append((name, "", "list", False))
     return found
@@ -354,8 +390,8 @@ def _related(role: str | None, world: World, html: Check, api: Check) -> None:
 
 
 def _creates_and_aggregates(role: str | None, world: World, html: Check, api: Check) -> None:
-    want = expected(role, None, Need.EDIT)
     for name, kind, action, is_api in _record_endpoints():
+        want = expected_for(kind, role, None, Need.EDIT)
         if action in CREATE_ACTIONS:  # an activity's page is opened from the record it is about
             url = reverse(name) + (f"?contact={world.records[('contact', 'own')].pk}" if kind == "activity" else "")
             html.run(name, "get", url, None, want, world.records[(kind, "own")])
@@ -364,7 +400,8 @@ def _creates_and_aggregates(role: str | None, world: World, html: Check, api: Ch
             check.run(name, "get", reverse(name), None, expected(role, None, Need.READ), world.records[(kind, "own")])
     for kind, data in NEW.items():
         url, own = reverse(f"api-{kind}-list"), world.records[(kind, "own")]
-        api.run(f"api-{kind}-list POST", "post", url, data, expected_new(role, kind), own)
+        body = data(world) if callable(data) else data
+        api.run(f"api-{kind}-list POST", "post", url, body, expected_new(role, kind), own)
 
 
 def _gated(role: str | None, html: Check, api: Check, world: World) -> None:
@@ -448,6 +485,8 @@ def test_role_against_every_endpoint_and_record(role: str | None) -> None:
     _creates_and_aggregates(role, world, html, api)
     _related(role, world, html, api)
     check_setup(world, html, api, lambda need: expected_setup(role, need))
+    check_products(world, html, api, lambda need: expected_setup(role, need))
+    check_lifetime_value(world, api, lambda relation: expected(role, relation, Need.READ), RELATIONS)
     check_own_lists(world, html, api, expected(role, None, Need.READ), lambda relation: shows_on_own_lists(role, relation))
     # Exports and reveals come before the destructive checks: erasing shreds the contact's key in
     # the key store, which the savepoint of the main database cannot undo.
@@ -463,7 +502,7 @@ def test_role_against_every_endpoint_and_record(role: str | None) -> None:
             for method, data, need in _api_methods(kind, action) if is_api else HTML_ACTIONS[action]:
                 body = api_data(kind, data, world, record) if is_api else (html_data(kind, data, record, world) if data else None)
                 (api if is_api else html).run(
-                    f"{name} [{relation}]", method, url, body, expected(role, relation, need, api=is_api), record
+                    f"{name} [{relation}]", method, url, body, expected_for(kind, role, relation, need, api=is_api), record
                 )
     assert not failures, "\n".join(failures)
 
@@ -511,3 +550,10 @@ def test_the_oracle_itself() -> None:
     assert expected_new(Role.SALES_REP, "lead") == OK and expected_new(Role.READ_ONLY, "lead") == 403
     # Lead routing is set-up: administrators only, like pipelines.
     assert SETUP["sales:lead-routing"][0][3] == CONFIGURE and expected_setup(Role.SALES_MANAGER, CONFIGURE) == 403
+    # Orders are owned like deals; marketing roles read them but never take them (ADR 0040).
+    assert (
+        expected_for("order", Role.MARKETER, "own", Need.READ) == OK
+        and expected_for("order", Role.MARKETER, "own", Need.EDIT) == 403
+    )
+    assert expected_for("order", Role.SALES_REP, "same_team", Need.EDIT) == OK and expected_new(Role.MARKETER, "order") == 403
+    assert expected_for("order", Role.SALES_REP, "other_team", Need.EDIT) == 404 and LIFETIME_VALUE.startswith("api-order-")

@@ -1,0 +1,153 @@
+"""Every read of products and orders, always starting from ``objects.visible_to(user)``.
+
+Lifetime value (ADR 0040): the sum, in the base currency, of a customer's *visible* orders that
+were paid or shipped. A refunded order was paid and given back, so it counts for nothing (its
+sum is reported beside the value); drafts, confirmed and cancelled orders are not revenue.
+Sums add integer hundredths of the base currency, exact on both databases.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from bastion.commerce.models import Order, OrderLine, OrderStatus, Product
+from bastion.directory.names import query_key
+from bastion.directory.selectors import prefix_match
+from bastion.kernel.pagination import Page, PageRequest, paginate
+from bastion.sales.money import from_cents
+
+PRODUCT_ORDERINGS = {"name": "name_key", "price": "unit_price", "updated": "updated_at"}
+DEFAULT_PRODUCT_ORDERING = "name"
+ORDER_ORDERINGS = {"ordered": "ordered_at", "total": "total_base_cents", "updated": "updated_at"}
+DEFAULT_ORDER_ORDERING = "-ordered"
+REVENUE = (OrderStatus.PAID, OrderStatus.SHIPPED)
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    q: str = ""
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    q: str = ""
+    status: str = ""
+    contact_id: uuid.UUID | None = None
+    company_id: uuid.UUID | None = None
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderTotals:
+    count: int = 0
+    amount: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class LifetimeValue:
+    """Paid and shipped orders (the value), refunded ones beside it, all in the base currency."""
+
+    value: Decimal = Decimal("0.00")
+    orders: int = 0
+    refunded: Decimal = Decimal("0.00")
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+def product_queryset(user: Any) -> QuerySet[Product, Product]:
+    return Product.objects.visible_to(user)
+
+
+def product_list(user: Any, filters: ProductFilters) -> QuerySet[Product, Product]:
+    queryset = product_queryset(user)
+    key = query_key(filters.q)
+    if key:
+        queryset = queryset.filter(prefix_match("name_key", key) | Q(sku__iexact=filters.q.strip()))
+    if filters.active is not None:
+        queryset = queryset.filter(is_active=filters.active)
+    return queryset
+
+
+def product_page(user: Any, filters: ProductFilters, page: PageRequest) -> Page[Product]:
+    return paginate(product_list(user, filters), page)
+
+
+def active_products(user: Any) -> list[Product]:
+    """The products a new order line may name, by name (for the order form)."""
+    return list(product_queryset(user).filter(is_active=True).order_by("name_key", "id")[:500])
+
+
+def product_in_use(user: Any, product: Product) -> bool:
+    """Whether any order line names the product (then it can only be deactivated)."""
+    return OrderLine.objects.filter(product=product).exists() if product_queryset(user).filter(pk=product.pk).exists() else False
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+def order_queryset(user: Any) -> QuerySet[Order, Order]:
+    return Order.objects.visible_to(user)
+
+
+def _matching(user: Any, filters: OrderFilters) -> QuerySet[Order, Order]:
+    queryset = order_queryset(user)
+    text = filters.q.strip().upper()
+    if text:
+        queryset = queryset.filter(number__icontains=text)
+    if filters.status in OrderStatus.values:
+        queryset = queryset.filter(status=filters.status)
+    if filters.contact_id is not None:
+        queryset = queryset.filter(contact_id=filters.contact_id)
+    if filters.company_id is not None:
+        queryset = queryset.filter(company_id=filters.company_id)
+    if filters.owner_id is not None:
+        queryset = queryset.filter(owner_id=filters.owner_id)
+    return queryset
+
+
+def order_list(user: Any, filters: OrderFilters) -> QuerySet[Order, Order]:
+    return _matching(user, filters).select_related("contact", "company", "owner")
+
+
+def order_page(user: Any, filters: OrderFilters, page: PageRequest) -> Page[Order]:
+    """One keyset page of :func:`order_list` (raises PaginationError for a bad cursor)."""
+    return paginate(order_list(user, filters), page)
+
+
+def order_totals(user: Any, filters: OrderFilters) -> OrderTotals:
+    """How many orders match and their sum in the base currency."""
+    row = _matching(user, filters).order_by().aggregate(count=Count("id"), amount=Sum("total_base_cents"))
+    return OrderTotals(row["count"] or 0, from_cents(row["amount"]))
+
+
+def lines_of(user: Any, order: Order) -> list[OrderLine]:
+    """The (visible) order's lines, in order."""
+    return list(OrderLine.objects.visible_to(user).filter(order=order).select_related("product").order_by("position"))
+
+
+def lifetime_value(user: Any, *, contact_id: Any = None, company_id: Any = None) -> LifetimeValue:
+    """The customer's lifetime value from the orders ``user`` can see (module docstring)."""
+    orders = _matching(user, OrderFilters(contact_id=contact_id, company_id=company_id)).order_by()
+    row = orders.aggregate(
+        value=Sum("total_base_cents", filter=Q(status__in=REVENUE)),
+        orders=Count("id", filter=Q(status__in=REVENUE)),
+        refunded=Sum("total_base_cents", filter=Q(status=OrderStatus.REFUNDED)),
+    )
+    return LifetimeValue(from_cents(row["value"]), row["orders"] or 0, from_cents(row["refunded"]))
+
+
+def purchase_history(user: Any, *, contact_id: Any = None, company_id: Any = None, limit: int = 20) -> list[Order]:
+    """The customer's most recent visible orders (for their pages)."""
+    filters = OrderFilters(contact_id=contact_id, company_id=company_id)
+    return list(order_list(user, filters).order_by("-ordered_at", "-id")[:limit])
+
+
+def has_q(filters: OrderFilters) -> bool:
+    return filters != OrderFilters()

@@ -1,0 +1,146 @@
+"""Commerce pages: the catalogue, the order list, detail, form with lines, status, delete; purchase history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from bastion.commerce import actions
+from bastion.commerce.models import Order, Product
+from bastion.kernel.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(personas: Any, catalogue: Any, customer: Any) -> Order:
+    company, contact = customer
+    lines = [{"product": catalogue["widget"].pk, "quantity": "3"}, {"description": "Set-up", "quantity": "1", "unit_price": "5"}]
+    return actions.create_order(
+        personas.rep_east, {"contact": contact.pk, "company": company.pk, "lines": lines, "notes": "Rush"}
+    )
+
+
+def management(total: int, prefix: str = "lines") -> dict[str, Any]:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "100",
+    }
+
+
+def test_catalogue_list_search_and_empty_state(signed_in: Any, personas: Any, catalogue: Any) -> None:
+    client = signed_in(personas.marketer)
+    body = client.get(reverse("commerce:product-list")).content.decode()
+    assert "Widget" in body and "Gadget" in body and "Add product" not in body
+    assert "<script>" not in body and " style=" not in body
+    found = client.get(reverse("commerce:product-list"), {"q": "gad"}).content.decode()
+    assert "Gadget" in found and "W-1" not in found
+    assert "No products match" in client.get(reverse("commerce:product-list"), {"q": "zzz"}).content.decode()
+    assert client.get(reverse("commerce:product-list"), {"ordering": "bogus"}).status_code == 400
+    assert client.get(reverse("commerce:product-create")).status_code == 403
+
+
+def test_admin_adds_edits_and_deletes_products(signed_in: Any, personas: Any, rates: Any) -> None:
+    client = signed_in(personas.admin)
+    assert "No products yet" in client.get(reverse("commerce:product-list")).content.decode()
+    data = {"name": "Licence", "sku": "", "unit_price": "99.90", "currency": "EUR", "is_active": "on"}
+    assert client.post(reverse("commerce:product-create"), data).status_code == 302
+    product = Product.objects.get()
+    assert product.sku is None and product.unit_price == Decimal("99.90")
+    bad = client.post(reverse("commerce:product-edit", args=[product.pk]), {**data, "unit_price": "x"})
+    assert bad.status_code == 400
+    client.post(reverse("commerce:product-edit", args=[product.pk]), {**data, "is_active": ""})
+    assert not Product.objects.get().is_active
+    asked = client.get(reverse("commerce:product-delete", args=[product.pk]))
+    assert b"Delete product" in asked.content
+    assert client.post(reverse("commerce:product-delete", args=[product.pk]), {"confirmed": "yes"}).status_code == 302
+    assert not Product.objects.exists()
+
+
+def test_a_product_in_use_is_not_deleted_from_the_page(signed_in: Any, personas: Any, order: Any, catalogue: Any) -> None:
+    client = signed_in(personas.admin)
+    url = reverse("commerce:product-delete", args=[catalogue["widget"].pk])
+    assert b"Deactivate it instead" in client.get(url).content
+    client.post(url, {"confirmed": "yes"})
+    assert Product.objects.filter(pk=catalogue["widget"].pk).exists()
+
+
+def test_order_list_detail_and_status_buttons(signed_in: Any, personas: Any, order: Order) -> None:
+    client = signed_in(personas.rep_east)
+    listing = client.get(reverse("commerce:order-list")).content.decode()
+    assert order.number in listing and "35.00" in listing
+    assert order.number in client.get(reverse("commerce:order-list"), {"q": order.number[-3:]}).content.decode()
+    assert "No orders match" in client.get(reverse("commerce:order-list"), {"status": "paid"}).content.decode()
+    detail = client.get(reverse("commerce:order-detail", args=[order.pk])).content.decode()
+    assert "Widget" in detail and "Set-up" in detail and "Mark as Confirmed" in detail and "<script>" not in detail
+    response = client.post(reverse("commerce:order-status", args=[order.pk]), {"status": "confirmed"})
+    assert response.status_code == 302 and Order.objects.get().status == "confirmed"
+    client.post(reverse("commerce:order-status", args=[order.pk]), {"status": "shipped"})
+    assert Order.objects.get().status == "confirmed"
+
+
+def test_order_form_with_lines_creates_and_edits(signed_in: Any, personas: Any, catalogue: Any, customer: Any) -> None:
+    client = signed_in(personas.rep_east)
+    company, contact = customer
+    page = client.get(reverse("commerce:order-create") + f"?contact={contact.pk}").content.decode()
+    assert "Mei Chen" in page and "Aurora Robotics Ltd" in page and 'name="lines-2-quantity"' in page
+    more = client.post(reverse("commerce:order-create"), {**management(1), "currency": "USD", "add_lines": "1"})
+    assert more.status_code == 200 and 'name="lines-3-quantity"' in more.content.decode()
+    data = {
+        **management(3), "contact_name": "Mei Chen", "contact_id": str(contact.pk), "company_name": "Aurora Robotics Ltd",
+        "company_id": str(company.pk), "currency": "USD", "owner": personas.rep_east.pk,
+        "lines-0-product": str(catalogue["widget"].pk), "lines-0-quantity": "2",
+        "lines-1-description": "Training", "lines-1-quantity": "1", "lines-1-unit_price": "50",
+    }  # fmt: skip
+    response = client.post(reverse("commerce:order-create"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order = Order.objects.get()
+    assert order.total == Decimal("70.00") and order.contact == contact
+    bad = client.post(reverse("commerce:order-edit", args=[order.pk]), {**data, "lines-1-quantity": "0"})
+    assert bad.status_code == 400 and "Quantity must be more than zero." in bad.content.decode()
+    assert Order.objects.get().total == Decimal("70.00")
+
+
+def test_other_teams_and_readers_are_refused(signed_in: Any, personas: Any, order: Order, read_only: Any) -> None:
+    west = signed_in(personas.rep_west)
+    for name in ("commerce:order-detail", "commerce:order-edit", "commerce:order-delete"):
+        response = west.get(reverse(name, args=[order.pk]))
+        assert response.status_code == 404 and order.number.encode() not in response.content
+    assert order.number.encode() not in west.get(reverse("commerce:order-list")).content
+    reader = signed_in(read_only)
+    assert reader.get(reverse("commerce:order-detail", args=[order.pk])).status_code == 200
+    assert reader.get(reverse("commerce:order-edit", args=[order.pk])).status_code == 403
+    before = AuditEvent.objects.filter(kind__in=[300, 301, 302]).count()
+    assert (
+        signed_in(personas.marketer).post(reverse("commerce:order-status", args=[order.pk]), {"status": "cancelled"}).status_code
+        == 403
+    )
+    assert signed_in(personas.auditor).get(reverse("commerce:order-list")).status_code == 403
+    assert Order.objects.get().status == "draft" and AuditEvent.objects.filter(kind__in=[300, 301, 302]).count() == before
+
+
+def test_delete_only_drafts_with_confirmation(signed_in: Any, personas: Any, order: Order) -> None:
+    client = signed_in(personas.rep_east)
+    assert b"Delete order" in client.get(reverse("commerce:order-delete", args=[order.pk])).content
+    assert client.post(reverse("commerce:order-delete", args=[order.pk]), {"confirmed": "yes"}).status_code == 302
+    assert not Order.objects.exists()
+
+
+def test_purchase_history_on_the_contact_and_company_pages(signed_in: Any, personas: Any, order: Order, customer: Any) -> None:
+    company, contact = customer
+    actions.change_order_status(personas.rep_east, order.pk, "confirmed")
+    actions.change_order_status(personas.rep_east, order.pk, "paid")
+    client = signed_in(personas.rep_east)
+    for url in (reverse("directory:contact-detail", args=[contact.pk]), reverse("directory:company-detail", args=[company.pk])):
+        body = client.get(url).content.decode()
+        assert "Purchase history" in body and order.number in body and "35.00" in body
+
+
+def test_purchase_history_empty_state(signed_in: Any, personas: Any, customer: Any) -> None:
+    body = signed_in(personas.rep_east).get(reverse("directory:contact-detail", args=[customer[1].pk])).content.decode()
+    assert "No orders yet" in body
