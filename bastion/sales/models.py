@@ -190,9 +190,11 @@ class Deal(models.Model):
             models.Index(fields=["created_at", "id"], name="sales_deal_created"),
             models.Index(fields=["updated_at", "id"], name="sales_deal_updated"),
             models.Index(fields=["stage", "updated_at", "id"], name="sales_deal_stage_updated"),
-            # Covers the board's and the list's sums per stage (no table read; docs/benchmarks.md).
+            # Covers the board's and the list's sums per stage, the record-access condition included
+            # (owner, team, and the id for shares): no table read (docs/benchmarks.md).
             models.Index(
-                fields=["pipeline", "stage", "owner", "team", "amount_base_cents", "probability"], name="sales_deal_sums"
+                fields=["pipeline", "stage", "owner", "team", "amount_base_cents", "probability", "id"],
+                name="sales_deal_sums_v2",
             ),
         ]
         constraints = [
