@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bastion.imports.adapters.base import Adapter, FieldSpec, Outcome, RowRejected
 from bastion.imports.adapters.directory import CompanyAdapter, ContactAdapter
+from bastion.imports.adapters.leads import LeadAdapter
 
-ADAPTERS: dict[str, Adapter] = {adapter.key: adapter for adapter in (CompanyAdapter(), ContactAdapter())}
+ADAPTERS: dict[str, Adapter] = {adapter.key: adapter for adapter in (CompanyAdapter(), ContactAdapter(), LeadAdapter())}
 
 
 def adapter_for(key: str) -> Adapter:

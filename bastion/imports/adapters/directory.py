@@ -65,7 +65,7 @@ def _common(values: Mapping[str, str]) -> dict[str, Any]:
     return data
 
 
-def _unwritable(actor: Any, model: type[Company] | type[Contact], inputs: Mapping[str, str]) -> list[str]:
+def _unwritable(actor: Any, model: Any, inputs: Mapping[str, str]) -> list[str]:
     """The import fields (keys of ``inputs``, each naming the action input it fills) the role may not change."""
     try:
         fieldsecurity.check_write(actor, model, dict.fromkeys(inputs.values()))
