@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from bastion.commerce.models import Order, Product
 from bastion.directory.access import parse_uuid
 from bastion.kernel.access.roles import Role, role_of
-from bastion.kernel.access.scoping import can_change_customer_records
+from bastion.kernel.access.scoping import can_change_customer_records, record_by_id
 from bastion.sales.access import can_configure_sales
 
 ORDER_ROLES = frozenset({Role.ADMINISTRATOR, Role.SALES_MANAGER, Role.SALES_REP, Role.SERVICE_MANAGER, Role.SERVICE_AGENT})
@@ -49,14 +49,13 @@ def access_product_by_id(user: Any, product_id: Any, *, lock: bool = False) -> P
 
 def access_order_by_id(user: Any, order_id: Any, *, for_write: bool = False, lock: bool = False) -> Order:
     """The order ``order_id`` if ``user`` may see it (and change it, with ``for_write``); else 404."""
-    pk = parse_uuid(order_id)
-    manager = Order.objects
-    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
-    if lock:
-        queryset = queryset.select_for_update(of=("self",))
-    else:
-        queryset = queryset.select_related("company", "contact", "owner", "team", "created_by", "updated_by")
-    order = queryset.filter(pk=pk).first() if pk else None
-    if order is None:
-        raise Http404(_("No such order, or you do not have access to it."))
-    return order
+    related = ("company", "contact", "owner", "team", "created_by", "updated_by")
+    return record_by_id(
+        Order,
+        user,
+        order_id,
+        missing=_("No such order, or you do not have access to it."),
+        for_write=for_write,
+        lock=lock,
+        related=related,
+    )

@@ -7,7 +7,6 @@ tells an outsider whether an id exists.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from bastion.directory.models import Company, Contact, ContactEmail, ContactPhone, Tag
-
-
-def parse_uuid(value: Any) -> uuid.UUID | None:
-    """``value`` as a UUID, or None when it is not one (so a malformed id is simply not found)."""
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
+from bastion.kernel.access.scoping import parse_uuid
 
 
 def access_company_by_id(user: Any, company_id: Any, *, for_write: bool = False, lock: bool = False) -> Company:

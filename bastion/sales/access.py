@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from bastion.directory.access import parse_uuid
 from bastion.kernel.access.roles import Role, role_of
+from bastion.kernel.access.scoping import record_by_id
 from bastion.sales.models import Activity, Deal, Lead, Pipeline, Stage
 
 
@@ -47,46 +48,41 @@ def access_stage_by_id(user: Any, stage_id: Any, *, lock: bool = False) -> Stage
 
 def access_deal_by_id(user: Any, deal_id: Any, *, for_write: bool = False, lock: bool = False) -> Deal:
     """The deal ``deal_id`` if ``user`` may see it (and change it, with ``for_write``); else 404."""
-    pk = parse_uuid(deal_id)
-    manager = Deal.objects
-    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
-    if lock:
-        queryset = queryset.select_for_update(of=("self",))
-    else:
-        queryset = queryset.select_related("pipeline", "stage", "company", "contact", "owner", "team", "created_by", "updated_by")
-    deal = queryset.filter(pk=pk).first() if pk else None
-    if deal is None:
-        raise Http404(_("No such deal, or you do not have access to it."))
-    return deal
+    related = ("pipeline", "stage", "company", "contact", "owner", "team", "created_by", "updated_by")
+    return record_by_id(
+        Deal,
+        user,
+        deal_id,
+        missing=_("No such deal, or you do not have access to it."),
+        for_write=for_write,
+        lock=lock,
+        related=related,
+    )
 
 
 def access_lead_by_id(user: Any, lead_id: Any, *, for_write: bool = False, lock: bool = False) -> Lead:
     """The lead ``lead_id`` if ``user`` may see it (and change it, with ``for_write``); else 404."""
-    pk = parse_uuid(lead_id)
-    manager = Lead.objects
-    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
-    if lock:
-        queryset = queryset.select_for_update(of=("self",))
-    else:
-        queryset = queryset.select_related(
-            "owner", "team", "converted_contact", "converted_company", "converted_deal", "created_by", "updated_by"
-        )
-    lead = queryset.filter(pk=pk).first() if pk else None
-    if lead is None:
-        raise Http404(_("No such lead, or you do not have access to it."))
-    return lead
+    related = ("owner", "team", "converted_contact", "converted_company", "converted_deal", "created_by", "updated_by")
+    return record_by_id(
+        Lead,
+        user,
+        lead_id,
+        missing=_("No such lead, or you do not have access to it."),
+        for_write=for_write,
+        lock=lock,
+        related=related,
+    )
 
 
 def access_activity_by_id(user: Any, activity_id: Any, *, for_write: bool = False, lock: bool = False) -> Activity:
     """The activity ``activity_id`` if ``user`` may see it (and change it, with ``for_write``); else 404."""
-    pk = parse_uuid(activity_id)
-    manager = Activity.objects
-    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
-    if lock:
-        queryset = queryset.select_for_update(of=("self",))
-    else:
-        queryset = queryset.select_related("assignee", "contact", "company", "lead", "deal", "created_by")
-    activity = queryset.filter(pk=pk).first() if pk else None
-    if activity is None:
-        raise Http404(_("No such activity, or you do not have access to it."))
-    return activity
+    related = ("assignee", "contact", "company", "lead", "deal", "created_by")
+    return record_by_id(
+        Activity,
+        user,
+        activity_id,
+        missing=_("No such activity, or you do not have access to it."),
+        for_write=for_write,
+        lock=lock,
+        related=related,
+    )

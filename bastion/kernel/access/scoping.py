@@ -8,6 +8,7 @@ SQL condition. A model that declares nothing is invisible (deny by default).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, TypeVar
 
 from django.db import models
@@ -75,3 +76,40 @@ class ScopedManager(models.Manager[_M]):
 
     def manageable_by(self, user: Any) -> ScopedQuerySet[_M]:
         return self.get_queryset().manageable_by(user)
+
+
+def record_by_id(
+    model: type[_M],
+    user: Any,
+    record_id: Any,
+    *,
+    missing: str,
+    for_write: bool = False,
+    lock: bool = False,
+    related: tuple[str, ...] = (),
+) -> _M:
+    """The record ``record_id`` of ``model`` if ``user`` may see it (and change it, with ``for_write``).
+
+    A malformed id, a missing record and a forbidden one raise the same ``Http404(missing)``, so the
+    answer never tells whether an id exists. ``lock`` takes a row lock (``related`` is then not joined).
+    """
+    from django.http import Http404
+
+    pk = parse_uuid(record_id)
+    manager: Any = model._default_manager
+    queryset = manager.editable_by(user) if for_write else manager.visible_to(user)
+    queryset = queryset.select_for_update(of=("self",)) if lock else queryset.select_related(*related)
+    record = queryset.filter(pk=pk).first() if pk else None
+    if record is None:
+        raise Http404(missing)
+    return record
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    """``value`` as a UUID, or None when it is not one (so a malformed id is simply not found)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
