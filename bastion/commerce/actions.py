@@ -14,8 +14,8 @@ customer, currency and lines may change; after that only its owner, team, date a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,15 +26,17 @@ from django.utils.translation import gettext as _
 
 from bastion.commerce.access import access_order_by_id, can_take_orders
 from bastion.commerce.actions_products import create_product, delete_product, update_product
-from bastion.commerce.models import CENT, Order, OrderLine, OrderNumber, OrderStatus, Product
+from bastion.commerce.lines import clean_lines, cleaned_snapshot, line_snapshot
+from bastion.commerce.models import Order, OrderLine, OrderNumber, OrderStatus
 from bastion.directory import selectors as directory
 from bastion.directory.access import parse_uuid
-from bastion.directory.validation import Errors, multi_line, single_line
+from bastion.directory.validation import Errors, multi_line
 from bastion.kernel.access.scoping import can_see_customer_records
 from bastion.kernel.audit.changes import ChangeSet, Snapshot, diff, record_change, target_of
+from bastion.sales import lifecycle
 from bastion.sales.actions import _default_team, _owner, _team, known_currencies
 from bastion.sales.models import ExchangeRate
-from bastion.sales.money import MAX_AMOUNT, base_currency, parse_amount, parse_currency, to_base_cents
+from bastion.sales.money import base_currency, parse_currency, to_base_cents
 
 __all__ = [
     "create_product", "update_product", "delete_product", "create_order", "update_order", "change_order_status",
@@ -42,7 +44,6 @@ __all__ = [
 ]  # fmt: skip
 
 ORDER_FIELDS = frozenset({"contact", "company", "currency", "ordered_at", "owner", "team", "notes", "lines"})
-LINE_FIELDS = frozenset({"product", "description", "quantity", "unit_price"})
 OPEN = frozenset({OrderStatus.DRAFT, OrderStatus.CONFIRMED})  # the customer, currency and lines may still change
 TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.DRAFT: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
@@ -53,8 +54,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.REFUNDED: frozenset(),
 }
 DELETABLE = frozenset({OrderStatus.DRAFT, OrderStatus.CANCELLED})
-MAX_LINES = 100
-MAX_QUANTITY = Decimal("999999999.999")
 AUDIT_RESTRICTED = ("notes",)  # free text may hold anything: the log says only that it changed
 
 
@@ -76,13 +75,6 @@ def _ensure_visible(actor: Any, pk: Any) -> None:
         raise NotVisibleAfterWrite(_("After this change you could no longer see the order, so it was not saved."))
 
 
-def _line_snapshot(line: OrderLine) -> dict[str, Any]:
-    return {
-        "product": str(line.product_id) if line.product_id else None, "description": line.description,
-        "quantity": str(line.quantity), "unit_price": str(line.unit_price),
-    }  # fmt: skip
-
-
 def _snapshot(order: Order) -> Snapshot:
     return {
         "number": order.number, "status": order.status, "currency": order.currency, "total": str(order.total),
@@ -90,7 +82,7 @@ def _snapshot(order: Order) -> Snapshot:
         "company": str(order.company_id) if order.company_id else None,
         "contact": str(order.contact_id) if order.contact_id else None,
         "owner": order.owner_id, "team": str(order.team_id) if order.team_id else None, "notes": order.notes,
-        "lines": [_line_snapshot(line) for line in order.lines.order_by("position")],
+        "lines": [line_snapshot(line) for line in order.lines.order_by("position")],
     }  # fmt: skip
 
 
@@ -135,74 +127,6 @@ def _customer(actor: Any, data: Mapping[str, Any], errors: Errors) -> dict[str, 
     return fields
 
 
-def _quantity(value: Any, field: str, errors: Errors) -> Decimal:
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        quantity = Decimal(str(value if value is not None else "").strip())
-    except InvalidOperation:
-        errors.add(field, _("Quantity must be a number such as 1 or 2.5."))
-        return Decimal(0)
-    if not quantity.is_finite() or quantity <= 0:
-        errors.add(field, _("Quantity must be more than zero."))
-    elif quantity != quantity.quantize(Decimal("0.001")):
-        errors.add(field, _("Quantity can have at most three decimal places."))
-    elif quantity > MAX_QUANTITY:
-        errors.add(field, _("Quantity is too large."))
-    return quantity
-
-
-def _lines(actor: Any, rows: Any, currency: str, errors: Errors, current: Order | None) -> list[dict[str, Any]]:
-    """The new lines of an order: a product (active, or already on this order) or a description, a
-    quantity and a unit price (the product's when empty and it is priced in the order's currency)."""
-    if not isinstance(rows, Sequence) or isinstance(rows, str | bytes):
-        errors.add("lines", _("Lines must be a list."))
-        return []
-    if len(rows) > MAX_LINES:
-        errors.add("lines", _("An order can have at most %(max)d lines.") % {"max": MAX_LINES})
-        return []
-    kept = set(current.lines.exclude(product=None).values_list("product_id", flat=True)) if current else set()
-    products = Product.objects.visible_to(actor)
-    cleaned = []
-    for index, row in enumerate(rows):
-        at = f"lines[{index}]"
-        if not isinstance(row, Mapping):
-            errors.add(at, _("Each line must be an object."))
-            continue
-        for name in sorted(set(row) - LINE_FIELDS):
-            errors.add(f"{at}.{name}", _("Unknown field."))
-        product = None
-        value = row.get("product")
-        if value not in (None, ""):
-            pk = parse_uuid(getattr(value, "pk", value))
-            product = products.filter(pk=pk).first() if pk else None
-            if product is None or not (product.is_active or product.pk in kept):
-                errors.add(f"{at}.product", _("Choose an active product from the catalogue."))
-                product = None
-        description = single_line(row.get("description"), f"{at}.description", 300, errors, label=_("Description"))
-        if not description and product is not None:
-            description = product.name
-        if not description:
-            errors.add(f"{at}.description", _("Choose a product or describe the line."))
-        quantity = _quantity(row.get("quantity", 1), f"{at}.quantity", errors)
-        price_value = row.get("unit_price")
-        if price_value in (None, "") and product is not None:
-            if product.currency != currency:
-                errors.add(
-                    f"{at}.unit_price",
-                    _("Enter the unit price in %(currency)s: the product is priced in %(product)s.")
-                    % {"currency": currency, "product": product.currency},
-                )
-            price_value = product.unit_price
-        unit_price = parse_amount(price_value, f"{at}.unit_price", errors, label=_("Unit price"))
-        total = (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP) if quantity > 0 else Decimal("0.00")
-        if total > MAX_AMOUNT:
-            errors.add(f"{at}.quantity", _("The line total is too large."))
-        line = {"product": product, "description": description, "quantity": quantity, "unit_price": unit_price}
-        cleaned.append({**line, "line_total": total})
-    return cleaned
-
-
 def _clean(actor: Any, data: Mapping[str, Any], current: Order | None) -> dict[str, Any]:
     creating = current is None
     errors = Errors()
@@ -231,7 +155,8 @@ def _clean(actor: Any, data: Mapping[str, Any], current: Order | None) -> dict[s
         errors.add("contact", _("Choose the contact or the company (or both) the order is for."))
     currency = fields.get("currency") or (current.currency if current else "")
     if "lines" in data and currency:
-        fields["lines"] = _lines(actor, data["lines"], currency, errors, current)
+        kept = set(current.lines.exclude(product=None).values_list("product_id", flat=True)) if current else set()
+        fields["lines"] = clean_lines(actor, data["lines"], currency, errors, kept)
     errors.raise_if_any()
     return fields
 
@@ -290,13 +215,7 @@ RELATIONS = ("company", "contact", "owner", "team")
 def _would_change(order: Order, fields: Mapping[str, Any]) -> bool:
     for name, value in fields.items():
         if name == "lines":
-            old = [_line_snapshot(line) for line in order.lines.order_by("position")]
-            new = [
-                {"product": str(row["product"].pk) if row["product"] else None, "description": row["description"],
-                 "quantity": str(row["quantity"]), "unit_price": str(row["unit_price"])}
-                for row in value
-            ]  # fmt: skip
-            if old != new:
+            if [line_snapshot(line) for line in order.lines.order_by("position")] != cleaned_snapshot(value):
                 return True
         elif name in RELATIONS:
             if (value.pk if value is not None else None) != getattr(order, f"{name}_id"):
@@ -322,6 +241,7 @@ def create_order(actor: Any, data: Mapping[str, Any]) -> Order:
     _write(actor, order, fields)
     _ensure_visible(actor, order.pk)
     _audit(actor, "order.created", order, None, _snapshot(order))
+    lifecycle.on_order_saved(actor, order.contact_id, order.status)
     return order
 
 
@@ -361,6 +281,7 @@ def change_order_status(actor: Any, order_id: Any, status: Any) -> Order:
     order.status, order.updated_by = new, actor
     order.save(update_fields=["status", "updated_by", "updated_at"])
     _audit(actor, "order.updated", order, before, _snapshot(order))
+    lifecycle.on_order_saved(actor, order.contact_id, order.status)
     return order
 
 

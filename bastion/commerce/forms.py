@@ -75,6 +75,58 @@ class LineForm(BastionForm):
 LineFormSet = forms.formset_factory(LineForm, extra=0, max_num=MAX_LINES, absolute_max=MAX_LINES)
 
 
+class ProductLines:
+    """The product lines of an order or a deal: a formset of rows, their input for the actions, and the
+    actions' ``lines[2].quantity`` errors put back on the row they are about (blank rows are skipped)."""
+
+    def __init__(
+        self, data: Any = None, *, lines: list[dict[str, Any]] | None = None, extra_lines: int = BLANK_LINES,
+        products: Iterable[Product] = (),
+    ) -> None:  # fmt: skip
+        choices = [(str(p.pk), f"{p.name} ({p.unit_price} {p.currency})") for p in products]
+        rows = list(lines or [])
+        rows += [{} for _i in range(min(extra_lines, MAX_LINES - len(rows)))]
+        self.formset = LineFormSet(data, prefix="lines", initial=rows, form_kwargs={"products": choices})
+
+    def is_valid(self) -> bool:
+        return bool(self.formset.is_valid())
+
+    def as_typed(self) -> list[dict[str, Any]]:
+        """The rows as typed so far (to show them again with more empty rows)."""
+        return [{name: form[name].value() for name in form.fields} for form in self.formset.forms]
+
+    def data(self) -> list[dict[str, Any]]:
+        rows = []
+        for form in self.formset.forms:
+            if form.is_blank():
+                continue
+            data = form.cleaned_data
+            rows.append(
+                {
+                    "product": data.get("product") or None,
+                    "description": data.get("description") or "",
+                    "quantity": data["quantity"] if data.get("quantity") is not None else "",
+                    "unit_price": data.get("unit_price"),
+                }
+            )
+        return rows
+
+    def add_errors(self, message_dict: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Put the lines' errors on their rows; returns the errors about anything else."""
+        filled = [index for index, form in enumerate(self.formset.forms) if not form.is_blank()]
+        rest: dict[str, list[str]] = {}
+        for field, messages in message_dict.items():
+            if field.startswith("lines["):
+                index, _sep, name = field[len("lines[") :].partition("].")
+                position = int(index.rstrip("]"))
+                if position < len(filled):
+                    form = self.formset.forms[filled[position]]
+                    form.add_error(name if name in form.fields else None, messages)
+                    continue
+            rest[field] = messages
+        return rest
+
+
 class OrderForm(ActionErrorsMixin, BastionForm):
     company_name = forms.CharField(
         label=_("Company"),
@@ -120,29 +172,14 @@ class OrderForm(ActionErrorsMixin, BastionForm):
         self.fields["currency"].choices = [(code, code) for code in currencies]  # type: ignore[attr-defined]
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
         self.fields["team"].choices = [*_BLANK, *((str(team.pk), team.name) for team in teams)]  # type: ignore[attr-defined]
-        choices = [(str(p.pk), f"{p.name} ({p.unit_price} {p.currency})") for p in products]
-        rows = list(lines or [])
-        rows += [{} for _i in range(min(extra_lines, MAX_LINES - len(rows)))]
-        self.lines = LineFormSet(data, prefix="lines", initial=rows, form_kwargs={"products": choices})
+        self.product_lines = ProductLines(data, lines=lines, extra_lines=extra_lines, products=products)
+        self.lines = self.product_lines.formset
 
     def is_valid(self) -> bool:
-        return bool(super().is_valid()) & bool(self.lines.is_valid())
+        return bool(super().is_valid()) & self.product_lines.is_valid()
 
     def line_data(self) -> list[dict[str, Any]]:
-        rows = []
-        for form in self.lines.forms:
-            if form.is_blank():
-                continue
-            data = form.cleaned_data
-            rows.append(
-                {
-                    "product": data.get("product") or None,
-                    "description": data.get("description") or "",
-                    "quantity": data["quantity"] if data.get("quantity") is not None else "",
-                    "unit_price": data.get("unit_price"),
-                }
-            )
-        return rows
+        return self.product_lines.data()
 
     def action_data(self, company: Any, contact: Any) -> dict[str, Any]:
         """The input for create_order / update_order; the company and contact were resolved by the view."""
@@ -153,15 +190,7 @@ class OrderForm(ActionErrorsMixin, BastionForm):
 
     def add_action_errors(self, error: Any) -> None:
         renamed = {"company": "company_name", "contact": "contact_name"}
-        filled = [index for index, form in enumerate(self.lines.forms) if not form.is_blank()]
-        for field, messages in error.message_dict.items():
-            if field.startswith("lines["):
-                index, _sep, name = field[len("lines[") :].partition("].")
-                position = int(index.rstrip("]"))
-                form = self.lines.forms[filled[position]] if position < len(filled) else None
-                if form is not None:
-                    form.add_error(name if name in form.fields else None, messages)
-                    continue
+        for field, messages in self.product_lines.add_errors(error.message_dict).items():
             target = renamed.get(field, field)
             self.add_error(target if target in self.fields else None, messages)
 

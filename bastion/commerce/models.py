@@ -134,6 +134,11 @@ class Order(models.Model):
         "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
     )
     notes = models.TextField(_("notes"), blank=True, default="")
+    # The won deal this order was made from (ADR 0044): one order per deal, however often it is reopened and won.
+    deal = models.OneToOneField(
+        "sales.Deal", on_delete=models.SET_NULL, null=True, blank=True, related_name="order", editable=False,
+        verbose_name=_("deal"),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     created_by = models.ForeignKey(
@@ -147,8 +152,8 @@ class Order(models.Model):
     record_access = Owned(owner="owner", team="team")
     data_classification = classify(
         internal=[
-            "id", "number", "status", "ordered_at", "company", "contact", "owner", "team", "created_at", "updated_at",
-            "created_by", "updated_by",
+            "id", "number", "status", "ordered_at", "company", "contact", "owner", "team", "deal", "created_at",
+            "updated_at", "created_by", "updated_by",
         ],
         confidential=["currency", "total", "total_base_cents", "notes"],
     )  # fmt: skip

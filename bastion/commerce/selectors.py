@@ -151,3 +151,8 @@ def purchase_history(user: Any, *, contact_id: Any = None, company_id: Any = Non
 
 def has_q(filters: OrderFilters) -> bool:
     return filters != OrderFilters()
+
+
+def order_for_deal(user: Any, deal_id: Any) -> Order | None:
+    """The order a won deal became (ADR 0044), if ``user`` may see it."""
+    return order_queryset(user).filter(deal_id=deal_id).only("id", "number", "status").first()

@@ -161,7 +161,7 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
 def _more_lines(request: HttpRequest, bound: OrderForm, keep: Any) -> OrderForm:
     """The form as typed so far, with more empty line rows ("Add lines": no script needed)."""
     initial = {name: bound[name].value() for name in bound.fields}
-    lines = [{name: form[name].value() for name in form.fields} for form in bound.lines.forms]
+    lines = bound.product_lines.as_typed()
     return _order_form(request, initial=initial, lines=lines, keep=keep)
 
 

@@ -155,7 +155,7 @@ class ContactSummarySerializer(MaskedSerializerMixin, serializers.ModelSerialize
         model = Contact
         fields = [
             "id", "display_name", "given_name", "family_name", "job_title", "company", "company_name",
-            "primary_email", "primary_phone", "preferred_language", "erased_at", *SUMMARY_META,
+            "primary_email", "primary_phone", "preferred_language", "lifecycle_stage", "erased_at", *SUMMARY_META,
         ]  # fmt: skip
         read_only_fields = fields
 

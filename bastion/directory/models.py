@@ -69,6 +69,22 @@ class Language(models.TextChoices):
     CHINESE_SIMPLIFIED = "zh-hans", _("Simplified Chinese")
 
 
+class LifecycleStage(models.TextChoices):
+    """Where a person stands with the organisation (issue 6 item 6; ADR 0044). Ordered: ``RANK`` compares them."""
+
+    SUBSCRIBER = "subscriber", _("Subscriber")
+    LEAD = "lead", _("Lead")
+    MARKETING_QUALIFIED = "marketing_qualified", _("Marketing-qualified")
+    SALES_QUALIFIED = "sales_qualified", _("Sales-qualified")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    CUSTOMER = "customer", _("Customer")
+    ADVOCATE = "advocate", _("Advocate")
+    CHURNED = "churned", _("Churned")
+
+
+LIFECYCLE_RANK = {stage: rank for rank, stage in enumerate(LifecycleStage.values)}
+
+
 class EmailLabel(models.TextChoices):
     WORK = "work", _("Work")
     PERSONAL = "personal", _("Personal")
@@ -250,12 +266,15 @@ class Contact(Record):
     primary_email = EncryptedTextField(_("primary email"), person="pk", max_length=254, blank=True, editable=False)
     primary_phone = EncryptedTextField(_("primary phone"), person="pk", max_length=40, blank=True, editable=False)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.LEAD, editable=False
+    )
     sort_name = KeyField(max_length=201, editable=False, default="")
     name_search = KeyField(max_length=201, editable=False, default="")
 
     objects = ScopedManager["Contact"]()
     data_classification = classify(
-        internal=[*RECORD_META, "company", "preferred_language", "erased_at"],
+        internal=[*RECORD_META, "company", "preferred_language", "erased_at", "lifecycle_stage"],
         confidential=["given_name", "family_name", "job_title", "notes", "sort_name", "name_search"],
         restricted=[*ADDRESS, "date_of_birth", "national_id", "private_notes", "primary_email", "primary_phone"],
     )

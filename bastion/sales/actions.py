@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -22,19 +23,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bastion.accounts.models import Team
+from bastion.commerce.lines import clean_lines, cleaned_snapshot, line_snapshot
 from bastion.directory import selectors as directory
 from bastion.directory.access import parse_uuid
 from bastion.directory.validation import Errors, multi_line, single_line
 from bastion.kernel.access.scoping import can_change_customer_records
 from bastion.kernel.audit.changes import ChangeSet, Snapshot, diff, record_change, target_of
+from bastion.sales import lifecycle
 from bastion.sales.access import access_deal_by_id
 from bastion.sales.actions_setup import _probability
-from bastion.sales.models import Deal, DealStageChange, ExchangeRate, Pipeline, Stage
+from bastion.sales.models import Deal, DealLine, DealStageChange, ExchangeRate, Pipeline, Stage, StageKind
 from bastion.sales.money import base_currency, parse_amount, parse_currency, to_base_cents
 
 DEAL_FIELDS = frozenset(
     {"name", "pipeline", "stage", "amount", "currency", "probability", "expected_close_date"}
-    | {"company", "contact", "owner", "team", "lost_reason", "notes"}
+    | {"company", "contact", "owner", "team", "lost_reason", "notes", "lines"}
 )
 AUDIT_RESTRICTED = ("notes",)  # free text may hold anything: the log says only that it changed
 
@@ -73,6 +76,7 @@ def _snapshot(deal: Deal) -> Snapshot:
         "team": str(deal.team_id) if deal.team_id else None,
         "lost_reason": deal.lost_reason,
         "notes": deal.notes,
+        "lines": [line_snapshot(line) for line in deal.lines.order_by("position")] if deal.pk else [],
     }
 
 
@@ -192,8 +196,19 @@ def _clean(actor: Any, data: Mapping[str, Any], current: Deal | None) -> dict[st
         fields["notes"] = multi_line(data["notes"], "notes", errors, label=_("Notes"))
     fields.update(_related(actor, data, errors, current))
     _place(actor, fields, current, errors)
+    if "lines" in data:
+        _lines(actor, data["lines"], fields, current, errors)
     errors.raise_if_any()
     return fields
+
+
+def _lines(actor: Any, rows: Any, fields: dict[str, Any], current: Deal | None, errors: Errors) -> None:
+    """Product lines (ADR 0044): when there are any, the deal's amount is their total."""
+    currency = fields.get("currency") or (current.currency if current else base_currency())
+    kept = set(current.lines.exclude(product=None).values_list("product_id", flat=True)) if current else set()
+    fields["lines"] = clean_lines(actor, rows if rows is not None else [], currency, errors, kept)
+    if fields["lines"]:
+        fields["amount"] = sum((line["line_total"] for line in fields["lines"]), Decimal("0.00"))
 
 
 def _place(actor: Any, fields: dict[str, Any], current: Deal | None, errors: Errors) -> None:
@@ -230,8 +245,6 @@ def _default_team(actor: Any) -> Team | None:
 
 
 def _rate_of(currency: str) -> Any:
-    from decimal import Decimal
-
     if currency == base_currency():
         return Decimal(1)
     return ExchangeRate.objects.get(currency=currency).rate
@@ -257,6 +270,7 @@ def _history(actor: Any, deal: Deal, stage: Stage, previous: Stage | None) -> No
 def _write(actor: Any, deal: Deal, fields: dict[str, Any]) -> None:
     previous: Stage | None = None if deal._state.adding else deal.stage
     stage: Stage | None = fields.pop("stage", None)
+    lines: list[dict[str, Any]] | None = fields.pop("lines", None)
     fields.pop("pipeline", None)
     for name, value in fields.items():
         setattr(deal, name, value)
@@ -272,6 +286,20 @@ def _write(actor: Any, deal: Deal, fields: dict[str, Any]) -> None:
     if moved:
         assert stage is not None  # noqa: S101
         _history(actor, deal, stage, previous)
+    if lines is not None:
+        deal.lines.all().delete()
+        DealLine.objects.bulk_create([DealLine(deal=deal, position=i, **line) for i, line in enumerate(lines)])
+
+
+def _follow_up(actor: Any, deal: Deal, stage_before: Any, contact_before: Any) -> None:
+    """The contact's lifecycle follows the deal; a deal entering a won stage becomes an order (ADR 0044)."""
+    if deal.stage_id == stage_before and deal.contact_id == contact_before:
+        return
+    lifecycle.on_deal_saved(actor, deal)
+    if deal.stage_id != stage_before and deal.stage.kind == StageKind.WON:
+        from bastion.commerce.from_deals import order_for_won_deal  # commerce builds on sales
+
+        order_for_won_deal(actor, deal)
 
 
 RELATIONS = ("pipeline", "stage", "company", "contact", "owner", "team")
@@ -280,7 +308,10 @@ RELATIONS = ("pipeline", "stage", "company", "contact", "owner", "team")
 def _would_change(deal: Deal, fields: Mapping[str, Any]) -> bool:
     """Whether writing ``fields`` would change the deal (a no-op save writes and audits nothing)."""
     for name, value in fields.items():
-        if name in RELATIONS:
+        if name == "lines":
+            if [line_snapshot(line) for line in deal.lines.order_by("position")] != cleaned_snapshot(value):
+                return True
+        elif name in RELATIONS:
             if (value.pk if value is not None else None) != getattr(deal, f"{name}_id"):
                 return True
         elif getattr(deal, name) != value:
@@ -303,6 +334,7 @@ def create_deal(actor: Any, data: Mapping[str, Any]) -> Deal:
     _write(actor, deal, fields)
     _ensure_visible(actor, deal.pk)
     _audit(actor, "deal.created", deal, None)
+    _follow_up(actor, deal, None, None)
     return deal
 
 
@@ -315,9 +347,11 @@ def update_deal(actor: Any, deal_id: Any, data: Mapping[str, Any]) -> Deal:
     before = _snapshot(deal)
     if not _would_change(deal, fields):
         return deal
+    stage_before, contact_before = deal.stage_id, deal.contact_id
     _write(actor, deal, fields)
     _ensure_visible(actor, deal.pk)
     _audit(actor, "deal.updated", deal, before)
+    _follow_up(actor, deal, stage_before, contact_before)
     return deal
 
 

@@ -27,7 +27,7 @@ from bastion.directory.validation import Errors, multi_line, phone_problem, sing
 from bastion.kernel.audit.changes import ChangeSet, Snapshot, diff, record_change, target_of
 from bastion.kernel.crypto import blind
 from bastion.sales import actions as deal_actions
-from bastion.sales import scoring
+from bastion.sales import lifecycle, scoring
 from bastion.sales.access import access_lead_by_id
 from bastion.sales.actions_routing import route_new_lead
 from bastion.sales.models import LEAD_EMAIL_SCOPE, LEAD_PHONE_SCOPE, Lead, LeadSource, LeadStatus
@@ -242,6 +242,7 @@ def update_lead(actor: Any, lead_id: Any, data: Mapping[str, Any]) -> Lead:
     if _snapshot(lead) != before:
         _ensure_visible(actor, lead)
         _audit(actor, "lead.updated", lead, before)
+        lifecycle.on_lead_saved(actor, lead)
     return lead
 
 
@@ -320,6 +321,7 @@ def convert_lead(actor: Any, lead_id: Any, data: Mapping[str, Any]) -> Lead:
     errors.raise_if_any()
     contact = _convert_contact(actor, lead, data, company, errors)
     errors.raise_if_any()
+    lifecycle.on_contact_from_lead(actor, lead, contact)
     deal = None
     if data.get("create_deal"):
         deal_data = {
@@ -336,4 +338,6 @@ def convert_lead(actor: Any, lead_id: Any, data: Mapping[str, Any]) -> Lead:
     lead.updated_by = actor
     lead.save()
     _audit(actor, "lead.updated", lead, before)
+    contact.refresh_from_db(fields=["lifecycle_stage"])
+    lifecycle.on_lead_converted(actor, lead, contact)
     return lead

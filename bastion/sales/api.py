@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bastion.accounts.api_permissions import TokenAndNetworkPolicy
-from bastion.directory.api import DENIED, ERRORS, ID, NOT_FOUND, CustomerRecordsPermission, _act, _valid
+from bastion.directory.api import DENIED, ERRORS, ID, NOT_FOUND, CustomerRecordsPermission, _act, _out, _valid
 from bastion.kernel.api import IsOrganisationStaff
 from bastion.kernel.pagination import PaginationError, api_envelope, api_envelope_serializer, api_error, api_page_parameters
 from bastion.kernel.pagination import api_page_request as page_request
@@ -229,17 +229,17 @@ class DealViewSet(SalesViewSet):
         return Response(api_envelope(request, page, DealSummarySerializer(page.items, many=True).data))
 
     def retrieve(self, request: Request, id: str) -> Response:
-        return Response(DealSerializer(access_deal_by_id(request.user, id)).data)
+        return Response(DealSerializer(access_deal_by_id(request.user, id), context=_out(request)).data)
 
     def create(self, request: Request) -> Response:
         deal = _act(actions.create_deal, request.user, _valid(DealInputSerializer, request.data))
-        body = DealSerializer(access_deal_by_id(request.user, deal.pk)).data
+        body = DealSerializer(access_deal_by_id(request.user, deal.pk), context=_out(request)).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": reverse("api-deal-detail", args=[deal.pk])})
 
     def update(self, request: Request, id: str, partial: bool = False) -> Response:
         deal = access_deal_by_id(request.user, id, for_write=True)
         _act(actions.update_deal, request.user, deal.pk, _valid(DealInputSerializer, request.data, partial=partial))
-        return Response(DealSerializer(access_deal_by_id(request.user, deal.pk)).data)
+        return Response(DealSerializer(access_deal_by_id(request.user, deal.pk), context=_out(request)).data)
 
     def partial_update(self, request: Request, id: str) -> Response:
         return self.update(request, id, partial=True)
@@ -259,7 +259,7 @@ class DealViewSet(SalesViewSet):
         data = _valid(MoveInputSerializer, request.data)
         deal = access_deal_by_id(request.user, id, for_write=True)
         _act(lambda: actions.move_deal(request.user, deal.pk, data["stage"], lost_reason=data.get("lost_reason")))
-        return Response(DealSerializer(access_deal_by_id(request.user, deal.pk)).data)
+        return Response(DealSerializer(access_deal_by_id(request.user, deal.pk), context=_out(request)).data)
 
     @extend_schema(
         operation_id="deals_stage_history",

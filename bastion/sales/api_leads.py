@@ -35,7 +35,8 @@ class LeadSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Lead]):
         model = Lead
         fields = [
             "id", "given_name", "family_name", "company_name", "job_title", "email", "phone", "message",
-            "preferred_language", "status", "source", "score", "fit_score", "engagement_score", "consent_text",
+            "preferred_language", "status", "lifecycle_stage", "source", "score", "fit_score", "engagement_score",
+            "consent_text",
             "consent_given_at", "owner", "team",
             "converted_at", "converted_contact", "converted_company", "converted_deal", "created_at", "updated_at",
         ]  # fmt: skip

@@ -11,8 +11,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from bastion.commerce.api_serializers import OrderLineInputSerializer
+from bastion.commerce.selectors import order_for_deal
 from bastion.directory.api_serializers import OwnerNameField
-from bastion.sales.models import Deal, DealStageChange, ExchangeRate, Pipeline, Stage, StageKind
+from bastion.sales.models import Deal, DealLine, DealStageChange, ExchangeRate, Pipeline, Stage, StageKind
 from bastion.sales.money import MAX_AMOUNT
 
 
@@ -80,12 +82,27 @@ class DealSummarySerializer(serializers.ModelSerializer[Deal]):
         read_only_fields = fields
 
 
+class DealLineSerializer(serializers.ModelSerializer[DealLine]):
+    class Meta:
+        model = DealLine
+        fields = ["product", "description", "quantity", "unit_price", "line_total"]
+        read_only_fields = fields
+
+
 class DealSerializer(DealSummarySerializer):
-    """A deal with every field."""
+    """A deal with every field, its product lines, and the order it became when won."""
+
+    lines = DealLineSerializer(many=True, read_only=True)
+    order = serializers.SerializerMethodField()
 
     class Meta(DealSummarySerializer.Meta):
-        fields = [*DealSummarySerializer.Meta.fields, "lost_reason", "notes", "created_by", "updated_by"]
+        fields = [*DealSummarySerializer.Meta.fields, "lost_reason", "notes", "lines", "order", "created_by", "updated_by"]
         read_only_fields = fields
+
+    def get_order(self, deal: Deal) -> str | None:
+        """Id of the order made when the deal was won (ADR 0044), if you may see it; else null."""
+        order = order_for_deal(self.context["request"].user, deal.pk)
+        return str(order.pk) if order is not None else None
 
 
 class DealInputSerializer(serializers.Serializer[Any]):
@@ -104,6 +121,10 @@ class DealInputSerializer(serializers.Serializer[Any]):
     team = serializers.UUIDField(required=False, allow_null=True)
     lost_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    lines = serializers.ListField(
+        child=OrderLineInputSerializer(), required=False, max_length=100,
+        help_text="Product lines; when given they replace the deal's lines, and the amount becomes their total.",
+    )  # fmt: skip
 
 
 class MoveInputSerializer(serializers.Serializer[Any]):

@@ -7,10 +7,12 @@ from django.urls import path
 from bastion.sales.api import DealViewSet, ExchangeRateViewSet, PipelineViewSet, StageViewSet
 from bastion.sales.api_activities import ActivityViewSet
 from bastion.sales.api_leads import LeadViewSet
+from bastion.sales.api_lifecycle import ContactLifecycleViewSet, LeadLifecycleViewSet
 from bastion.sales.views_export import DealExportView, LeadExportView
 from bastion.sales.views_lead_reveal import LeadRevealView
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
+LIFECYCLE: dict[str, Any] = {"get": "retrieve", "post": "create"}
 DETAIL: dict[str, Any] = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 
 urlpatterns = [
@@ -38,6 +40,8 @@ urlpatterns = [
     path("leads/<str:id>/duplicates/", LeadViewSet.as_view({"get": "duplicates"}), name="api-lead-duplicates"),
     path("leads/<str:id>/convert/", LeadViewSet.as_view({"post": "convert"}), name="api-lead-convert"),
     path("leads/<str:id>/reveal/", LeadRevealView.as_view(), name="api-lead-reveal"),
+    path("leads/<str:id>/lifecycle/", LeadLifecycleViewSet.as_view(LIFECYCLE), name="api-lead-lifecycle"),
+    path("contacts/<str:id>/lifecycle/", ContactLifecycleViewSet.as_view(LIFECYCLE), name="api-contact-lifecycle"),
     path("activities/", ActivityViewSet.as_view(LIST), name="api-activity-list"),
     path("activities/calendar/", ActivityViewSet.as_view({"get": "calendar"}), name="api-activity-calendar"),
     path(

@@ -23,7 +23,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bastion.directory.models import Company, Contact, KeyField
+from bastion.directory.models import Company, Contact, KeyField, LifecycleStage
 from bastion.directory.names import display_name, search_key
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Owned, Through, Vocabulary
@@ -304,6 +304,9 @@ class Lead(models.Model):
     fit_score = models.SmallIntegerField(_("fit"), default=0, editable=False)
     engagement_score = models.SmallIntegerField(_("engagement"), default=0, editable=False)
     score = models.SmallIntegerField(_("score"), default=0, editable=False)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.LEAD, editable=False
+    )
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
     converted_contact = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="from_leads", editable=False
@@ -331,7 +334,7 @@ class Lead(models.Model):
     data_classification = classify(
         internal=[
             "id", "preferred_language", "status", "source", "consent_given_at", "owner", "team", "converted_at",
-            "fit_score", "engagement_score", "score",
+            "fit_score", "engagement_score", "score", "lifecycle_stage",
             "converted_contact", "converted_company", "converted_deal", "created_at", "updated_at", "created_by",
             "updated_by", "consent_text",
         ],
@@ -373,7 +376,8 @@ class Lead(models.Model):
 
 # Activities live in their own module (this one is long enough); importing them registers the models.
 from bastion.sales.models_activities import Activity, ActivityKind  # noqa: E402
+from bastion.sales.models_lifecycle import DealLine, LifecycleChange, LifecyclePolicy  # noqa: E402
 from bastion.sales.models_routing import LeadRouting  # noqa: E402
 from bastion.sales.models_scoring import ScoringRule  # noqa: E402
 
-__all__ = ["Activity", "ActivityKind", "LeadRouting", "ScoringRule"]
+__all__ = ["Activity", "ActivityKind", "DealLine", "LeadRouting", "LifecycleChange", "LifecyclePolicy", "ScoringRule"]

@@ -13,6 +13,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from bastion.directory.names import search_key
+from bastion.sales import lifecycle
 from bastion.sales.models import Activity, ActivityKind, Lead
 from bastion.sales.models_scoring import Operator, ScoreCategory, ScoredField, ScoringRule
 
@@ -83,6 +84,9 @@ def score_of(lead: Lead, rules: list[ScoringRule], facts: dict[str, int | None])
     return score
 
 
+LIFECYCLE_COLUMNS = ("lifecycle_stage", "status", "owner", "team", "converted_at")
+
+
 def _clamp(value: int) -> int:
     return max(-32000, min(32000, value))
 
@@ -93,6 +97,7 @@ def _store(lead: Lead, score: Score) -> None:
         Lead._base_manager.filter(pk=lead.pk).update(**fields)  # a derived value: no "updated" by anyone
         for name, value in fields.items():
             setattr(lead, name, value)
+        lifecycle.on_lead_scored(None, lead)
 
 
 def rescore(lead: Lead) -> Score:
@@ -106,7 +111,7 @@ def rescore_all() -> int:
     """Score every lead with the current rules, a batch at a time (resumable: it is idempotent); returns how many."""
     rules, done, last = active_rules(), 0, None
     while True:
-        batch = Lead._base_manager.order_by("pk").only("pk", *SCORED_COLUMNS)
+        batch = Lead._base_manager.order_by("pk").only("pk", *SCORED_COLUMNS, *LIFECYCLE_COLUMNS)
         if last is not None:
             batch = batch.filter(pk__gt=last)
         leads = list(batch[:BATCH])

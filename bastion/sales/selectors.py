@@ -18,7 +18,7 @@ from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Query
 from bastion.directory.names import query_key
 from bastion.directory.selectors import prefix_match
 from bastion.kernel.pagination import Page, PageRequest, paginate
-from bastion.sales.models import Deal, DealStageChange, ExchangeRate, Pipeline, Stage, StageKind
+from bastion.sales.models import Deal, DealLine, DealStageChange, ExchangeRate, Pipeline, Stage, StageKind
 from bastion.sales.money import from_cents
 
 BOARD_CARDS = 20  # per column; the rest are one click away in the list (docs/benchmarks.md)
@@ -205,3 +205,8 @@ def scoring_rules(user: Any) -> list[Any]:
     from bastion.sales.models import ScoringRule
 
     return list(ScoringRule.objects.visible_to(user).order_by("category", "name", "id"))
+
+
+def deal_lines(user: Any, deal: Deal) -> list[DealLine]:
+    """The deal's product lines, in order."""
+    return list(DealLine.objects.visible_to(user).filter(deal=deal).select_related("product").order_by("position"))

@@ -20,3 +20,11 @@ def rescore_leads() -> int:
     from bastion.sales.scoring import rescore_all
 
     return rescore_all()
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def churn_inactive_customers() -> int:
+    """Daily: customers with no order in the lifecycle policy's churn period become churned (ADR 0044)."""
+    from bastion.sales.lifecycle import churn_inactive_customers as churn
+
+    return churn()

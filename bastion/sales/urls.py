@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from bastion.sales import views_activities, views_deals, views_export, views_lead_reveal, views_leads, views_scoring, views_setup
+from bastion.sales import (
+    views_activities,
+    views_deal_lines,
+    views_deals,
+    views_export,
+    views_lead_reveal,
+    views_leads,
+    views_lifecycle,
+    views_scoring,
+    views_setup,
+)
 
 app_name = "sales"
 urlpatterns = [
@@ -13,6 +23,7 @@ urlpatterns = [
     path("deals/<uuid:deal_id>/", views_deals.deal_detail, name="deal-detail"),
     path("deals/<uuid:deal_id>/edit/", views_deals.deal_edit, name="deal-edit"),
     path("deals/<uuid:deal_id>/move/", views_deals.deal_move, name="deal-move"),
+    path("deals/<uuid:deal_id>/products/", views_deal_lines.deal_products, name="deal-products"),
     path("deals/<uuid:deal_id>/delete/", views_deals.deal_delete, name="deal-delete"),
     path("leads/", views_leads.lead_list, name="lead-list"),
     path("leads/new/", views_leads.lead_create, name="lead-create"),
@@ -38,6 +49,9 @@ urlpatterns = [
     path("sales/stages/<uuid:stage_id>/delete/", views_setup.stage_delete, name="stage-delete"),
     path("sales/rates/", views_setup.rate_set, name="rate-set"),
     path("sales/lead-routing/", views_setup.lead_routing, name="lead-routing"),
+    path("sales/lifecycle/", views_lifecycle.lifecycle_policy, name="lifecycle-policy"),
+    path("contacts/<uuid:contact_id>/lifecycle/", views_lifecycle.contact_lifecycle, name="contact-lifecycle"),
+    path("leads/<uuid:lead_id>/lifecycle/", views_lifecycle.lead_lifecycle, name="lead-lifecycle"),
     path("sales/scoring-rules/new/", views_scoring.rule_create, name="rule-create"),
     path("sales/scoring-rules/<uuid:rule_id>/edit/", views_scoring.rule_edit, name="rule-edit"),
     path("sales/scoring-rules/<uuid:rule_id>/delete/", views_scoring.rule_delete, name="rule-delete"),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bastion.commerce.selectors import order_for_deal
 from bastion.directory import selectors as directory
 from bastion.directory.forms import valid_filters
 from bastion.directory.names import query_key
@@ -140,6 +141,8 @@ def deal_detail(request: HttpRequest, deal_id: UUID) -> HttpResponse:
         "nav": "deals",
         "deal": deal,
         "history": selectors.stage_history(request.user, deal),
+        "lines": selectors.deal_lines(request.user, deal),
+        "order": order_for_deal(request.user, deal.pk),
         "stages": selectors.stages_of(request.user, deal.pipeline),
         "base_currency": base_currency(),
         "can_edit": can_change_customer_records(request.user),

@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bastion.accounts.selectors import all_teams
 from bastion.directory.views import forbidden, reader_required
-from bastion.sales import actions_routing, actions_setup, selectors
+from bastion.sales import actions_routing, actions_setup, lifecycle, selectors
 from bastion.sales.access import access_pipeline_by_id, access_stage_by_id, can_configure_sales
 from bastion.sales.forms import ExchangeRateForm, LeadRoutingForm, PipelineForm, StageForm
+from bastion.sales.forms_lifecycle import LifecyclePolicyForm
 from bastion.sales.money import base_currency
 
 View = Callable[..., HttpResponse]
@@ -56,8 +57,15 @@ def setup(request: HttpRequest) -> HttpResponse:
         "embed_origins": settings.BASTION_LEAD_FORM_EMBED_ORIGINS,
         **_routing_context(),
         "scoring_rules": selectors.scoring_rules(request.user),
+        **_lifecycle_context(),
     }
     return render(request, "sales/setup/index.html", context)
+
+
+def _lifecycle_context() -> dict[str, Any]:
+    policy = lifecycle.policy()
+    initial = {"qualifying_score": policy.qualifying_score, "churn_after_days": policy.churn_after_days}
+    return {"lifecycle_policy": policy, "lifecycle_form": LifecyclePolicyForm(initial=initial)}
 
 
 def _routing_context(form: LeadRoutingForm | None = None) -> dict[str, Any]:

@@ -42,6 +42,8 @@ SETUP: dict[str, list[tuple[str, str, Any, str]]] = {
     "sales:rate-delete": [("post", "rate", {}, CONFIGURE)],
     # Web-form leads go to a team (ADR 0039): POST only, the receiving team's id.
     "sales:lead-routing": [("post", "", lambda world: {"team": str(world.delta.pk)}, CONFIGURE)],
+    # The lifecycle policy (ADR 0044): POST only.
+    "sales:lifecycle-policy": [("post", "", {"qualifying_score": "40", "churn_after_days": "90"}, CONFIGURE)],
     # Lead-scoring rules (ADR 0041).
     "sales:rule-create": [("get", "", None, CONFIGURE), ("post", "", RULE, CONFIGURE)],
     "sales:rule-edit": [("get", "rule", None, CONFIGURE), ("post", "rule", {**RULE, "points": "7"}, CONFIGURE)],

@@ -39,6 +39,7 @@ from bastion.sales.models import (
     ExchangeRate,
     Lead,
     LeadRouting,
+    LifecyclePolicy,
     Pipeline,
     ScoringRule,
     Stage,
@@ -156,6 +157,11 @@ def html_data(kind: str, data: str, record: Any, world: World) -> dict[str, Any]
         return {"stage": str(stage_named(world.pipeline, "Proposal").pk)}
     if data in ("convert", "done"):  # converting: a new contact, nothing else; done: the default "yes"
         return {}
+    if data == "lifecycle":
+        return {"lifecycle_stage": "advocate"}
+    if data == "products":  # one free-text line: the deal's amount becomes its total
+        return {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-description": "Mx line",
+                "lines-0-quantity": "2", "lines-0-unit_price": "7.50"}  # fmt: skip
     if kind == "company":
         return {"name": record.name, "city": "Changed", "owner": record.owner_id or ""}
     if kind == "deal":
@@ -200,6 +206,8 @@ def api_data(kind: str, data: str, world: World, record: Any = None) -> dict[str
         return {"stage": str(stage_named(world.pipeline, "Proposal").pk)}
     if data == "convert":  # the least a conversion takes: a new contact from the lead, no company, no deal
         return {}
+    if data == "lifecycle":
+        return {"lifecycle_stage": "advocate"}
     return None
 
 
@@ -217,9 +225,9 @@ def state(record: Any) -> tuple[Any, ...]:
 
 
 def setup_state() -> tuple[Any, ...]:
-    """The sales set-up (pipelines, stages, exchange rates, lead routing, scoring rules), the deals and leads (their
-    scores), and every successful audit event."""
-    models = (Pipeline, Stage, ExchangeRate, LeadRouting, ScoringRule, Deal, Lead)
+    """The sales set-up (pipelines, stages, exchange rates, lead routing, lifecycle policy, scoring rules), the
+    deals and leads (their scores), and every successful audit event."""
+    models = (Pipeline, Stage, ExchangeRate, LeadRouting, LifecyclePolicy, ScoringRule, Deal, Lead)
     rows = [list(model.objects.order_by("pk").values()) for model in models]
     return rows, AuditEvent.objects.filter(outcome=Outcome.SUCCESS).count()
 

@@ -87,9 +87,11 @@ HTML_ACTIONS: dict[str, list[tuple[str, str, int]]] = {
     "history": [("get", "", Need.READ)],
     "edit": [("get", "", Need.EDIT), ("post", "form", Need.EDIT)],
     "move": [("post", "move", Need.EDIT)],
+    "products": [("get", "", Need.EDIT), ("post", "products", Need.EDIT)],  # a deal's product lines (ADR 0044)
     "status": [("post", "status", Need.EDIT)],  # an order: one of its status buttons
     "done": [("post", "done", Need.EDIT)],  # an activity: mark the task done
     "convert": [("post", "convert", Need.EDIT)],  # a lead: into a contact (the least it takes)
+    "lifecycle": [("post", "lifecycle", Need.EDIT)],  # a contact's or lead's lifecycle stage by hand (ADR 0044)
     "sharing": [("get", "", Need.MANAGE), ("post", "share", Need.MANAGE)],
     "share-remove": [("get", "", Need.MANAGE), ("post", "confirmed", Need.MANAGE)],
     "delete": [("get", "", Need.EDIT), ("post", "confirmed", Need.EDIT)],
@@ -102,6 +104,7 @@ API_ACTIONS: dict[str, list[tuple[str, str, int]]] = {
     "move": [("post", "move", Need.EDIT)],
     "status": [("post", "status", Need.EDIT)],  # an order
     "convert": [("post", "convert", Need.EDIT)],
+    "lifecycle": [("get", "", Need.READ), ("post", "lifecycle", Need.EDIT)],
     "erase": [("post", "", ERASE)],
 }
 NO_PUT = {"lead", "activity", "order"}  # changed with PATCH only (sales/api_urls.py, commerce/api_urls.py)
@@ -119,9 +122,11 @@ ORDER = [
     "duplicates",
     "edit",
     "move",
+    "products",
     "status",
     "done",
     "convert",
+    "lifecycle",
     "sharing",
     "share-remove",
     "delete",
@@ -187,7 +192,7 @@ EXEMPT = {
     **{f"api-import-{name}": IMPORT_JOB for name in ("detail", "start", "rejections")},
 }
 RECORD_NAME = re.compile(
-    r"^(?:directory:(?P<html>company|contact)|sales:(?P<sales>deal|lead|activity)|commerce:(?P<commerce>order)"
+    r"^(?:directory:(?P<html>company|contact)|sales:(?P<sales>deal|lead|activity|contact)|commerce:(?P<commerce>order)"
     r"|api-(?P<api>company|contact|deal|lead|activity|order))-(?P<action>[a-z-]+)$"
 )
 REASON = "Checking the access matrix of issue 5"
