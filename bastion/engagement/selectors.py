@@ -12,9 +12,11 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from bastion.directory.models import Contact
 from bastion.engagement.models import PERSON, Interaction, Interest
 from bastion.kernel.access.scoping import parse_uuid
 from bastion.kernel.pagination import Page, PageRequest, paginate
+from bastion.sales.models import Lead
 
 INTERACTION_ORDERINGS = {"occurred_at": "occurred_at", "recorded_at": "recorded_at"}
 DEFAULT_INTERACTION_ORDERING = "-occurred_at"
@@ -32,9 +34,6 @@ def interest_queryset(user: Any) -> QuerySet[Interest, Interest]:
 
 def visible_person(user: Any, field: str, person_id: Any) -> Any:
     """The contact or lead ``person_id`` if the user may see it; else 404 (the same as a missing one)."""
-    from bastion.directory.models import Contact
-    from bastion.sales.models import Lead
-
     model: Any = {"contact": Contact, "lead": Lead}[field]
     pk = parse_uuid(person_id)
     found = model.objects.visible_to(user).filter(pk=pk).values_list("pk", flat=True).first() if pk else None
