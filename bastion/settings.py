@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "bastion.imports",
     "bastion.sales",
     "bastion.commerce",
+    "bastion.engagement",
     "bastion.operations",
 ]
 

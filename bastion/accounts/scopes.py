@@ -27,6 +27,7 @@ TOKEN_RESOURCES: dict[str, Any] = {
     "pipeline": gettext_lazy("Pipelines, stages and exchange rates"),
     "product": gettext_lazy("Product catalogue"),
     "order": gettext_lazy("Orders"),
+    "interaction": gettext_lazy("Interaction events and interests"),
     "profile": gettext_lazy("Your profile"),
 }
 ACCESS_LEVELS = ("read", "write")

@@ -36,6 +36,7 @@ def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
     from bastion.accounts.actions import create_staff_user, ensure_team
     from bastion.commerce.demo import seed_demo_commerce
     from bastion.directory.demo import seed_demo_directory
+    from bastion.engagement.demo import seed_demo_engagement
     from bastion.sales.demo import seed_demo_sales
 
     with transaction.atomic():
@@ -52,5 +53,6 @@ def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
         sellers = [user for user in owners if user.membership.role in (Role.SALES_MANAGER, Role.SALES_REP)]
         seed_demo_sales(admin, sellers or owners)
         seed_demo_commerce(admin, sellers or owners)  # after the sales set-up: it needs the exchange rates
+        seed_demo_engagement(sellers or owners)  # after the catalogue: product views name its SKUs
     assert password is not None  # noqa: S101 - create_staff_user returns one for a usable password
     return password

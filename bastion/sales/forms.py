@@ -189,7 +189,10 @@ class ScoringRuleForm(ActionErrorsMixin, BastionForm):
         label=_("Value"),
         max_length=200,
         required=False,
-        help_text=_("Text to look for (any case), a number to compare with, or empty for “is filled in”."),
+        help_text=_(
+            "Text to look for (any case), a number to compare with, or empty for “is filled in”. "
+            "Interests match a topic, a product name or a SKU."
+        ),
     )
     points = forms.IntegerField(label=_("Points"), min_value=-100, max_value=100, help_text=_("From -100 to 100."))
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.models import Contact, LifecycleStage
 from bastion.kernel.access import ScopedManager
-from bastion.kernel.access.records import Through, ThroughEither, Vocabulary
+from bastion.kernel.access.records import Through, ThroughOneOf, Vocabulary
 from bastion.kernel.crypto.classification import classify
 
 
@@ -50,7 +50,7 @@ class LifecycleChange(models.Model):
     changed_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     objects = ScopedManager["LifecycleChange"]()
-    record_access = ThroughEither(parents=("contact", "lead"))
+    record_access = ThroughOneOf(parents=("contact", "lead"))
     data_classification = classify(
         internal=["id", "contact", "lead", "from_stage", "to_stage", "reason", "changed_by", "changed_at"]
     )

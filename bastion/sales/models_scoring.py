@@ -31,6 +31,11 @@ class ScoredField(models.TextChoices):
     STATUS = "status", _("Status")
     ACTIVITIES = "activities", _("Number of calls, meetings and notes")
     DAYS_SINCE_CONTACT = "days_since_activity", _("Days since the last call, meeting or note")
+    # Interaction events and the interests derived from them (bastion.engagement, ADR 0042).
+    INTERACTIONS = "interactions_30d", _("Interactions in the last 30 days")
+    PAGE_VISITS = "page_visits_30d", _("Pages visited in the last 30 days")
+    EMAIL_OPENS = "email_opens_30d", _("Emails opened in the last 30 days")
+    INTERESTS = "interests", _("Interests (topics and products)")
 
 
 class Operator(models.TextChoices):

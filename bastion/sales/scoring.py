@@ -1,6 +1,7 @@
 """Lead scores (ADR 0041): fit points for who the lead is, engagement points for what happened with
-them, from the administrators' rules. A lead is scored when it is saved and when an activity on it
-changes; changing the rules rescores every lead in the background (``rescore_all``, a huey job)."""
+them, from the administrators' rules. A lead is scored when it is saved, when an activity on it
+changes and when an interaction about it is recorded (ADR 0042); changing the rules rescores every
+lead in the background (``rescore_all``, a huey job)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from bastion.directory.names import search_key
+from bastion.engagement.models import Interaction, InteractionKind, Interest
 from bastion.sales import lifecycle
 from bastion.sales.models import Activity, ActivityKind, Lead
 from bastion.sales.models_scoring import Operator, ScoreCategory, ScoredField, ScoringRule
 
-NUMBER_FIELDS = frozenset({ScoredField.ACTIVITIES, ScoredField.DAYS_SINCE_CONTACT})
+COUNT_FIELDS = frozenset({ScoredField.ACTIVITIES, ScoredField.INTERACTIONS, ScoredField.PAGE_VISITS, ScoredField.EMAIL_OPENS})
+NUMBER_FIELDS = COUNT_FIELDS | {ScoredField.DAYS_SINCE_CONTACT}
+# Fields whose value is a set of search keys: a rule matches when one of them does.
+LIST_FIELDS = frozenset({ScoredField.INTERESTS})
+RECENT = dt.timedelta(days=30)
 CHOICE_FIELDS = frozenset({ScoredField.SOURCE, ScoredField.LANGUAGE, ScoredField.STATUS})
 ENGAGING_KINDS = (ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.NOTE)
 BATCH = 500
@@ -40,25 +46,65 @@ def active_rules() -> list[ScoringRule]:
     return list(ScoringRule._base_manager.filter(is_active=True).order_by("category", "name", "id"))
 
 
-def engagement_facts(lead_ids: Iterable[Any], now: dt.datetime | None = None) -> dict[Any, dict[str, int | None]]:
-    """Per lead: how many calls, meetings and notes it has, and the days since the latest (None: never)."""
-    now = now or timezone.now()
+Facts = dict[str, Any]
+
+
+def engagement_facts(lead_ids: Iterable[Any], now: dt.datetime | None = None) -> dict[Any, Facts]:
+    """Per lead, in three queries whatever the number of leads: how many calls, meetings and notes it
+    has and the days since the latest (None: never); its interactions, page visits and email opens
+    of the last 30 days; and the search keys of its interests (topics, product names and SKUs)."""
+    now, ids = now or timezone.now(), list(lead_ids)
+    facts: dict[Any, Facts] = {}
     rows = (
-        Activity._base_manager.filter(lead_id__in=list(lead_ids), kind__in=ENGAGING_KINDS)
+        Activity._base_manager.filter(lead_id__in=ids, kind__in=ENGAGING_KINDS)
         .values("lead_id")
         .annotate(count=Count("id"), last=Max("at"))
     )
-    return {row["lead_id"]: {"activities": row["count"], "days_since_activity": (now - row["last"]).days} for row in rows}
+    for row in rows:
+        facts.setdefault(row["lead_id"], {}).update(activities=row["count"], days_since_activity=(now - row["last"]).days)
+    recent = (
+        Interaction._base_manager.filter(lead_id__in=ids, occurred_at__gte=now - RECENT)
+        .values("lead_id")
+        .annotate(
+            total=Count("id"),
+            pages=Count("id", filter=Q(kind=InteractionKind.PAGE_VISITED)),
+            opens=Count("id", filter=Q(kind=InteractionKind.EMAIL_OPENED)),
+        )
+    )
+    for counts in recent:
+        facts.setdefault(counts["lead_id"], {}).update(
+            interactions_30d=counts["total"], page_visits_30d=counts["pages"], email_opens_30d=counts["opens"]
+        )
+    interests = Interest._base_manager.filter(lead_id__in=ids).values_list("lead_id", "topic", "product__name", "product__sku")
+    for lead_id, topic, product_name, sku in interests:
+        keys = facts.setdefault(lead_id, {}).setdefault("interests", set())
+        keys.update(search_key(text) for text in (topic, product_name, sku) if text)
+    return facts
 
 
-def _value_of(lead: Lead, name: str, facts: dict[str, int | None]) -> Any:
+def _value_of(lead: Lead, name: str, facts: Facts) -> Any:
+    if name in COUNT_FIELDS:
+        return facts.get(name, 0)
     if name in NUMBER_FIELDS:
-        return facts.get(name, 0 if name == ScoredField.ACTIVITIES else None)
+        return facts.get(name)
+    if name in LIST_FIELDS:
+        return facts.get(name, set())
     return getattr(lead, name)
 
 
-def matches(rule: ScoringRule, lead: Lead, facts: dict[str, int | None]) -> bool:
+def _matches_any(rule: ScoringRule, keys: set[str]) -> bool:
+    wanted = search_key(rule.value)
+    if rule.operator == Operator.IS_SET:
+        return bool(keys)
+    if rule.operator == Operator.EQUALS:
+        return wanted in keys
+    return bool(wanted) and any(wanted in key for key in keys)
+
+
+def matches(rule: ScoringRule, lead: Lead, facts: Facts) -> bool:
     value = _value_of(lead, rule.field, facts)
+    if rule.field in LIST_FIELDS:
+        return _matches_any(rule, value)
     if rule.operator == Operator.IS_SET:
         return value not in (None, "")
     if rule.operator in (Operator.AT_LEAST, Operator.AT_MOST):
@@ -72,7 +118,7 @@ def matches(rule: ScoringRule, lead: Lead, facts: dict[str, int | None]) -> bool
     return bool(wanted) and wanted in text
 
 
-def score_of(lead: Lead, rules: list[ScoringRule], facts: dict[str, int | None]) -> Score:
+def score_of(lead: Lead, rules: list[ScoringRule], facts: Facts) -> Score:
     score = Score()
     for rule in rules:
         if matches(rule, lead, facts):
@@ -105,6 +151,18 @@ def rescore(lead: Lead) -> Score:
     score = score_of(lead, active_rules(), engagement_facts([lead.pk]).get(lead.pk, {}))
     _store(lead, score)
     return score
+
+
+def rescore_leads(lead_ids: Iterable[Any]) -> int:
+    """Score the leads ``lead_ids`` now, with their facts in bulk (after interactions); returns how many."""
+    rules, done, ids = active_rules(), 0, sorted(set(lead_ids), key=str)
+    for start in range(0, len(ids), BATCH):
+        leads = list(Lead._base_manager.filter(pk__in=ids[start : start + BATCH]).only("pk", *SCORED_COLUMNS))
+        facts = engagement_facts([lead.pk for lead in leads])
+        for lead in leads:
+            _store(lead, score_of(lead, rules, facts.get(lead.pk, {})))
+        done += len(leads)
+    return done
 
 
 def rescore_all() -> int:

@@ -1,7 +1,8 @@
 """Reads of activities: a record's timeline, a user's day, and their calendar.
 
 A timeline is the activities on a contact, company, lead or deal, newest first, merged with the
-deal's stage changes for a deal; every query starts from ``objects.visible_to(user)``.
+deal's stage changes for a deal and with the interaction events of a contact or lead
+(bastion.engagement); every query starts from ``objects.visible_to(user)``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from bastion.engagement.models import Interaction
+from bastion.engagement.selectors import recent_interactions
 from bastion.sales.models import Activity, ActivityKind, DealStageChange
 
 TIMELINE_LIMIT = 50
@@ -21,11 +24,12 @@ CALENDAR_PAST = dt.timedelta(days=90)
 
 @dataclass(frozen=True)
 class Entry:
-    """One line of a timeline: an activity, or a deal's stage change."""
+    """One line of a timeline: an activity, a deal's stage change, or an interaction of a contact or lead."""
 
     at: dt.datetime
     activity: Activity | None = None
     stage_change: DealStageChange | None = None
+    interaction: Interaction | None = None
 
 
 @dataclass
@@ -65,6 +69,10 @@ def timeline(user: Any, *, contact: Any = None, company: Any = None, lead: Any =
     if deal is not None:
         changes = DealStageChange.objects.filter(deal=deal, deal__in=_visible_deals(user)).select_related("changed_by")
         entries += [Entry(change.changed_at, stage_change=change) for change in changes.order_by("-changed_at")[:TIMELINE_LIMIT]]
+    for name, record in (("contact", contact), ("lead", lead)):
+        if record is not None:
+            events = recent_interactions(user, name, getattr(record, "pk", record), TIMELINE_LIMIT)
+            entries += [Entry(event.occurred_at, interaction=event) for event in events]
     return sorted(entries, key=lambda entry: entry.at, reverse=True)[:TIMELINE_LIMIT]
 
 

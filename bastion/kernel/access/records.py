@@ -10,8 +10,8 @@ and a fetch by id all obey the same rules with no per-row Python check. The decl
   records of team X and of its members) and explicit, expiring shares with a user or team.
 - :class:`Through`: a row that belongs to one Owned record (a contact's email address) is
   visible exactly when its parent is.
-- :class:`ThroughEither`: the same for a row that belongs to one of several kinds of parent
-  (a contact or a lead), whichever is set.
+- :class:`ThroughOneOf`: a row that belongs to exactly one of several records (an interaction is
+  about a contact or a lead) is visible exactly when the record it belongs to is.
 - :class:`Vocabulary`: shared reference data (tags) that every customer-data role may read.
 
 A model with a scoped manager and no declaration is invisible to everybody: deny by default.
@@ -89,15 +89,18 @@ class Through(Rule):
 
 
 @dataclass(frozen=True)
-class ThroughEither(Rule):
-    """Visible (editable) when the parent that is set, among the foreign keys ``parents``, is visible
-    (editable): a row about a contact or a lead (a lifecycle change). A row with no parent set is
-    invisible to everybody but roles that see all records."""
+class ThroughOneOf(Rule):
+    """Visible (editable) when the one record it belongs to, among the foreign keys ``parents``, is.
+
+    The model must guarantee with a database check constraint that exactly one of ``parents`` is
+    set: the condition is ``p1 IN (visible p1) OR p2 IN (visible p2) ...``, and a NULL key never
+    matches (``NULL IN (...)`` is not true), so only the set key decides.
+    """
 
     parents: tuple[str, ...]
 
     def narrow(self, queryset: QuerySet[Any], user: Any, need: Need) -> QuerySet[Any]:
-        condition = Q(pk__in=[])
+        condition = Q()
         for parent in self.parents:
             parent_model = queryset.model._meta.get_field(parent).related_model
             visible = parent_model._default_manager.get_queryset().for_user(user, need)

@@ -5,7 +5,8 @@ and the record rules of ADR 0027 (:func:`expected` and its siblings), not from t
 - The endpoints come from walking the URL map (:func:`url_map`). A URL name must either match a
   record endpoint pattern (``directory:<kind>-<action>``, ``sales:<deal|lead|activity>-<action>``,
   ``api-<kind>-<action>``) whose action is known here, be a role-gated page in ``GATED``,
-  ``API_GATED`` or ``SETUP``, a list of the user's own activities in ``OWN_LISTS``, or be exempt
+  ``API_GATED`` or ``SETUP``, a list of the user's own activities in ``OWN_LISTS``, an endpoint of
+  interactions and interests (judged per person in matrix_engagement.py), or be exempt
   with a reason in ``EXEMPT``; :func:`test_every_url_is_in_the_matrix` fails on anything else
   (and on an API method the tables do not know), so a new endpoint is covered automatically or
   breaks the build.
@@ -58,6 +59,7 @@ from bastion.kernel.tests.matrix_commerce import (
     is_commerce_gated,
     new_order,
 )
+from bastion.kernel.tests.matrix_engagement import check_engagement, is_engagement_gated
 from bastion.kernel.tests.matrix_sales import CONFIGURE, OWN_LISTS, READ, SETUP, check_own_lists, check_setup
 from bastion.kernel.tests.matrix_world import (
     OK,
@@ -224,6 +226,8 @@ def url_map() -> Iterator[tuple[str, str]]:
 def classify(name: str) -> str:
     """``record``, ``gated``, ``exempt`` or ``unknown`` for a URL name (the tables before the record pattern)."""
     if name in GATED or name in API_GATED or name in SETUP or name in OWN_LISTS or is_commerce_gated(name):
+        return "gated"
+    if is_engagement_gated(name):
         return "gated"
     if name in EXEMPT or any(name.startswith(prefix) for prefix in EXEMPT_PREFIXES):
         return "exempt"
@@ -492,6 +496,7 @@ def test_role_against_every_endpoint_and_record(role: str | None) -> None:
     check_setup(world, html, api, lambda need: expected_setup(role, need))
     check_products(world, html, api, lambda need: expected_setup(role, need))
     check_lifetime_value(world, api, lambda relation: expected(role, relation, Need.READ), RELATIONS)
+    check_engagement(world, api, lambda relation, need: expected(role, relation, need), RELATIONS)
     check_own_lists(world, html, api, expected(role, None, Need.READ), lambda relation: shows_on_own_lists(role, relation))
     # Exports and reveals come before the destructive checks: erasing shreds the contact's key in
     # the key store, which the savepoint of the main database cannot undo.

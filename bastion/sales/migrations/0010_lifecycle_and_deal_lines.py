@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('commerce', '0001_initial'),
         ('directory', '0004_contact_lifecycle_stage'),
-        ('sales', '0008_deal_sums_index_with_id'),
+        ('sales', '0009_scoring_engagement_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
