@@ -390,6 +390,9 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "bastion.sales.models.ActivityKind",
         "OrderStatusEnum": "bastion.commerce.models.OrderStatus",
         "DuplicateKindEnum": ["lead", "contact"],
+        "LifecycleStageEnum": "bastion.directory.models.LifecycleStage",
+        "InteractionKindEnum": "bastion.engagement.models.InteractionKind",
+        "IndustryEnum": "bastion.directory.models.Industry",
     },
 }
 
