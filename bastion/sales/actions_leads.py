@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from bastion.directory import actions as directory_actions
 from bastion.directory.access import parse_uuid
-from bastion.directory.models import Language
+from bastion.directory.models import Industry, Language
 from bastion.directory.names import has_cjk
 from bastion.directory.validation import Errors, multi_line, phone_problem, single_line
 from bastion.kernel.audit.changes import ChangeSet, Snapshot, diff, record_change, target_of
@@ -34,9 +34,11 @@ from bastion.sales.models import LEAD_EMAIL_SCOPE, LEAD_PHONE_SCOPE, Lead, LeadS
 
 LEAD_FIELDS = frozenset(
     {"given_name", "family_name", "company_name", "job_title", "email", "phone", "message", "preferred_language"}
-    | {"status", "owner", "team", "consent_text", "consent_given_at"}
+    | {"country", "industry", "status", "owner", "team", "consent_text", "consent_given_at"}
 )
-PUBLIC_FIELDS = frozenset({"given_name", "family_name", "company_name", "job_title", "email", "phone", "message"})
+PUBLIC_FIELDS = frozenset(
+    {"given_name", "family_name", "company_name", "job_title", "country", "industry", "email", "phone", "message"}
+)
 AUDIT_RESTRICTED = ("email", "phone", "message")
 OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED)
 MAX_MESSAGE = 5000
@@ -47,7 +49,10 @@ class LeadConverted(ValidationError):
 
 
 def _snapshot(lead: Lead) -> Snapshot:
-    names = ("given_name", "family_name", "company_name", "job_title", "email", "phone", "message", "preferred_language")
+    names = (
+        "given_name", "family_name", "company_name", "job_title", "country", "industry", "email", "phone", "message",
+        "preferred_language",
+    )  # fmt: skip
     state: Snapshot = {name: str(getattr(lead, name)) for name in names}
     state.update(
         status=lead.status,
@@ -122,6 +127,7 @@ def _clean(data: Mapping[str, Any], current: Lead | None, *, allowed: frozenset[
         ("family_name", 100, _("Family name")),
         ("company_name", 200, _("Company")),
         ("job_title", 150, _("Job title")),
+        ("country", 100, _("Country or region")),
     ):
         if name in data:
             fields[name] = single_line(data[name], name, limit, errors, label=label)
@@ -131,6 +137,10 @@ def _clean(data: Mapping[str, Any], current: Lead | None, *, allowed: frozenset[
         fields["phone"] = _phone(data["phone"], errors)
     if "message" in data:
         fields["message"] = multi_line(data["message"], "message", errors, label=_("Message"), max_length=MAX_MESSAGE)
+    if "industry" in data:
+        fields["industry"] = str(data["industry"] or "")
+        if fields["industry"] not in ("", *Industry.values):
+            errors.add("industry", _("Choose an industry from the list, or leave it empty."))
     if "preferred_language" in data:
         language = str(data["preferred_language"] or "")
         if language not in Language.values:
@@ -207,7 +217,8 @@ def capture_lead(data: Mapping[str, Any], *, consent_text: str, language: str = 
         raise ValidationError({"consent": [_("Tick the box to agree before sending.")]})
     fields.update(consent_text=consent_text, consent_given_at=timezone.now(), source=LeadSource.WEB_FORM)
     fields["preferred_language"] = "zh-hans" if language.startswith("zh") else fields.get("preferred_language", "en")
-    fields["owner"], fields["team"] = route_new_lead()  # the receiving team, in turn (ADR 0039)
+    # The receiving team: a territory's owner, else the next member in turn (ADR 0039, 0045).
+    fields["owner"], fields["team"] = route_new_lead(fields.get("country", ""), fields.get("industry", ""))
     lead = Lead()
     _write(None, lead, fields)
     _audit(None, "lead.created", lead, None)
@@ -270,7 +281,8 @@ def _convert_company(actor: Any, lead: Lead, data: Mapping[str, Any], errors: Er
             errors.add("company", _("Choose a company that exists and that you can see."))
         return company
     if data.get("create_company") and lead.company_name:
-        return directory_actions.create_company(actor, {"name": lead.company_name, "owner": lead.owner or actor})
+        new = {"name": lead.company_name, "owner": lead.owner or actor, "industry": lead.industry}
+        return directory_actions.create_company(actor, new)
     if data.get("create_company"):
         errors.add("create_company", _("The lead has no company name to create a company from."))
     return None
@@ -292,6 +304,7 @@ def _convert_contact(actor: Any, lead: Lead, data: Mapping[str, Any], company: A
         "preferred_language": lead.preferred_language,
         "company": company,
         "owner": lead.owner or actor,
+        "country": lead.country,
     }
     if lead.email:
         person["emails"] = [{"address": str(lead.email), "label": "work", "is_primary": True}]

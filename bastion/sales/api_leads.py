@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from bastion.directory.api import DENIED, ERRORS, ID, NOT_FOUND, _act, _out, _searchable, _valid, _writable
 from bastion.directory.api_serializers import MaskedSerializerMixin
-from bastion.directory.models import Language
+from bastion.directory.models import Industry, Language
 from bastion.kernel.pagination import PaginationError, api_envelope, api_envelope_serializer, api_error, api_page_parameters
 from bastion.kernel.pagination import api_page_request as page_request
 from bastion.sales import actions_leads, selectors_leads
@@ -34,7 +34,8 @@ class LeadSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Lead]):
     class Meta:
         model = Lead
         fields = [
-            "id", "given_name", "family_name", "company_name", "job_title", "email", "phone", "message",
+            "id", "given_name", "family_name", "company_name", "job_title", "country", "industry", "email", "phone",
+            "message",
             "preferred_language", "status", "lifecycle_stage", "source", "score", "fit_score", "engagement_score",
             "consent_text",
             "consent_given_at", "owner", "team",
@@ -50,6 +51,8 @@ class LeadInputSerializer(serializers.Serializer[Any]):
     family_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     company_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     job_title = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Country or region.")
+    industry = serializers.ChoiceField(choices=[("", ""), *Industry.choices], required=False, allow_blank=True)
     email = serializers.CharField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     message = serializers.CharField(max_length=5000, required=False, allow_blank=True)

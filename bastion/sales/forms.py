@@ -178,6 +178,20 @@ class LeadRoutingForm(ActionErrorsMixin, BastionForm):
         self.fields["team"].choices = [nobody, *((str(team.pk), team.name) for team in teams)]  # type: ignore[attr-defined]
 
 
+class TerritoryRuleForm(ActionErrorsMixin, BastionForm):
+    """A territory of the receiving team (ADR 0045): leads from a country and/or in an industry go to one member."""
+
+    country = forms.CharField(label=_("Country or region"), max_length=100, required=False)
+    industry = forms.ChoiceField(label=_("Industry"), required=False)
+    owner = forms.ChoiceField(label=_("Goes to"))
+
+    def __init__(self, *args: Any, people: Iterable[Any] = (), industries: Iterable[tuple[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].choices = [("", _("Any industry")), *industries]  # type: ignore[attr-defined]
+        choices = [(str(person.pk), person.get_full_name() or person.get_username()) for person in people]
+        self.fields["owner"].choices = choices  # type: ignore[attr-defined]
+
+
 class ScoringRuleForm(ActionErrorsMixin, BastionForm):
     """A lead-scoring rule (ADR 0041); the action checks the condition fits what the rule looks at."""
 

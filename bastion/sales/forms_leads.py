@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, FieldSecurityMixin, OwnerChoiceField
-from bastion.directory.models import Language
+from bastion.directory.models import Industry, Language
 from bastion.sales.forms import stage_choices
 from bastion.sales.models import Lead, LeadSource, LeadStatus
 
@@ -18,6 +18,7 @@ CONSENT_TEXT = _(
     "I agree that my details and message are stored in order to answer me and to send me information "
     "about the products I asked about. I can withdraw this consent at any time."
 )
+INDUSTRY_CHOICES = [("", "—"), *Industry.choices]
 _OPEN_STATUSES = [(value, label) for value, label in LeadStatus.choices if value != LeadStatus.CONVERTED]
 
 
@@ -30,6 +31,8 @@ class PublicLeadForm(ActionErrorsMixin, BastionForm):
     phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
     company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
     job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    country = forms.CharField(label=_("Country or region"), max_length=100, required=False)
+    industry = forms.ChoiceField(label=_("Industry"), required=False, choices=INDUSTRY_CHOICES)
     message = forms.CharField(label=_("Message"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
     consent = forms.BooleanField(label=CONSENT_TEXT, error_messages={"required": _("Tick the box to agree before sending.")})
     website = forms.CharField(
@@ -50,6 +53,8 @@ class LeadForm(FieldSecurityMixin, ActionErrorsMixin, BastionForm):
     family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
     company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
     job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    country = forms.CharField(label=_("Country or region"), max_length=100, required=False)
+    industry = forms.ChoiceField(label=_("Industry"), required=False, choices=INDUSTRY_CHOICES)
     email = forms.EmailField(label=_("Email address"), max_length=254, required=False)
     phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)

@@ -23,7 +23,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bastion.directory.models import Company, Contact, KeyField, LifecycleStage
+from bastion.directory.models import Company, Contact, Industry, KeyField, LifecycleStage
 from bastion.directory.names import display_name, search_key
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Owned, Through, Vocabulary
@@ -287,6 +287,9 @@ class Lead(models.Model):
     family_name = models.CharField(_("family name"), max_length=100, blank=True, default="")
     company_name = models.CharField(_("company"), max_length=200, blank=True, default="")
     job_title = models.CharField(_("job title"), max_length=150, blank=True, default="")
+    # Coarse location and sector, for territory routing (ADR 0045): a country or region, never an address.
+    country = models.CharField(_("country or region"), max_length=100, blank=True, default="")
+    industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, blank=True, default="")
     email = EncryptedTextField(_("email address"), person="pk", max_length=254, blank=True)
     phone = EncryptedTextField(_("phone number"), person="pk", max_length=40, blank=True)
     message = EncryptedTextField(_("message"), person="pk", blank=True)
@@ -338,7 +341,10 @@ class Lead(models.Model):
             "converted_contact", "converted_company", "converted_deal", "created_at", "updated_at", "created_by",
             "updated_by", "consent_text",
         ],
-        confidential=["given_name", "family_name", "company_name", "job_title", "sort_name", "name_search", "company_key"],
+        confidential=[
+            "given_name", "family_name", "company_name", "job_title", "country", "industry", "sort_name", "name_search",
+            "company_key",
+        ],
         restricted=["email", "phone", "message"],
     )  # fmt: skip
 
@@ -377,7 +383,10 @@ class Lead(models.Model):
 # Activities live in their own module (this one is long enough); importing them registers the models.
 from bastion.sales.models_activities import Activity, ActivityKind  # noqa: E402
 from bastion.sales.models_lifecycle import DealLine, LifecycleChange, LifecyclePolicy  # noqa: E402
-from bastion.sales.models_routing import LeadRouting  # noqa: E402
+from bastion.sales.models_routing import LeadRouting, TerritoryRule  # noqa: E402
 from bastion.sales.models_scoring import ScoringRule  # noqa: E402
 
-__all__ = ["Activity", "ActivityKind", "DealLine", "LeadRouting", "LifecycleChange", "LifecyclePolicy", "ScoringRule"]
+__all__ = [
+    "Activity", "ActivityKind", "DealLine", "LeadRouting", "LifecycleChange", "LifecyclePolicy", "ScoringRule",
+    "TerritoryRule",
+]  # fmt: skip

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bastion.accounts.selectors import all_teams
+from bastion.directory.models import Industry
 from bastion.directory.views import forbidden, reader_required
 from bastion.sales import actions_routing, actions_setup, lifecycle, selectors
 from bastion.sales.access import access_pipeline_by_id, access_stage_by_id, can_configure_sales
-from bastion.sales.forms import ExchangeRateForm, LeadRoutingForm, PipelineForm, StageForm
+from bastion.sales.forms import ExchangeRateForm, LeadRoutingForm, PipelineForm, StageForm, TerritoryRuleForm
 from bastion.sales.forms_lifecycle import LifecyclePolicyForm
 from bastion.sales.money import base_currency
 
@@ -74,7 +75,11 @@ def _routing_context(form: LeadRoutingForm | None = None) -> dict[str, Any]:
     if form is None:
         form = LeadRoutingForm(initial={"team": str(routing.team_id or "")}, teams=teams)
     people = actions_routing.receivers(routing.team) if routing.team else []
-    return {"routing": routing, "routing_form": form, "lead_receivers": people}
+    territory_form = TerritoryRuleForm(people=people, industries=Industry.choices)
+    return {
+        "routing": routing, "routing_form": form, "lead_receivers": people, "territory_form": territory_form,
+        "territories": actions_routing.territory_rules(),
+    }  # fmt: skip
 
 
 @admin_required
@@ -93,6 +98,28 @@ def lead_routing(request: HttpRequest) -> HttpResponse:
     if response is not None:
         return response
     return _form_page(request, form, _("Route web-form leads"), status=400)
+
+
+@admin_required
+@require_POST
+def territory_create(request: HttpRequest) -> HttpResponse:
+    """Add a territory rule (``actions_routing.add_territory_rule``)."""
+    routing = actions_routing.current_routing()
+    people = actions_routing.receivers(routing.team) if routing.team else []
+    form = TerritoryRuleForm(request.POST, people=people, industries=Industry.choices)
+    done = _("Territory added: matching web-form leads now go to its colleague.")
+    response = _submit(request, form, lambda data: actions_routing.add_territory_rule(request.user, data), done)
+    if response is not None:
+        return response
+    return _form_page(request, form, _("Add a territory"), status=400)
+
+
+@admin_required
+@require_POST
+def territory_delete(request: HttpRequest, rule_id: UUID) -> HttpResponse:
+    actions_routing.delete_territory_rule(request.user, rule_id)
+    messages.success(request, _("Territory removed."))
+    return redirect("sales:setup")
 
 
 def _form_page(request: HttpRequest, form: Form, title: str, *, status: int = 200, **extra: Any) -> HttpResponse:

@@ -30,6 +30,8 @@ class LeadAdapter(Adapter):
             ("company", "company name", "organisation", "organization", "公司", "公司名称"),
         ),
         FieldSpec("job_title", gettext_lazy("Job title"), ("title", "job title", "position", "职位", "职务")),
+        FieldSpec("country", gettext_lazy("Country or region"), ("country", "region", "country or region", "国家", "地区")),
+        FieldSpec("industry", gettext_lazy("Industry"), ("industry", "sector", "行业", "所属行业")),
         FieldSpec("email", gettext_lazy("Email"), ("email", "e-mail", "email address", "邮箱", "电子邮件")),
         FieldSpec("phone", gettext_lazy("Phone"), ("phone", "telephone", "mobile", "电话", "手机", "手机号")),
         FieldSpec("preferred_language", gettext_lazy("Preferred language"), ("language", "preferred language", "语言")),
@@ -49,11 +51,13 @@ class LeadAdapter(Adapter):
         data: dict[str, Any] = {}
         if "full_name" in values:
             data["given_name"], data["family_name"] = split_full_name(values["full_name"])
-        for key in ("given_name", "family_name", "company_name", "job_title", "email", "phone", "message"):
+        for key in ("given_name", "family_name", "company_name", "job_title", "country", "email", "phone", "message"):
             if key in values:
                 data[key] = values[key]
         if "preferred_language" in values:
             data["preferred_language"] = choice_value("language", values["preferred_language"])
+        if "industry" in values:
+            data["industry"] = choice_value("industry", values["industry"])
         if "status" in values:
             data["status"] = values["status"].strip().lower()
         return data

@@ -42,6 +42,9 @@ SETUP: dict[str, list[tuple[str, str, Any, str]]] = {
     "sales:rate-delete": [("post", "rate", {}, CONFIGURE)],
     # Web-form leads go to a team (ADR 0039): POST only, the receiving team's id.
     "sales:lead-routing": [("post", "", lambda world: {"team": str(world.delta.pk)}, CONFIGURE)],
+    # Territories of the receiving team (ADR 0045): POST only.
+    "sales:territory-create": [("post", "", lambda world: {"country": "Mx other", "owner": str(world.receiver.pk)}, CONFIGURE)],
+    "sales:territory-delete": [("post", "territory", {}, CONFIGURE)],
     # The lifecycle policy (ADR 0044): POST only.
     "sales:lifecycle-policy": [("post", "", {"qualifying_score": "40", "churn_after_days": "90"}, CONFIGURE)],
     # Lead-scoring rules (ADR 0041).
@@ -66,6 +69,7 @@ def _setup_url(name: str, argument: str, world: World) -> str:
     value = {
         "pipeline": world.pipeline.pk, "spare": world.spare.pk, "stage": stage_named(world.spare, "New").pk,
         "lone-stage": stage_named(world.spare, "Lost").pk, "rate": world.rate, "new-rate": "GBP", "rule": world.rule.pk,
+        "territory": world.territory.pk,
     }.get(argument)  # fmt: skip
     if value is None:
         return reverse(name)

@@ -43,6 +43,7 @@ from bastion.sales.models import (
     Pipeline,
     ScoringRule,
     Stage,
+    TerritoryRule,
 )
 from bastion.sales.tests.factories import ActivityFactory, DealFactory, LeadFactory, pipeline_with_stages, stage_named
 
@@ -71,6 +72,8 @@ class World:
     spare: Any = None  # a pipeline without deals, not the default: deletable, as are its stages
     rate: str = "JPY"  # an exchange rate no deal uses: deletable
     rule: Any = None  # a lead-scoring rule (ADR 0041)
+    receiver: Any = None  # a member of the team that receives web-form leads (ADR 0039)
+    territory: Any = None  # a territory rule (ADR 0045)
     teams: dict[str, Any] = field(default_factory=dict)
 
 
@@ -108,6 +111,10 @@ def build_world(role: str | None) -> World:
     world.rule = ScoringRule.objects.create(
         name="Mx rule", category="fit", field="job_title", operator="contains", value="director", points=10
     )
+    # Web-form leads go to Beta, with one territory (ADR 0045).
+    LeadRouting.objects.create(pk=1, team=teams["Beta"])
+    world.receiver = people["beta_rep"]
+    world.territory = TerritoryRule.objects.create(country="Mx land", owner=world.receiver, position=1)
     first = stage_named(pipeline, "Qualification")
     until = timezone.now() + dt.timedelta(days=30)
     label = role or "outsider"
@@ -227,7 +234,7 @@ def state(record: Any) -> tuple[Any, ...]:
 def setup_state() -> tuple[Any, ...]:
     """The sales set-up (pipelines, stages, exchange rates, lead routing, lifecycle policy, scoring rules), the
     deals and leads (their scores), and every successful audit event."""
-    models = (Pipeline, Stage, ExchangeRate, LeadRouting, LifecyclePolicy, ScoringRule, Deal, Lead)
+    models = (Pipeline, Stage, ExchangeRate, LeadRouting, TerritoryRule, LifecyclePolicy, ScoringRule, Deal, Lead)
     rows = [list(model.objects.order_by("pk").values()) for model in models]
     return rows, AuditEvent.objects.filter(outcome=Outcome.SUCCESS).count()
 

@@ -79,3 +79,66 @@ def test_the_set_up_page_shows_and_changes_the_routing(personas: Any, signed_in:
     body = response.content.decode()
     assert "Web-form leads now go to the team Sales West." in body and "rep_west" in body
     assert LeadRouting.objects.get().team == west
+
+
+def capture_from(number: int, country: str, industry: str) -> Lead:
+    data = {"given_name": "Visitor", "family_name": str(number), "email": f"t{number}@form.example", "country": country,
+            "industry": industry}  # fmt: skip
+    return actions_leads.capture_lead(data, consent_text="I agree.")
+
+
+def test_territories_send_matching_leads_to_their_colleague_and_the_rest_in_turn(personas: Any) -> None:
+    east = Team.objects.get(name="Sales East")
+    actions_routing.set_lead_routing(personas.admin, east.pk)
+    manager = personas.sales_manager
+    actions_routing.add_territory_rule(personas.admin, {"country": "China", "owner": manager.pk})
+    actions_routing.add_territory_rule(personas.admin, {"industry": "manufacturing", "owner": personas.rep_east.pk})
+    assert capture_from(1, " china ", "").owner == manager  # compared without case or spaces
+    assert capture_from(2, "Brazil", "manufacturing").owner == personas.rep_east
+    assert capture_from(3, "China", "manufacturing").owner == manager  # the first rule that matches
+    turns = [capture_from(number, "Brazil", "retail").owner for number in (4, 5)]
+    assert turns == [personas.rep_east, manager]  # no territory: in turn, and territory leads took no turn
+    assert Lead.objects.get(family_name="1").country == "china"  # kept as the visitor typed it, trimmed
+    manager.membership.teams.clear()
+    assert capture_from(6, "China", "").owner == personas.rep_east  # the territory's colleague left: in turn
+
+
+def test_territory_rules_are_checked_audited_and_only_for_administrators(personas: Any) -> None:
+    with pytest.raises(ValidationError) as no_team:
+        actions_routing.add_territory_rule(personas.admin, {"country": "China", "owner": personas.rep_east.pk})
+    assert "owner" in no_team.value.message_dict
+    actions_routing.set_lead_routing(personas.admin, Team.objects.get(name="Sales East").pk)
+    cases = [
+        ({"owner": personas.rep_east.pk}, "country"),  # no condition at all
+        ({"country": "China", "owner": personas.rep_west.pk}, "owner"),  # not in the receiving team
+        ({"industry": "astrology", "owner": personas.rep_east.pk}, "industry"),
+    ]
+    for data, field in cases:
+        with pytest.raises(ValidationError) as refused:
+            actions_routing.add_territory_rule(personas.admin, data)
+        assert field in refused.value.message_dict
+    with pytest.raises(PermissionDenied):
+        actions_routing.add_territory_rule(personas.rep_east, {"country": "China", "owner": personas.rep_east.pk})
+    assert actions_routing.territory_rules() == []
+    rule = actions_routing.add_territory_rule(personas.admin, {"country": "China", "owner": personas.rep_east.pk})
+    actions_routing.delete_territory_rule(personas.admin, rule.pk)
+    events = AuditEvent.objects.filter(kind=EventKind.SETTING_CHANGED, target_id="lead_routing.territory").order_by("sequence")
+    assert [e.changes["territory"]["new"] for e in events] == [
+        {"country": "China", "industry": "", "owner": "rep_east"}, None
+    ]  # fmt: skip
+
+
+def test_the_set_up_page_adds_and_removes_territories(personas: Any, signed_in: Any) -> None:
+    actions_routing.set_lead_routing(personas.admin, Team.objects.get(name="Sales East").pk)
+    admin = signed_in(personas.admin)
+    page = admin.get(reverse("sales:setup")).content.decode()
+    assert "No territories" in page and 'name="owner"' in page
+    bad = admin.post(reverse("sales:territory-create"), {"country": "", "industry": "", "owner": personas.rep_east.pk})
+    assert bad.status_code == 400 and not actions_routing.territory_rules()
+    done = admin.post(reverse("sales:territory-create"), {"country": "China", "owner": personas.rep_east.pk})
+    assert done.status_code == 302 and [r.country for r in actions_routing.territory_rules()] == ["China"]
+    rule = actions_routing.territory_rules()[0]
+    rep = signed_in(personas.rep_east)
+    assert rep.post(reverse("sales:territory-delete", args=[rule.pk])).status_code == 403
+    assert admin.post(reverse("sales:territory-delete", args=[rule.pk])).status_code == 302
+    assert actions_routing.territory_rules() == []
