@@ -39,7 +39,7 @@ COMPANY_LIST_COLUMNS = (
     *_OWNER_COLUMNS,
 )  # fmt: skip
 CONTACT_LIST_COLUMNS = (
-    "id", "given_name", "family_name", "preferred_language", "job_title", "primary_email", "primary_phone",
+    "id", "given_name", "family_name", "preferred_language", "lifecycle_stage", "job_title", "primary_email", "primary_phone",
     "sort_name", "created_at", "updated_at", "erased_at", "company", "company__id", "company__name", "owner", "team",
     *_OWNER_COLUMNS,
 )  # fmt: skip

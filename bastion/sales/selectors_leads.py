@@ -27,8 +27,10 @@ LEAD_ORDERINGS = {"name": "sort_name", "created": "created_at", "updated": "upda
 DEFAULT_LEAD_ORDERING = "-created"
 LEAD_LIST_COLUMNS = (
     "id", "given_name", "family_name", "company_name", "job_title", "email", "phone", "preferred_language", "status",
-    "source", "sort_name", "created_at", "updated_at", "score", "fit_score", "engagement_score", "owner", "owner__id",
-    "owner__username", "owner__first_name", "owner__last_name",
+    "lifecycle_stage", "country", "industry", "message", "consent_text", "consent_given_at", "team", "converted_at",
+    "converted_contact", "converted_company", "converted_deal", "source", "sort_name", "created_at", "updated_at",
+    "score", "fit_score", "engagement_score", "owner", "owner__id", "owner__username", "owner__first_name",
+    "owner__last_name",
 )  # fmt: skip
 SAME_EMAIL = _("same email address")
 SAME_PHONE = _("same phone number")

@@ -89,3 +89,21 @@ def test_set_up_over_the_api_is_for_administrators(personas: Any, api_as: Any, p
     assert rate.status_code == 200 and rate.json()["currency"] == "EUR" and rate.json()["rate"] == "1.08250000"
     assert admin.get("/api/v1/exchange-rates/").json()[0]["currency"] == "EUR"
     assert admin.delete("/api/v1/exchange-rates/EUR/").status_code == 204
+
+
+def test_the_lead_list_costs_the_same_queries_for_one_lead_or_many(personas: Any, api_as: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bastion.sales import actions_leads
+
+    client = api_as(personas.admin)
+    actions_leads.create_lead(personas.rep_east, {"given_name": "A", "email": "a@x.example"})
+    client.get("/api/v1/leads/")  # the first use stamps the token and opens the throttle window
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/leads/").status_code == 200
+    for number in range(5):
+        actions_leads.create_lead(personas.rep_east, {"given_name": f"B{number}", "email": f"b{number}@x.example"})
+    with CaptureQueriesContext(connection) as six:
+        assert len(client.get("/api/v1/leads/").json()["results"]) == 6
+    assert len(six) == len(one), [query["sql"][:120] for query in six.captured_queries]
