@@ -142,3 +142,20 @@ def test_the_set_up_page_adds_and_removes_territories(personas: Any, signed_in: 
     assert rep.post(reverse("sales:territory-delete", args=[rule.pk])).status_code == 403
     assert admin.post(reverse("sales:territory-delete", args=[rule.pk])).status_code == 302
     assert actions_routing.territory_rules() == []
+
+
+def test_converting_a_lead_takes_its_country_to_the_contact_and_its_industry_to_a_new_company(personas: Any) -> None:
+    from bastion.directory.models import Company, Contact
+
+    lead = actions_leads.create_lead(
+        personas.rep_east,
+        {"given_name": "Wei", "family_name": "Zhang", "email": "wei@x.example", "company_name": "Harbour Steel",
+         "country": "China", "industry": "manufacturing"},
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        actions_leads.update_lead(personas.rep_east, lead.pk, {"industry": "astrology"})
+    assert "industry" in refused.value.message_dict
+    converted = actions_leads.convert_lead(personas.rep_east, lead.pk, {"create_company": True})
+    contact = Contact.objects.get(pk=converted.converted_contact_id)
+    company = Company.objects.get(pk=converted.converted_company_id)
+    assert str(contact.country) == "China" and company.industry == "manufacturing"
