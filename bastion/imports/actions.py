@@ -51,6 +51,12 @@ def _require_importer(actor: Any) -> None:
         raise ImportNotAllowed(_("Your role does not allow importing customer records."))
 
 
+def _require_type_importer(actor: Any, adapter: Adapter) -> None:
+    if not adapter.may_import(actor):
+        message = _("Your role does not allow importing %(what)s.") % {"what": str(adapter.label).lower()}
+        raise ImportNotAllowed(message)
+
+
 def _clean_source(source_name: Any) -> str:
     text = " ".join(str(source_name or "").split())
     if not text:
@@ -87,6 +93,7 @@ def create_import(
     _require_importer(actor)
     if object_type not in ADAPTERS:
         raise ValidationError({"object_type": [_("Choose what the file contains.")]})
+    _require_type_importer(actor, ADAPTERS[object_type])
     source = _clean_source(source_name)
     if encoding and encoding not in ENCODINGS:
         raise ValidationError({"encoding": [_("Choose UTF-8, UTF-8 with byte order mark or GBK.")]})
@@ -170,6 +177,7 @@ def start_import(actor: Any, job_id: Any, *, mapping: list[str], dedupe: str, en
         if job.status != Status.UPLOADED:
             raise ValidationError({"status": [_("This import has already been started.")]})
         adapter = adapter_for(job.object_type)
+        _require_type_importer(actor, adapter)
         if dedupe not in Dedupe.values:
             raise ValidationError({"dedupe": [_("Choose what to do with rows that match an existing record.")]})
         if encoding and encoding not in ENCODINGS:
@@ -216,7 +224,7 @@ def _claim(job_id: Any) -> ImportJob | None:
         job = ImportJob.objects.select_for_update().defer("upload").filter(pk=job_id).first()
         if job is None or job.status not in ACTIVE:
             return None
-        if not can_change_customer_records(job.created_by):
+        if not can_change_customer_records(job.created_by) or not adapter_for(job.object_type).may_import(job.created_by):
             _end(job, Status.FAILED, _("The member of staff who started the import may no longer change customer records."))
             return None
         job.status = Status.RUNNING

@@ -58,6 +58,10 @@ class Adapter:
     # Action field names (in a ValidationError's message_dict) → the import fields they come from.
     error_fields: Mapping[str, tuple[str, ...]] = {}
 
+    def may_import(self, actor: Any) -> bool:
+        """Whether ``actor``'s role may create and change this object type (the engine already requires a writer)."""
+        return True
+
     def unwritable_fields(self, actor: Any, keys: list[str]) -> list[str]:
         """The import fields among ``keys`` that ``actor``'s role may not change (field-level security)."""
         return []
@@ -81,6 +85,7 @@ class Adapter:
     def import_row(self, actor: Any, values: Mapping[str, str], dedupe: str) -> Outcome:
         """Import one row's mapped, non-empty values; raises RowRejected. Runs in the caller's transaction."""
         self.check(values)
+        values = self.prepare(actor, values)
         matches = self.find_duplicates(actor, values) if dedupe != "create" else []
         try:
             if not matches:
@@ -108,6 +113,10 @@ class Adapter:
     # --- per type ---------------------------------------------------------------------------
     def check(self, values: Mapping[str, str]) -> None:
         """Refuse a row early when it lacks what every record needs (before any lookup)."""
+
+    def prepare(self, actor: Any, values: Mapping[str, str]) -> Mapping[str, Any]:
+        """Resolve the names of other records in a row once, before the duplicate lookup; RowRejected if one is unknown."""
+        return values
 
     def find_duplicates(self, actor: Any, values: Mapping[str, str]) -> list[Any]:
         raise NotImplementedError
