@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +100,19 @@ class Adapter:
             return Outcome.UPDATED
         except ValidationError as exc:
             raise RowRejected(self._problems(exc)) from None
+
+    # --- batches (docs/adr/0043) ------------------------------------------------------------
+    batch_rows = 1  # rows per transaction; more only for adapters with a bulk path
+
+    def import_batch(self, actor: Any, rows: Sequence[Mapping[str, str]], dedupe: str) -> list[Any] | None:
+        """Import ``rows`` in bulk, in the caller's transaction: per row an Outcome, a RowRejected, or None
+        (import that row with :meth:`import_row` after the batch). None: no bulk path, every row by itself.
+        Any other exception makes the engine import the batch row by row instead."""
+        return None
+
+    def problems_of(self, exc: ValidationError) -> RowRejected:
+        """An action's ValidationError for a row as the rejection of that row (fields mapped to import fields)."""
+        return RowRejected(self._problems(exc))
 
     def _problems(self, exc: ValidationError) -> dict[str, list[str]]:
         if not hasattr(exc, "error_dict"):
