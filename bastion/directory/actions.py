@@ -180,7 +180,8 @@ def _default_owner_and_team(
         fields["owner"] = actor
     if "team" not in data:
         team = default_team_of(actor) if actor_team is _UNSET else actor_team
-        fields["team"] = team or default_team_of(fields.get("owner"))
+        owner = fields.get("owner")
+        fields["team"] = team or (None if owner is actor and actor_team is not _UNSET else default_team_of(owner))
 
 
 # --- the audit hook ------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | No
 # --- companies --------------------------------------------------------------------------------
 
 
-def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None) -> dict[str, Any]:
+def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None, actor_team: Any = _UNSET) -> dict[str, Any]:
     """The cleaned fields of ``data`` for a new company (``current`` None) or for ``current``."""
     creating = current is None
     errors = validation.Errors()
@@ -259,7 +260,7 @@ def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None)
         if name in data:
             fields[name] = validation.choice(data[name], name, choices, errors, label=_label(Company, name).lower())
     fields.update(_common(actor, Company, data, errors, current))
-    _default_owner_and_team(actor, data, fields, creating)
+    _default_owner_and_team(actor, data, fields, creating, actor_team)
     errors.raise_if_any()
     return fields
 

@@ -29,6 +29,7 @@ from bastion.directory import selectors
 from bastion.directory.access import parse_uuid
 from bastion.directory.actions import (
     NotVisibleAfterWrite,
+    _clean_company,
     _clean_contact,
     _require_name,
     _require_writer,
@@ -37,6 +38,7 @@ from bastion.directory.actions import (
 )
 from bastion.directory.audit import restricted_fields, target_of
 from bastion.directory.models import EMAIL_SCOPE, PHONE_SCOPE, Company, Contact, ContactEmail, ContactPhone, Tag
+from bastion.directory.names import search_key
 from bastion.kernel.audit.changes import diff
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.writer import record_events, redact
@@ -48,7 +50,7 @@ _EXCLUDE = ["owner", "team", "company", "created_by", "updated_by", "tags"]
 
 @dataclass
 class _New:
-    contact: Contact
+    record: Any  # the new Contact or Company
     emails: list[dict[str, Any]]
     phones: list[dict[str, Any]]
     tags: list[str] | None = None
@@ -104,37 +106,38 @@ def _build(actor: Any, fields: dict[str, Any]) -> _New:
 
 def _write(new: list[_New]) -> None:
     """Key store first (data keys, blind-index entries), then the contacts, their emails, phones and tags."""
-    ids = [item.contact.pk for item in new]
+    ids = [item.record.pk for item in new]
     keyring.ensure_keys(ids)
-    blind.bulk_add(EMAIL_SCOPE, [(item.contact.pk, blind.normalize_email(row["address"])) for item in new for row in item.emails])
-    blind.bulk_add(PHONE_SCOPE, [(item.contact.pk, blind.normalize_phone(row["number"])) for item in new for row in item.phones])
-    Contact.objects.bulk_create([item.contact for item in new])
+    blind.bulk_add(EMAIL_SCOPE, [(item.record.pk, blind.normalize_email(row["address"])) for item in new for row in item.emails])
+    blind.bulk_add(PHONE_SCOPE, [(item.record.pk, blind.normalize_phone(row["number"])) for item in new for row in item.phones])
+    Contact.objects.bulk_create([item.record for item in new])
     ContactEmail.objects.bulk_create(
-        ContactEmail(contact=item.contact, position=i, **row) for item in new for i, row in enumerate(item.emails)
+        ContactEmail(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.emails)
     )
     ContactPhone.objects.bulk_create(
-        ContactPhone(contact=item.contact, position=i, **row) for item in new for i, row in enumerate(item.phones)
+        ContactPhone(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.phones)
     )
     _write_tags(new)
 
 
-def _write_tags(new: list[_New]) -> None:
+def _write_tags(new: list[_New], model: type[Company] | type[Contact] = Contact) -> None:
     names = sorted({name for item in new for name in (item.tags or [])})
     if not names:
         return
     by_name = dict(zip(names, _tag_objects(names), strict=True))
-    through = Contact.tags.through
+    through = model.tags.through
+    column = f"{model._meta.model_name}_id"
     links: list[Any] = []
     for item in new:
         item.tag_objects = list({by_name[name].pk: by_name[name] for name in item.tags or []}.values())
-        links.extend(through(contact_id=item.contact.pk, tag_id=tag.pk) for tag in item.tag_objects)
+        links.extend(through(**{column: item.record.pk, "tag_id": tag.pk}) for tag in item.tag_objects)
     through.objects.bulk_create(links)
 
 
-def _ensure_visible(actor: Any, ids: list[Any]) -> None:
+def _ensure_visible(actor: Any, ids: list[Any], model: type[Company] | type[Contact] = Contact) -> None:
     visible = 0
     for start in range(0, len(ids), CHECK_CHUNK):
-        visible += Contact.objects.visible_to(actor).filter(pk__in=ids[start : start + CHECK_CHUNK]).count()
+        visible += model.objects.visible_to(actor).filter(pk__in=ids[start : start + CHECK_CHUNK]).count()
     if visible != len(ids):
         raise NotVisibleAfterWrite(_("After this change you could no longer see the record, so it was not saved."))
 
@@ -143,8 +146,8 @@ def _audit(actor: Any, new: list[_New]) -> None:
     restricted = restricted_fields(Contact)
     items = []
     for item in new:
-        after = snapshot_of(item.contact, [tag.name for tag in item.tag_objects], item.emails, item.phones)
-        items.append((target_of(item.contact), redact(diff(None, after), restricted)))
+        after = snapshot_of(item.record, [tag.name for tag in item.tag_objects], item.emails, item.phones)
+        items.append((target_of(item.record), redact(diff(None, after), restricted)))
     record_events(EventKind.RECORD_CREATED, actor=actor, items=items)
 
 
@@ -169,9 +172,44 @@ def create_contacts(actor: Any, rows: Sequence[Mapping[str, Any]]) -> list[Conta
             results.append(exc)
             continue
         new.append(item)
-        results.append(item.contact)
+        results.append(item.record)
     if new:
         _write(new)
-        _ensure_visible(actor, [item.contact.pk for item in new])
+        _ensure_visible(actor, [item.record.pk for item in new])
         _audit(actor, new)
+    return results
+
+
+@transaction.atomic
+def create_companies(actor: Any, rows: Sequence[Mapping[str, Any]]) -> list[Company | ValidationError]:
+    """``create_company`` for each of ``rows``, in one transaction: as :func:`create_contacts` (no encrypted fields)."""
+    _require_writer(actor)
+    team = default_team_of(actor)
+    results: list[Company | ValidationError] = []
+    new: list[_New] = []
+    for data in rows:
+        try:
+            fields = _clean_company(actor, data, None, actor_team=team)
+            tags = fields.pop("tags", None)
+            company = Company(**fields, created_by=actor, updated_by=actor)
+            company.full_clean(exclude=_EXCLUDE, validate_unique=False)
+        except ValidationError as exc:
+            results.append(exc)
+            continue
+        company.name_key = search_key(company.name)
+        new.append(_New(company, [], [], tags))
+        results.append(company)
+    if new:
+        Company.objects.bulk_create([item.record for item in new])
+        _write_tags(new, Company)
+        _ensure_visible(actor, [item.record.pk for item in new], Company)
+        restricted = restricted_fields(Company)
+        items = [
+            (
+                target_of(item.record),
+                redact(diff(None, snapshot_of(item.record, [tag.name for tag in item.tag_objects])), restricted),
+            )
+            for item in new
+        ]
+        record_events(EventKind.RECORD_CREATED, actor=actor, items=items)
     return results

@@ -11,8 +11,9 @@ bulk action ``directory.actions_bulk.create_contacts``, with the outcome the row
 - a company named by a row is found by name among visible companies (one query) or created
   through ``create_company``, once per name;
 - when an outcome depends on a row that then fails (a later row skipped as a duplicate of a row
-  the action rejected, a company created for a rejected row), :class:`BatchConflict` is raised
-  and the engine imports the batch row by row instead.
+  the action rejected, a company created for a rejected row), the batch is done again with the
+  failed rows rejected up front; if that still conflicts, :class:`BatchConflict` is raised and
+  the engine imports the batch row by row instead.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
-from bastion.directory import actions, actions_bulk
+from bastion.directory import actions_bulk
 from bastion.directory import selectors as directory
 from bastion.directory.names import query_key
 from bastion.imports.adapters.base import Outcome, RowRejected
@@ -79,7 +81,8 @@ class _Matcher:
 
 
 class _Companies:
-    """Company names → ids among visible companies (one query), created through ``create_company`` when missing."""
+    """Company names → ids among visible companies (one query); the missing ones created with one call of
+    ``create_companies`` (``create_company`` in bulk), as row by row would create them one at a time."""
 
     def __init__(self, actor: Any, names: list[str]) -> None:
         self.actor = actor
@@ -88,22 +91,51 @@ class _Companies:
         self.ids: dict[str, Any] = {}
         for key, pk in rows:
             self.ids.setdefault(key, pk)
+        self.refused: dict[str, RowRejected] = {}
         self.created: set[str] = set()
+
+    def create_missing(self, names: list[str]) -> None:
+        missing = {query_key(name): name for name in names if query_key(name) not in self.ids}
+        if not missing:
+            return
+        for key, result in zip(
+            missing, actions_bulk.create_companies(self.actor, [{"name": n} for n in missing.values()]), strict=True
+        ):
+            if isinstance(result, ValidationError):
+                self.refused[key] = RowRejected({"company": [m for messages in result.message_dict.values() for m in messages]})
+            else:
+                self.ids[key] = result.pk
+                self.created.add(key)
 
     def id_for(self, name: str) -> Any:
         key = query_key(name)
-        if key not in self.ids:
-            try:
-                self.ids[key] = actions.create_company(self.actor, {"name": name}).pk
-            except ValidationError as exc:
-                messages = [message for messages in exc.message_dict.values() for message in messages]
-                raise RowRejected({"company": messages}) from None
-            self.created.add(key)
+        if key in self.refused:
+            raise self.refused[key]
         return self.ids[key]
 
 
 def import_contacts(adapter: ContactAdapter, actor: Any, rows: Sequence[Mapping[str, str]], dedupe: str) -> list[Result]:
-    """The outcome of each row (``None``: import it row by row after the batch); raises BatchConflict."""
+    """The outcome of each row (``None``: import it row by row after the batch); raises BatchConflict.
+
+    When a row the action rejected mattered to other rows (a later row matched it, or a company was
+    created for it), the batch is rolled back to a savepoint and done again with those rows
+    rejected up front, as row by row they would have been before anything depended on them.
+    """
+    try:
+        with transaction.atomic():
+            return _import(adapter, actor, rows, dedupe, {})
+    except _Again as again:
+        return _import(adapter, actor, rows, dedupe, again.rejected)
+
+
+class _Again(Exception):
+    def __init__(self, rejected: dict[int, Result]) -> None:
+        self.rejected = rejected
+
+
+def _import(
+    adapter: ContactAdapter, actor: Any, rows: Sequence[Mapping[str, str]], dedupe: str, known: dict[int, Result]
+) -> list[Result]:
     results: list[Result] = [None] * len(rows)
     matcher = _Matcher(actor, rows) if dedupe != "create" else None
     companies = _Companies(actor, [values["company"] for values in rows if "company" in values])
@@ -111,6 +143,8 @@ def import_contacts(adapter: ContactAdapter, actor: Any, rows: Sequence[Mapping[
     needed: set[int] = set()  # rows of the batch that others' outcomes depend on
     for index, values in enumerate(rows):
         try:
+            if index in known:
+                raise known[index]  # type: ignore[misc]
             adapter.check(values)
         except RowRejected as rejected:
             results[index] = rejected
@@ -129,7 +163,9 @@ def import_contacts(adapter: ContactAdapter, actor: Any, rows: Sequence[Mapping[
     _create(adapter, actor, rows, creating, companies, results)
     failed = {index for index in creating if isinstance(results[index], RowRejected)}
     if failed & needed or (companies.created and failed and _named_new_company(rows, failed, companies)):
-        raise BatchConflict
+        if known:
+            raise BatchConflict
+        raise _Again({index: results[index] for index in failed})
     return results
 
 
@@ -147,6 +183,7 @@ def _create(
 ) -> None:
     datas: list[dict[str, Any]] = []
     indexes: list[int] = []
+    companies.create_missing([rows[index]["company"] for index in creating if "company" in rows[index]])
     for index in creating:
         values = rows[index]
         try:

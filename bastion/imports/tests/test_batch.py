@@ -12,11 +12,11 @@ import pytest
 
 from bastion.directory import actions as directory
 from bastion.directory import actions_bulk, selectors
-from bastion.directory.models import Contact, ContactEmail, ContactPhone
+from bastion.directory.models import Company, Contact, ContactEmail, ContactPhone
 from bastion.directory.tests.test_encryption import database_bytes
 from bastion.imports import actions
 from bastion.imports import selectors as import_selectors
-from bastion.imports.adapters import adapter_for
+from bastion.imports.adapters.directory import ContactAdapter
 from bastion.imports.models import Status
 from bastion.imports.tests.helpers import contacts_csv
 from bastion.kernel.audit.kinds import EventKind
@@ -64,7 +64,7 @@ def test_exactly_one_record_created_event_per_contact_with_the_content_of_create
     events = list(AuditEvent.objects.filter(kind=EventKind.RECORD_CREATED, target_type="directory.contact"))
     assert sorted(event.target_id for event in events) == sorted(str(pk) for pk in Contact.objects.values_list("pk", flat=True))
     imported = next(event for event in events if Contact.objects.get(pk=event.target_id).given_name == "Given3")
-    data = adapter_for("contact").new_contact_data(personas.rep_east, {"given_name": "Given3", "family_name": "Family3",
+    data = ContactAdapter().new_contact_data(personas.rep_east, {"given_name": "Given3", "family_name": "Family3",
         "email": "other@x.example", "phone": "+44 20 7946 9999", "company": "Firm 3", "city": "London"})  # fmt: skip
     one = directory.create_contact(personas.rep_east, data)
     by_hand = AuditEvent.objects.get(kind=EventKind.RECORD_CREATED, target_id=str(one.pk))
@@ -109,6 +109,16 @@ def test_a_row_skipped_as_a_duplicate_of_a_rejected_row_makes_the_batch_go_row_b
     job = run(personas.rep_east, text, "skip")
     assert (job.created_count, job.skipped_count, job.rejected_count) == (1, 0, 1)
     assert Contact.objects.get().given_name == "B"
+
+
+def test_no_company_is_created_for_a_rejected_row(personas: Any, bulk_calls: list[int]) -> None:
+    text = "First name,Email,Company\nA,a@import.example,Old Co\nB,not-an-email,New Co\nC,c@import.example,Newer Co\n"
+    directory.create_company(personas.rep_east, {"name": "Old Co"})
+    job = run(personas.rep_east, text)
+    assert (job.created_count, job.rejected_count) == (2, 1)
+    assert bulk_calls == [3, 2]  # done again without the rejected row, still in bulk
+    assert sorted(Company.objects.values_list("name", flat=True)) == ["Newer Co", "Old Co"]
+    assert AuditEvent.objects.filter(kind=EventKind.RECORD_CREATED, target_type="directory.company").count() == 2
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "keys"])
