@@ -17,12 +17,14 @@ every copy of it, backups included.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from bastion.accounts.selectors import default_team_of, record_teams_for
@@ -83,6 +85,12 @@ def _ensure_visible(actor: Any, model: type[Company] | type[Contact], pk: Any) -
 
 
 def _label(model: type[models.Model], name: str) -> str:
+    return _label_in(model, name, get_language())
+
+
+@functools.lru_cache(maxsize=512)
+def _label_in(model: type[models.Model], name: str, language: str | None) -> str:
+    """A field's label in ``language`` (cached: cleaning asks for it per field per record, bulk imports per row)."""
     return str(model._meta.get_field(name).verbose_name).capitalize()  # type: ignore[union-attr]
 
 

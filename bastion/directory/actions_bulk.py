@@ -42,6 +42,7 @@ from bastion.directory.names import search_key
 from bastion.kernel.audit.changes import diff
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.writer import record_events, redact
+from bastion.kernel.bulk import insert_new
 from bastion.kernel.crypto import blind, keyring
 
 CHECK_CHUNK = 500
@@ -110,12 +111,12 @@ def _write(new: list[_New]) -> None:
     keyring.ensure_keys(ids)
     blind.bulk_add(EMAIL_SCOPE, [(item.record.pk, blind.normalize_email(row["address"])) for item in new for row in item.emails])
     blind.bulk_add(PHONE_SCOPE, [(item.record.pk, blind.normalize_phone(row["number"])) for item in new for row in item.phones])
-    Contact.objects.bulk_create([item.record for item in new])
-    ContactEmail.objects.bulk_create(
-        ContactEmail(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.emails)
+    insert_new(Contact, [item.record for item in new])
+    insert_new(
+        ContactEmail, [ContactEmail(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.emails)]
     )
-    ContactPhone.objects.bulk_create(
-        ContactPhone(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.phones)
+    insert_new(
+        ContactPhone, [ContactPhone(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.phones)]
     )
     _write_tags(new)
 
@@ -200,7 +201,7 @@ def create_companies(actor: Any, rows: Sequence[Mapping[str, Any]]) -> list[Comp
         new.append(_New(company, [], [], tags))
         results.append(company)
     if new:
-        Company.objects.bulk_create([item.record for item in new])
+        insert_new(Company, [item.record for item in new])
         _write_tags(new, Company)
         _ensure_visible(actor, [item.record.pk for item in new], Company)
         restricted = restricted_fields(Company)
