@@ -1,13 +1,15 @@
-"""Every change to imports: upload, start, run (row by row), finish, delete (DESIGN.md rule 1).
+"""Every change to imports: upload, start, run (a batch of rows per transaction), finish, delete (DESIGN.md rule 1).
 
 Rows are imported through the object type's own actions (bastion.imports.adapters), as the member
 of staff who started the import: their role is checked, every value validated, restricted values
-encrypted and indexed, and every record created or changed gets its own audit event.
+encrypted and indexed, and every record created or changed gets its own audit event. Contacts go
+through a bulk action (``directory.actions_bulk``) a batch at a time; the other object types one
+row at a time (docs/adr/0037, 0043).
 
-Crash safety (DESIGN.md rule 8): :func:`import_next_row` imports one row and advances the job's
-``position`` in ONE transaction. A process killed at any instant leaves either the row imported
-and the position past it, or neither; :func:`run_job` started again carries on from ``position``.
-Two workers on the same job take turns on the locked job row, so no row is imported twice.
+Crash safety (DESIGN.md rule 8): :func:`import_next_batch` imports a batch of rows and advances the
+job's ``position`` past them in ONE transaction. A process killed at any instant leaves either the
+batch imported and the position past it, or neither; :func:`run_job` started again carries on from
+``position``. Two workers on the same job take turns on the locked job row, so no row is imported twice.
 """
 
 from __future__ import annotations

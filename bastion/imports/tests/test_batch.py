@@ -6,9 +6,12 @@ nothing in plain text in the database, and the row-by-row path when the bulk pat
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from bastion.directory import actions as directory
 from bastion.directory import actions_bulk, selectors
@@ -21,6 +24,9 @@ from bastion.imports.models import Status
 from bastion.imports.tests.helpers import contacts_csv
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
+from bastion.kernel.crypto import lifecycle
+from bastion.kernel.crypto.models import BlindIndexEntry, OrphanCandidate, PersonKey
+from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 
 
 def run(user: Any, text: str, dedupe: str = "skip") -> Any:
@@ -132,3 +138,21 @@ def test_the_database_holds_no_imported_email_or_phone_in_plain_text(personas: A
         for needle in (f"needle.person{n}@import.example", f"7946 {n:04d}", f"4420794600{n:02d}", "not-an-email"):
             assert needle.encode() not in main, needle
             assert needle.encode() not in keys, needle
+
+
+def test_keys_and_index_entries_of_a_rolled_back_batch_are_swept_as_orphans(personas: Any) -> None:
+    class Crash(Exception):
+        pass
+
+    with pytest.raises(Crash), transaction.atomic():
+        [created] = actions_bulk.create_contacts(
+            personas.rep_east, [{"given_name": "Gone", "emails": [{"address": "g@x.example"}]}]
+        )
+        raise Crash  # the batch's transaction rolls back after the key store committed (docs/adr/0016)
+    keys, entries = PersonKey.objects.using(KEYSTORE_ALIAS), BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
+    assert not Contact.objects.filter(pk=created.pk).exists()
+    assert keys.filter(person=created.pk).count() == 1 and entries.filter(person=created.pk).count() == 1
+    assert lifecycle.sweep().noticed == 1
+    OrphanCandidate.objects.using(KEYSTORE_ALIAS).update(first_seen_at=timezone.now() - dt.timedelta(days=31))
+    assert lifecycle.sweep().persons_destroyed == 1
+    assert not keys.filter(person=created.pk).exists() and not entries.filter(person=created.pk).exists()
