@@ -148,11 +148,13 @@ def test_keys_and_index_entries_of_a_rolled_back_batch_are_swept_as_orphans(pers
         [created] = actions_bulk.create_contacts(
             personas.rep_east, [{"given_name": "Gone", "emails": [{"address": "g@x.example"}]}]
         )
+        assert isinstance(created, Contact)
+        person = created.pk
         raise Crash  # the batch's transaction rolls back after the key store committed (docs/adr/0016)
     keys, entries = PersonKey.objects.using(KEYSTORE_ALIAS), BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
-    assert not Contact.objects.filter(pk=created.pk).exists()
-    assert keys.filter(person=created.pk).count() == 1 and entries.filter(person=created.pk).count() == 1
+    assert not Contact.objects.filter(pk=person).exists()
+    assert keys.filter(person=person).count() == 1 and entries.filter(person=person).count() == 1
     assert lifecycle.sweep().noticed == 1
     OrphanCandidate.objects.using(KEYSTORE_ALIAS).update(first_seen_at=timezone.now() - dt.timedelta(days=31))
     assert lifecycle.sweep().persons_destroyed == 1
-    assert not keys.filter(person=created.pk).exists() and not entries.filter(person=created.pk).exists()
+    assert not keys.filter(person=person).exists() and not entries.filter(person=person).exists()
