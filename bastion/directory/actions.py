@@ -17,12 +17,14 @@ every copy of it, backups included.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from bastion.accounts.selectors import default_team_of, record_teams_for
@@ -83,6 +85,12 @@ def _ensure_visible(actor: Any, model: type[Company] | type[Contact], pk: Any) -
 
 
 def _label(model: type[models.Model], name: str) -> str:
+    return _label_in(model, name, get_language())
+
+
+@functools.lru_cache(maxsize=512)
+def _label_in(model: type[models.Model], name: str, language: str | None) -> str:
+    """A field's label in ``language`` (cached: cleaning asks for it per field per record, bulk imports per row)."""
     return str(model._meta.get_field(name).verbose_name).capitalize()  # type: ignore[union-attr]
 
 
@@ -165,15 +173,23 @@ def _common(
     return fields
 
 
-def _default_owner_and_team(actor: Any, data: Mapping[str, Any], fields: dict[str, Any], creating: bool) -> None:
+_UNSET: Any = object()
+
+
+def _default_owner_and_team(
+    actor: Any, data: Mapping[str, Any], fields: dict[str, Any], creating: bool, actor_team: Any = _UNSET
+) -> None:
     """A new record belongs to the actor unless ``owner`` is given, and, unless ``team`` is given, to the
-    actor's first team (the owner's, when the actor has none: an administrator filing it for a rep)."""
+    actor's first team (the owner's, when the actor has none: an administrator filing it for a rep).
+    ``actor_team``: the actor's default team when the caller already looked it up (bulk actions)."""
     if not creating:
         return
     if "owner" not in data:
         fields["owner"] = actor
     if "team" not in data:
-        fields["team"] = default_team_of(actor) or default_team_of(fields.get("owner"))
+        team = default_team_of(actor) if actor_team is _UNSET else actor_team
+        owner = fields.get("owner")
+        fields["team"] = team or (None if owner is actor and actor_team is not _UNSET else default_team_of(owner))
 
 
 # --- the audit hook ------------------------------------------------------------------------
@@ -181,10 +197,31 @@ def _default_owner_and_team(actor: Any, data: Mapping[str, Any], fields: dict[st
 
 def _snapshot(obj: Company | Contact) -> Snapshot:
     """The audited state of a record: its fields and its tags, emails and phones, as JSON values."""
+    tags = list(obj.tags.values_list("name", flat=True))
+    if isinstance(obj, Company):
+        return snapshot_of(obj, tags)
+    emails = [
+        {"address": row.address, "label": row.label, "is_primary": row.is_primary}
+        for row in ContactEmail.objects.filter(contact=obj).order_by("position")
+    ]
+    phones = [
+        {"number": row.number, "label": row.label, "is_primary": row.is_primary}
+        for row in ContactPhone.objects.filter(contact=obj).order_by("position")
+    ]
+    return snapshot_of(obj, tags, emails, phones)
+
+
+def snapshot_of(
+    obj: Company | Contact,
+    tags: list[str],
+    emails: list[dict[str, Any]] | None = None,
+    phones: list[dict[str, Any]] | None = None,
+) -> Snapshot:
+    """:func:`_snapshot` from values already in memory (the tag names, email and phone rows in order): for bulk actions."""
     state: Snapshot = {name: getattr(obj, name) for name in (*ADDRESS_FIELDS, "notes")}
     state["owner"] = obj.owner_id
     state["team"] = str(obj.team_id) if obj.team_id else None
-    state["tags"] = sorted(obj.tags.values_list("name", flat=True), key=str.casefold)
+    state["tags"] = sorted(tags, key=str.casefold)
     if isinstance(obj, Company):
         state.update({name: getattr(obj, name) for name in ("name", "domain", "industry", "size")})
         return state
@@ -193,14 +230,8 @@ def _snapshot(obj: Company | Contact) -> Snapshot:
     birth: Any = obj.date_of_birth
     state["date_of_birth"] = birth.isoformat() if hasattr(birth, "isoformat") else (str(birth) if birth else None)
     state["company"] = str(obj.company_id) if obj.company_id else None
-    state["emails"] = [
-        {"address": row.address, "label": row.label, "is_primary": row.is_primary}
-        for row in ContactEmail.objects.filter(contact=obj).order_by("position")
-    ]
-    state["phones"] = [
-        {"number": row.number, "label": row.label, "is_primary": row.is_primary}
-        for row in ContactPhone.objects.filter(contact=obj).order_by("position")
-    ]
+    state["emails"] = list(emails or [])
+    state["phones"] = list(phones or [])
     return state
 
 
@@ -223,7 +254,7 @@ def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | No
 # --- companies --------------------------------------------------------------------------------
 
 
-def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None) -> dict[str, Any]:
+def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None, actor_team: Any = _UNSET) -> dict[str, Any]:
     """The cleaned fields of ``data`` for a new company (``current`` None) or for ``current``."""
     creating = current is None
     errors = validation.Errors()
@@ -237,7 +268,7 @@ def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None)
         if name in data:
             fields[name] = validation.choice(data[name], name, choices, errors, label=_label(Company, name).lower())
     fields.update(_common(actor, Company, data, errors, current))
-    _default_owner_and_team(actor, data, fields, creating)
+    _default_owner_and_team(actor, data, fields, creating, actor_team)
     errors.raise_if_any()
     return fields
 
@@ -297,7 +328,7 @@ def delete_company(actor: Any, company_id: Any) -> ChangeSet:
 # --- contacts ------------------------------------------------------------------------------------
 
 
-def _clean_contact(actor: Any, data: Mapping[str, Any], current: Contact | None) -> dict[str, Any]:
+def _clean_contact(actor: Any, data: Mapping[str, Any], current: Contact | None, actor_team: Any = _UNSET) -> dict[str, Any]:
     """The cleaned fields of ``data`` for a new contact (``current`` None) or for ``current``."""
     creating = current is None
     errors = validation.Errors()
@@ -316,7 +347,7 @@ def _clean_contact(actor: Any, data: Mapping[str, Any], current: Contact | None)
     if "phones" in data:
         fields["phones"] = validation.phones(data["phones"], PhoneLabel.choices, errors)
     fields.update(_common(actor, Contact, data, errors, current))
-    _default_owner_and_team(actor, data, fields, creating)
+    _default_owner_and_team(actor, data, fields, creating, actor_team)
     fields.update(_clean_personal(data, errors))
     if creating and not fields.get("preferred_language"):
         chinese = has_cjk(fields.get("given_name", "") + fields.get("family_name", ""))

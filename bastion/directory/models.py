@@ -294,10 +294,14 @@ class Contact(Record):
         return self.display_name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.sort_name = search_key(f"{self.family_name} {self.given_name}")
-        self.name_search = search_key(self.display_name)
+        self.derive_keys()
         _add_derived(kwargs, {"given_name", "family_name", "preferred_language"}, ["sort_name", "name_search"])
         super().save(*args, **kwargs)
+
+    def derive_keys(self) -> None:
+        """Set the plain sort and search keys from the names (``save`` does; bulk inserts call it themselves)."""
+        self.sort_name = search_key(f"{self.family_name} {self.given_name}")
+        self.name_search = search_key(self.display_name)
 
     @property
     def display_name(self) -> str:

@@ -1,13 +1,15 @@
-"""Every change to imports: upload, start, run (row by row), finish, delete (DESIGN.md rule 1).
+"""Every change to imports: upload, start, run (a batch of rows per transaction), finish, delete (DESIGN.md rule 1).
 
 Rows are imported through the object type's own actions (bastion.imports.adapters), as the member
 of staff who started the import: their role is checked, every value validated, restricted values
-encrypted and indexed, and every record created or changed gets its own audit event.
+encrypted and indexed, and every record created or changed gets its own audit event. Contacts go
+through a bulk action (``directory.actions_bulk``) a batch at a time; the other object types one
+row at a time (docs/adr/0037, 0043).
 
-Crash safety (DESIGN.md rule 8): :func:`import_next_row` imports one row and advances the job's
-``position`` in ONE transaction. A process killed at any instant leaves either the row imported
-and the position past it, or neither; :func:`run_job` started again carries on from ``position``.
-Two workers on the same job take turns on the locked job row, so no row is imported twice.
+Crash safety (DESIGN.md rule 8): :func:`import_next_batch` imports a batch of rows and advances the
+job's ``position`` past them in ONE transaction. A process killed at any instant leaves either the
+batch imported and the position past it, or neither; :func:`run_job` started again carries on from
+``position``. Two workers on the same job take turns on the locked job row, so no row is imported twice.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -38,6 +41,7 @@ from bastion.kernel.crypto import keyring
 
 logger = logging.getLogger(__name__)
 STALLED_AFTER_S = 120
+UPDATE_BATCH_ROWS = 50  # with "update", matching rows go one by one: keep their transaction short
 ENCODINGS = {choice.value for choice in Encoding}
 COUNTERS = {Outcome.CREATED: "created_count", Outcome.UPDATED: "updated_count", Outcome.SKIPPED: "skipped_count"}
 
@@ -49,6 +53,12 @@ class ImportNotAllowed(PermissionDenied):
 def _require_importer(actor: Any) -> None:
     if not can_change_customer_records(actor):
         raise ImportNotAllowed(_("Your role does not allow importing customer records."))
+
+
+def _require_type_importer(actor: Any, adapter: Adapter) -> None:
+    if not adapter.may_import(actor):
+        message = _("Your role does not allow importing %(what)s.") % {"what": str(adapter.label).lower()}
+        raise ImportNotAllowed(message)
 
 
 def _clean_source(source_name: Any) -> str:
@@ -87,6 +97,7 @@ def create_import(
     _require_importer(actor)
     if object_type not in ADAPTERS:
         raise ValidationError({"object_type": [_("Choose what the file contains.")]})
+    _require_type_importer(actor, ADAPTERS[object_type])
     source = _clean_source(source_name)
     if encoding and encoding not in ENCODINGS:
         raise ValidationError({"encoding": [_("Choose UTF-8, UTF-8 with byte order mark or GBK.")]})
@@ -170,6 +181,7 @@ def start_import(actor: Any, job_id: Any, *, mapping: list[str], dedupe: str, en
         if job.status != Status.UPLOADED:
             raise ValidationError({"status": [_("This import has already been started.")]})
         adapter = adapter_for(job.object_type)
+        _require_type_importer(actor, adapter)
         if dedupe not in Dedupe.values:
             raise ValidationError({"dedupe": [_("Choose what to do with rows that match an existing record.")]})
         if encoding and encoding not in ENCODINGS:
@@ -216,7 +228,7 @@ def _claim(job_id: Any) -> ImportJob | None:
         job = ImportJob.objects.select_for_update().defer("upload").filter(pk=job_id).first()
         if job is None or job.status not in ACTIVE:
             return None
-        if not can_change_customer_records(job.created_by):
+        if not can_change_customer_records(job.created_by) or not adapter_for(job.object_type).may_import(job.created_by):
             _end(job, Status.FAILED, _("The member of staff who started the import may no longer change customer records."))
             return None
         job.status = Status.RUNNING
@@ -226,8 +238,15 @@ def _claim(job_id: Any) -> ImportJob | None:
         return job
 
 
-def run_job(job_id: Any, *, pause: float = 0.0, progress: Any = None) -> ImportJob | None:
-    """Import the job's remaining rows, one transaction each, then finish it. Safe to call again after a crash."""
+def batch_size(adapter: Adapter, dedupe: str, wanted: int | None = None) -> int:
+    """Rows per transaction: the adapter's (1 without a bulk path), fewer when most rows may be updates one by one."""
+    configured: int = getattr(settings, "IMPORT_BATCH_ROWS", adapter.batch_rows)
+    size = min(wanted or configured, adapter.batch_rows)
+    return max(1, min(size, UPDATE_BATCH_ROWS) if dedupe == Dedupe.UPDATE else size)
+
+
+def run_job(job_id: Any, *, pause: float = 0.0, progress: Any = None, batch: int | None = None) -> ImportJob | None:
+    """Import the job's remaining rows, a batch per transaction, then finish it. Safe to call again after a crash."""
     job = _claim(job_id)
     if job is None:
         return None
@@ -238,9 +257,10 @@ def run_job(job_id: Any, *, pause: float = 0.0, progress: Any = None) -> ImportJ
             _end(ImportJob.objects.select_for_update().defer("upload").get(pk=job.pk), Status.FAILED, str(problem))
         return None
     adapter = adapter_for(job.object_type)
+    size = batch_size(adapter, job.dedupe, batch)
     while True:
         try:
-            position = import_next_row(job.pk, parsed, adapter, job.created_by)
+            position = import_next_batch(job.pk, parsed, adapter, job.created_by, size)
         except Exception as exc:  # a bug or an outage: stop here rather than retry the same row for ever
             logger.error("import %s stopped by %s", job.pk, type(exc).__name__)  # no values: rows hold personal data
             _fail_unexpected(job.pk, exc)
@@ -255,9 +275,16 @@ def run_job(job_id: Any, *, pause: float = 0.0, progress: Any = None) -> ImportJ
 
 
 def import_next_row(job_id: Any, parsed: csvfile.Parsed, adapter: Adapter, actor: Any) -> int | None:
-    """Import (or reject) the row at the job's position and move past it, in one transaction.
+    """:func:`import_next_batch` of one row."""
+    return import_next_batch(job_id, parsed, adapter, actor, 1)
 
-    Returns the new position, or None when the job is no longer running (finished, failed, deleted).
+
+def import_next_batch(job_id: Any, parsed: csvfile.Parsed, adapter: Adapter, actor: Any, size: int) -> int | None:
+    """Import (or reject) up to ``size`` rows from the job's position and move past them, in one transaction.
+
+    Rows go through the adapter's bulk path (docs/adr/0043) when it has one, else (or when the bulk
+    path fails) one by one, each in a savepoint. Returns the new position, or None when the job is
+    no longer running (finished, failed, deleted).
     """
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().defer("upload").filter(pk=job_id).first()
@@ -266,21 +293,40 @@ def import_next_row(job_id: Any, parsed: csvfile.Parsed, adapter: Adapter, actor
         if job.position >= len(parsed.rows):
             _end(job, Status.DONE)
             return None
-        row = parsed.rows[job.position]
-        try:
-            with transaction.atomic():
-                outcome = adapter.import_row(actor, mapped_values(job.mapping, row.cells), job.dedupe)
-        except RowRejected as rejected:
-            _reject(job, adapter, row, rejected.problems)
-        except (PermissionDenied, Http404) as denied:
-            _reject(job, adapter, row, {"": [str(denied) or _("You may not change the matching record.")]})
-        else:
-            field = COUNTERS[outcome]
-            setattr(job, field, getattr(job, field) + 1)
-        job.position += 1
+        rows = parsed.rows[job.position : job.position + size]
+        values = [mapped_values(job.mapping, row.cells) for row in rows]
+        results = _bulk(job, adapter, actor, values) if size > 1 else None
+        for row, row_values, result in zip(rows, values, results or [None] * len(rows), strict=True):
+            outcome = result if result is not None else _one_row(adapter, actor, row_values, job.dedupe)
+            if isinstance(outcome, RowRejected):
+                _reject(job, adapter, row, outcome.problems)
+            else:
+                field = COUNTERS[outcome]
+                setattr(job, field, getattr(job, field) + 1)
+        job.position += len(rows)
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["position", *COUNTERS.values(), "rejected_count", "heartbeat_at", "updated_at"])
         return job.position
+
+
+def _bulk(job: ImportJob, adapter: Adapter, actor: Any, values: list[dict[str, str]]) -> list[Any] | None:
+    """The adapter's bulk path in a savepoint; None (row by row) when it has none or it failed."""
+    try:
+        with transaction.atomic():
+            return adapter.import_batch(actor, values, job.dedupe)
+    except Exception as exc:  # noqa: BLE001 - rolled back to the savepoint; the rows are imported one by one instead
+        logger.info("import %s: batch at row %d imported row by row (%s)", job.pk, job.position + 1, type(exc).__name__)
+        return None
+
+
+def _one_row(adapter: Adapter, actor: Any, values: Mapping[str, str], dedupe: str) -> Outcome | RowRejected:
+    try:
+        with transaction.atomic():
+            return adapter.import_row(actor, values, dedupe)
+    except RowRejected as rejected:
+        return rejected
+    except (PermissionDenied, Http404) as denied:
+        return RowRejected({"": [str(denied) or _("You may not change the matching record.")]})
 
 
 def _reject(job: ImportJob, adapter: Adapter, row: csvfile.Row, problems: Mapping[str, list[str]]) -> None:

@@ -26,9 +26,9 @@ class UploadForm(forms.Form):
         label=_("Encoding"), required=False, choices=[(AUTO, _("Detect automatically")), *Encoding.choices]
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = object_type_choices()  # type: ignore[attr-defined]
+        self.fields["object_type"].choices = object_type_choices(actor)  # type: ignore[attr-defined]
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
 
     def has_errors(self) -> bool:

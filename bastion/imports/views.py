@@ -63,7 +63,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
 @writer_required
 @require_http_methods(["GET", "POST"])
 def _import_new(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = file_bytes(upload)

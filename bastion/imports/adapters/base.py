@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,10 @@ class Adapter:
     # Action field names (in a ValidationError's message_dict) → the import fields they come from.
     error_fields: Mapping[str, tuple[str, ...]] = {}
 
+    def may_import(self, actor: Any) -> bool:
+        """Whether ``actor``'s role may create and change this object type (the engine already requires a writer)."""
+        return True
+
     def unwritable_fields(self, actor: Any, keys: list[str]) -> list[str]:
         """The import fields among ``keys`` that ``actor``'s role may not change (field-level security)."""
         return []
@@ -81,6 +85,7 @@ class Adapter:
     def import_row(self, actor: Any, values: Mapping[str, str], dedupe: str) -> Outcome:
         """Import one row's mapped, non-empty values; raises RowRejected. Runs in the caller's transaction."""
         self.check(values)
+        values = self.prepare(actor, values)
         matches = self.find_duplicates(actor, values) if dedupe != "create" else []
         try:
             if not matches:
@@ -96,6 +101,19 @@ class Adapter:
         except ValidationError as exc:
             raise RowRejected(self._problems(exc)) from None
 
+    # --- batches (docs/adr/0043) ------------------------------------------------------------
+    batch_rows = 1  # rows per transaction; more only for adapters with a bulk path
+
+    def import_batch(self, actor: Any, rows: Sequence[Mapping[str, str]], dedupe: str) -> list[Any] | None:
+        """Import ``rows`` in bulk, in the caller's transaction: per row an Outcome, a RowRejected, or None
+        (import that row with :meth:`import_row` after the batch). None: no bulk path, every row by itself.
+        Any other exception makes the engine import the batch row by row instead."""
+        return None
+
+    def problems_of(self, exc: ValidationError) -> RowRejected:
+        """An action's ValidationError for a row as the rejection of that row (fields mapped to import fields)."""
+        return RowRejected(self._problems(exc))
+
     def _problems(self, exc: ValidationError) -> dict[str, list[str]]:
         if not hasattr(exc, "error_dict"):
             return {"": list(exc.messages)}
@@ -108,6 +126,10 @@ class Adapter:
     # --- per type ---------------------------------------------------------------------------
     def check(self, values: Mapping[str, str]) -> None:
         """Refuse a row early when it lacks what every record needs (before any lookup)."""
+
+    def prepare(self, actor: Any, values: Mapping[str, str]) -> Mapping[str, Any]:
+        """Resolve the names of other records in a row once, before the duplicate lookup; RowRejected if one is unknown."""
+        return values
 
     def find_duplicates(self, actor: Any, values: Mapping[str, str]) -> list[Any]:
         raise NotImplementedError

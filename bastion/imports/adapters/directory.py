@@ -6,7 +6,7 @@ index (bastion.directory.selectors), a company by web domain or by name.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -237,13 +237,26 @@ class ContactAdapter(Adapter):
         phones = [values[key] for key in ("phone", "mobile") if key in values]
         return selectors.contacts_matching(actor, emails=emails, phones=phones)
 
-    def create(self, actor: Any, values: Mapping[str, str]) -> Any:
-        data = self.data(actor, values)
+    def new_contact_data(self, actor: Any, values: Mapping[str, str], company: Any = None) -> dict[str, Any]:
+        """The input of ``create_contact`` for a row (``company``: the id of the row's company, when found already)."""
+        data = self.data(actor, {key: value for key, value in values.items() if key != "company" or company is None})
+        if company is not None:
+            data["company"] = company
         if emails := self._emails(values):
             data["emails"] = emails
         if phones := self._phones(values):
             data["phones"] = phones
-        return actions.create_contact(actor, data)
+        return data
+
+    def create(self, actor: Any, values: Mapping[str, str]) -> Any:
+        return actions.create_contact(actor, self.new_contact_data(actor, values))
+
+    batch_rows = 500
+
+    def import_batch(self, actor: Any, rows: Sequence[Mapping[str, str]], dedupe: str) -> list[Any] | None:
+        from bastion.imports.adapters.contacts_bulk import import_contacts
+
+        return import_contacts(self, actor, rows, dedupe)
 
     def update(self, actor: Any, record_id: Any, values: Mapping[str, str]) -> Any:
         """The row's non-empty values replace the contact's; its emails and phones are added to theirs."""

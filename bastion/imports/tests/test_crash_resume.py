@@ -5,6 +5,7 @@ file with 3% bad rows. ``bastion imports run`` is killed with SIGKILL once it re
 done, and run again. Then: every good row's email belongs to exactly one contact, there are as many
 contacts as good rows, every bad row is reported once with its line, the job's counts add up, and
 the audit trail still verifies (each row's record.created committed with its row, or not at all).
+The worker takes batches of 25 rows, one transaction each (docs/adr/0043).
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ def installation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
 
 
 def kill_half_way(env: dict[str, str], job: str) -> None:
-    """Run the import slowly and SIGKILL it once it reports half the rows done."""
-    command = [sys.executable, "-m", "bastion.cli", "imports", "run", job, "--pause", "0.01"]
+    """Run the import slowly, in batches of 25 rows, and SIGKILL it once it reports half the rows done."""
+    command = [sys.executable, "-m", "bastion.cli", "imports", "run", job, "--pause", "0.05", "--batch", "25"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # noqa: S603
     assert process.stderr is not None
     seen = []
@@ -124,7 +125,7 @@ def test_sigkill_half_way_then_rerun_imports_each_good_row_exactly_once(installa
     assert half["status"] == "running" and half["total"] // 2 <= half["position"] < half["total"], half
     assert half["contacts"] == half["created"] and half["repeated"] == []  # what committed, committed whole
 
-    out = run(env, "-m", "bastion.cli", "imports", "run", job).stdout
+    out = run(env, "-m", "bastion.cli", "imports", "run", job, "--batch", "25").stdout
     assert f"import {job}: done" in out
     final = state(env, job)
     assert final["status"] == "done" and final["position"] == final["total"] == GOOD + BAD

@@ -71,7 +71,7 @@ def test_an_unexpected_error_stops_the_job_at_its_row(personas: Any, monkeypatch
     original = ContactAdapter.create
     monkeypatch.setattr(ContactAdapter, "create", broken)
     with pytest.raises(RuntimeError):  # re-raised so huey logs the task as failed
-        actions.run_job(job.pk)
+        actions.run_job(job.pk, batch=1)  # row by row (a failing batch: test_batch.py)
     job.refresh_from_db()
     assert (job.status, job.position, job.created_count) == (Status.FAILED, 2, 2)
     assert "RuntimeError" in job.error and "data row 3" in job.error and "disk full" not in job.error

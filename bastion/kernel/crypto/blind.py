@@ -211,6 +211,27 @@ def lookup(scope: str, normalized: str) -> list[uuid.UUID]:
     return list(rows.values_list("person", flat=True).distinct())
 
 
+def lookup_many(scope: str, normalized_values: Iterable[str], *, chunk: int = 500) -> dict[str, set[uuid.UUID]]:
+    """:func:`lookup` for many values at once (one key-store query per ``chunk`` values and key version).
+
+    Returns the candidate persons of each non-empty value (false positives included, as ``lookup``).
+    """
+    wanted = sorted({value for value in normalized_values if value})
+    found: dict[str, set[uuid.UUID]] = {value: set() for value in wanted}
+    store = BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
+    for entry, key, bits in _scope_keys(scope):
+        by_index: dict[int, list[str]] = {}
+        for value in wanted:
+            by_index.setdefault(_index(key, bits, value), []).append(value)
+        indexes = list(by_index)
+        for start in range(0, len(indexes), chunk):
+            rows = store.filter(scope=entry, value__in=indexes[start : start + chunk]).values_list("value", "person")
+            for index, person in rows:
+                for value in by_index[index]:
+                    found[value].add(person)
+    return found
+
+
 def set_entries(scope: str, person: uuid.UUID, normalized_values: Iterable[str]) -> None:
     """Make ``person``'s entries in ``scope`` (under every live key version) those of ``normalized_values``.
 

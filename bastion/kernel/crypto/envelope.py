@@ -83,6 +83,18 @@ def seal(context: FieldContext, plaintext: bytes) -> bytes:
     return head + nonce + key.aead.encrypt(nonce, plaintext, context.associated_data(head))
 
 
+def seal_bound(field_part: bytes, record_part: bytes, person: uuid.UUID, plaintext: bytes) -> bytes:
+    """:func:`seal` with the associated data's field and record parts already built (the write path of fields.py).
+
+    The associated data is exactly ``field_part + record_part + header``, the bytes
+    :meth:`FieldContext.associated_data` gives.
+    """
+    key = keyring.key_for_write(person)
+    head = _HEADER.pack(CURRENT_FORMAT, key.version)
+    nonce = os.urandom(NONCE_BYTES)
+    return head + nonce + key.aead.encrypt(nonce, plaintext, field_part + record_part + head)
+
+
 def open_sealed(context: FieldContext, blob: bytes) -> bytes | None:
     """The plaintext of ``blob``, or None if the person's key was shredded (or the value erased)."""
     try:

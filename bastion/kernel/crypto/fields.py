@@ -156,7 +156,10 @@ class EncryptedMixin:
         return self._pk_name
 
     def seal_value(self, instance: Any, value: Any) -> Sealed:
-        return Sealed(envelope.seal(self.context(instance), self.to_plain(value)))
+        """Encrypt ``value`` for this field of ``instance``: the associated data of :func:`envelope.seal`, built
+        from the parts cached per field and per record (one value after another of a row, or rows in bulk)."""
+        person, record_part = self.record_ad(instance)
+        return Sealed(envelope.seal_bound(self._field_ad or self.field_ad(), record_part, person, self.to_plain(value)))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
         return None if value is None else Sealed(bytes(value))

@@ -156,6 +156,6 @@ def test_converting_a_lead_takes_its_country_to_the_contact_and_its_industry_to_
         actions_leads.update_lead(personas.rep_east, lead.pk, {"industry": "astrology"})
     assert "industry" in refused.value.message_dict
     converted = actions_leads.convert_lead(personas.rep_east, lead.pk, {"create_company": True})
-    contact = Contact.objects.get(pk=converted.converted_contact_id)
-    company = Company.objects.get(pk=converted.converted_company_id)
+    contact = Contact.objects.get(from_leads=converted)
+    company = Company.objects.get(from_leads=converted)
     assert str(contact.country) == "China" and company.industry == "manufacturing"

@@ -18,23 +18,27 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="command", required=True)
         run = sub.add_parser("run", help="run or resume one import job")
         run.add_argument("job_id")
-        run.add_argument("--pause", type=float, default=0.0, help="seconds to wait between rows, to limit the load")
+        run.add_argument("--pause", type=float, default=0.0, help="seconds to wait between batches, to limit the load")
+        run.add_argument("--batch", type=int, default=None, help="rows per transaction (default: the object type's)")
         sub.add_parser("resume", help="run every queued or running import whose worker stopped")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["command"] == "resume":
             for job_id in actions.stalled_jobs():
-                self._run(str(job_id), 0.0)
+                self._run(str(job_id), 0.0, None)
             return
-        self._run(options["job_id"], options["pause"])
+        self._run(options["job_id"], options["pause"], options["batch"])
 
-    def _run(self, job_id: str, pause: float) -> None:
+    def _run(self, job_id: str, pause: float, batch: int | None) -> None:
+        reported = [0]
+
         def progress(done: int, total: int) -> None:
-            if done % 50 == 0 or done == total:
+            if done - reported[0] >= 50 or done == total:
+                reported[0] = done
                 sys.stderr.write(f"{job_id} {done}/{total}\n")
                 sys.stderr.flush()
 
-        job = actions.run_job(job_id, pause=pause, progress=progress)
+        job = actions.run_job(job_id, pause=pause, progress=progress, batch=batch)
         if job is None:
             raise CommandError(f"import {job_id} is not queued or running (finished, failed or unknown)")
         self.stdout.write(
