@@ -135,3 +135,19 @@ def _audit_rows_removable_by_flush(request: pytest.FixtureRequest) -> Any:
         for table in (*triggers.PROTECTED_TABLES, "kernel_auditchainhead"):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
     triggers.install(connection)
+
+
+@pytest.fixture
+def api_as() -> Any:
+    """``api_as(user, scopes=None)``: an API client sending ``Authorization: Bearer <token>`` for ``user``."""
+    from rest_framework.test import APIClient
+
+    from bastion.accounts.tokens import issue_token
+
+    def client_for(user: Any, scopes: list[str] | None = None) -> APIClient:
+        issued = issue_token(user, name="tests", days=1, **({"scopes": scopes} if scopes is not None else {}))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
+        return client
+
+    return client_for

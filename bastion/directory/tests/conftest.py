@@ -6,9 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
-from bastion.accounts.tokens import issue_token
 from bastion.directory import actions
 from bastion.directory.models import Contact
 from bastion.directory.tests.factories import UserFactory
@@ -23,19 +21,6 @@ def read_only(personas: Any) -> Any:
     user = UserFactory(username="reader", role=Role.READ_ONLY)
     user.membership.teams.set([Team.objects.get(name="Sales East")])  # type: ignore[attr-defined]
     return user
-
-
-@pytest.fixture
-def api_as() -> Any:
-    """``api_as(user)``: an API client sending ``Authorization: Bearer <token>`` for ``user``."""
-
-    def client_for(user: Any) -> APIClient:
-        issued = issue_token(user, name="tests", days=1)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
-        return client
-
-    return client_for
 
 
 @pytest.fixture

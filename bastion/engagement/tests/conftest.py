@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
-from bastion.accounts.tokens import issue_token
 from bastion.commerce import actions as commerce
 from bastion.directory import actions as directory
 from bastion.sales import actions_leads
@@ -35,16 +33,3 @@ def lead(personas: Any) -> Any:
 @pytest.fixture
 def west_lead(personas: Any) -> Any:
     return actions_leads.create_lead(personas.rep_west, {"given_name": "Wes", "family_name": "Zenithq", "email": "w@x.example"})
-
-
-@pytest.fixture
-def api_as() -> Any:
-    """``api_as(user, scopes=None)``: an API client sending a bearer token for ``user``."""
-
-    def client_for(user: Any, scopes: list[str] | None = None) -> APIClient:
-        issued = issue_token(user, name="tests", days=1, **({"scopes": scopes} if scopes is not None else {}))
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
-        return client
-
-    return client_for

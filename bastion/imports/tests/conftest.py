@@ -1,5 +1,5 @@
-"""Fixtures shared with the directory tests: a read-only colleague and API clients with bearer tokens."""
+"""Fixtures shared with the directory tests: a read-only colleague (``api_as`` is the project's root fixture)."""
 
-from bastion.directory.tests.conftest import api_as, read_only
+from bastion.directory.tests.conftest import read_only
 
-__all__ = ["api_as", "read_only"]
+__all__ = ["read_only"]

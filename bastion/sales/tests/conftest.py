@@ -6,9 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
-from bastion.accounts.tokens import issue_token
 from bastion.directory import actions as directory
 from bastion.sales import actions_setup
 from bastion.sales.models import Stage, StageKind
@@ -42,16 +40,3 @@ def customer(personas: Any) -> tuple[Any, Any]:
     company = directory.create_company(personas.rep_east, {"name": "Aurora Robotics Ltd"})
     contact = directory.create_contact(personas.rep_east, {"given_name": "Mei", "family_name": "Chen", "company": company})
     return company, contact
-
-
-@pytest.fixture
-def api_as() -> Any:
-    """``api_as(user, scopes=None)``: an API client sending a bearer token for ``user``."""
-
-    def client_for(user: Any, scopes: list[str] | None = None) -> APIClient:
-        issued = issue_token(user, name="tests", days=1, **({"scopes": scopes} if scopes is not None else {}))
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
-        return client
-
-    return client_for
