@@ -440,6 +440,8 @@ AUDIT_CHECKPOINT_MINUTES = env_int("BASTION_AUDIT_CHECKPOINT_MINUTES", 10, minim
 # Recorded events wait in the inbox until sealed into the chain (docs/adr/0024): normally less
 # than a second; `bastion auditlog verify` fails when one has waited longer than this.
 AUDIT_MAX_UNSEALED_SECONDS = env_int("BASTION_AUDIT_MAX_UNSEALED_SECONDS", 300, minimum=1)
+# `bastion auditlog verify --workers N` checks a log of at least this many events in N processes.
+AUDIT_VERIFY_PARALLEL_FROM = env_int("BASTION_AUDIT_VERIFY_PARALLEL_FROM", 100_000, minimum=0)
 # PostgreSQL: the role the application connects as, if not the owner that runs migrations;
 # `bastion auditlog harden` (run as the owner) takes UPDATE/DELETE/TRUNCATE on audit rows from it.
 AUDIT_APP_DB_ROLE = env_str("BASTION_AUDIT_APP_DB_ROLE", "")

@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,12 @@ sys.path.insert(0, str(ROOT))
 from bastion.kernel.audit.tests.concurrency import log_stats, run_appenders, scratch_database  # noqa: E402
 
 BATCH = 10_000
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the verify workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def seed_and_verify(events: int) -> dict[str, float]:
@@ -54,7 +61,7 @@ def seed_and_verify(events: int) -> dict[str, float]:
 
     started = time.perf_counter()
     base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    prev, frontier, batch = canonical.GENESIS_HASH, [], []
+    prev, frontier, batch = canonical.GENESIS_HASH, list[bytes](), list[AuditEvent]()
     for sequence in range(1, events + 1):
         values: dict[str, Any] = {
             "sequence": sequence,
@@ -90,9 +97,9 @@ def seed_and_verify(events: int) -> dict[str, float]:
     checkpoints.make_checkpoint()
     seeded = time.perf_counter() - started
 
-    started, cpu = time.perf_counter(), time.process_time()
-    result = verify_log()
-    verified, verified_cpu = time.perf_counter() - started, time.process_time() - cpu
+    started, cpu = time.perf_counter(), _cpu()
+    result = verify_log(workers=os.cpu_count() or 1)  # as `bastion auditlog verify` does by default
+    verified, verified_cpu = time.perf_counter() - started, _cpu() - cpu
     if not result.ok or result.events_checked != events:
         raise SystemExit(f"verification failed: {result.problem} ({result.events_checked} checked)")
     timings = {"events": events, "seed_seconds": seeded, "verify_seconds": verified, "verify_cpu_seconds": verified_cpu}
@@ -111,6 +118,13 @@ def seed_and_verify(events: int) -> dict[str, float]:
             raise SystemExit(f"the other checkout's verify failed: {done.stdout}")
         timings.update({"compare_verify_seconds": wall, "compare_verify_cpu_seconds": cpu_seconds})
     return timings
+
+
+def ceiling(folder: Path, postgres_url: str | None, processes: int, seconds: float, threads: int = 1) -> float:
+    """Transactions per second of the same appenders with no audit event (one plain INSERT each)."""
+    with scratch_database(folder, postgres_url, name="bastion_audit_bench_bare") as scratch:
+        reports = run_appenders(scratch, folder, processes=processes, seconds=seconds, threads=threads, bare=True)
+    return sum(r["events"] for r in reports) / seconds
 
 
 def appends(folder: Path, postgres_url: str | None, processes: int, seconds: float, threads: int = 1) -> dict[str, Any]:
@@ -156,6 +170,7 @@ def main() -> None:
     parser.add_argument("--skip-appends", action="store_true")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--skip-verify", action="store_true")
+    parser.add_argument("--ceiling", action="store_true", help="also time the same transactions without audit events")
     parser.add_argument("--child-verify", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_verify:
@@ -170,6 +185,7 @@ def main() -> None:
         )
         if append:
             print(f"appends: {json.dumps(append)}", file=sys.stderr)  # noqa: T201
+        bare = ceiling(folder / "bare", postgres_url, args.processes, args.seconds, args.threads) if args.ceiling else None
         verify = None if args.skip_verify else verify_million(folder / "verify", postgres_url, args.events)
         if verify:
             print(f"verify: {json.dumps(verify)}", file=sys.stderr)  # noqa: T201
@@ -182,6 +198,14 @@ def main() -> None:
                 f"{append['per_second']:,.0f} ({append['total']:,} events, {append['errors']} errors, "
                 f"{append['left_in_inbox']} left unsealed at the end, log {'verified' if append['sound'] else 'BROKEN'})",
                 ">= 5,000",
+            )
+        )
+    if bare is not None:
+        rows.append(
+            (
+                f"the same transactions without audit (one plain INSERT each), {args.processes} x {args.threads}",
+                f"{bare:,.0f}/s (the database's commit rate here: the ceiling for appends)",
+                "-",
             )
         )
     if verify:

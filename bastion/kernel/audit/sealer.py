@@ -30,6 +30,7 @@ from typing import Any
 from django.db import OperationalError, connection, transaction
 
 from bastion.kernel.audit import canonical, merkle
+from bastion.kernel.batch_sql import execute_many
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +75,11 @@ def _select_inbox() -> str:
     return f"SELECT id, {columns} FROM kernel_auditinbox WHERE id <= %s ORDER BY id LIMIT %s"  # noqa: S608 - fixed names
 
 
-def _insert_events(rows: int) -> str:
-    one = "(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"
-    return f"INSERT INTO kernel_auditevent ({', '.join(EVENT_COLUMNS)}) VALUES " + ", ".join([one] * rows)  # noqa: S608
+# One statement text for every batch, run for all rows at once (``batch_sql.execute_many``):
+# a multi-row VALUES list of a different length per batch was a new statement to parse each time.
+_INSERT_EVENT = f"INSERT INTO kernel_auditevent ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))})"  # noqa: S608
+_JSON_AT = tuple((name, CONTENT.index(name)) for name in sorted(JSON_COLUMNS))
+_REPEATS = 1024  # snapshot and "extra" texts repeat across events: each decoded once per batch
 
 
 def canonical_timestamp(value: Any) -> str:
@@ -140,19 +143,34 @@ def _entry(sequence: int, values: Sequence[Any], decoded: dict[str, Any], prev: 
     }
 
 
+def _decoder() -> Any:
+    seen: dict[str, Any] = {}
+
+    def load(text: str) -> Any:
+        value = seen.get(text)
+        if value is None:
+            value = json.loads(text)
+            if len(seen) < _REPEATS:
+                seen[text] = value
+        return value
+
+    return load
+
+
 def _seal_batch(cursor: Any, rows: list[tuple[Any, ...]], head: tuple[int, str, list[bytes]]) -> tuple[int, str, list[bytes]]:
     size, prev, frontier = head
-    params: list[Any] = []
+    params: list[tuple[Any, ...]] = []
+    load = _decoder()
     for row in rows:
         inbox_id, values = row[0], row[1:]
-        decoded = {name: json.loads(values[CONTENT.index(name)]) for name in JSON_COLUMNS}
+        decoded = {name: load(values[at]) for name, at in _JSON_AT}
         sequence = size + 1
         leaf = merkle.leaf_hash(canonical.encode(_entry(sequence, values, decoded, prev)))
         merkle.append(frontier, size, leaf)
         leaf_hex = leaf.hex()
-        params.extend((sequence, inbox_id, *values, prev, leaf_hex))
+        params.append((sequence, inbox_id, *values, prev, leaf_hex))
         size, prev = sequence, leaf_hex
-    cursor.execute(_insert_events(len(rows)), params)
+    execute_many(_INSERT_EVENT, params)
     ids = [row[0] for row in rows]
     if connection.vendor == "postgresql":  # through the owner's function: the app role may not DELETE (roles.py)
         cursor.execute("SELECT bastion_audit_release_sealed(%s::bigint[])", [ids])

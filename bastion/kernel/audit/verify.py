@@ -10,16 +10,15 @@ ahead of the last row (rows deleted at the end).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 
-from bastion.kernel.audit import canonical, merkle
+from bastion.kernel.audit import canonical, merkle, verify_ranges
 from bastion.kernel.audit.archive import archive_is_valid
 from bastion.kernel.audit.checkpoints import checkpoint_is_valid
 from bastion.kernel.audit.models import AuditArchive, AuditChainHead, AuditCheckpoint
-from bastion.kernel.audit.reading import EntryBuilder, encode_text, raw_rows
 from bastion.kernel.audit.sealer import seal_before_reading, unsealed_too_long
 
 
@@ -63,35 +62,42 @@ def _start_after_archives(result: VerifyResult) -> _State | None:
     return state
 
 
-def _check_rows(state: _State, pending: list[AuditCheckpoint], result: VerifyResult) -> VerifyResult | None:
-    """Walk every row after ``state``: the failed result at the first problem, else None.
+def _last_sequence(after: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(sequence) FROM kernel_auditevent WHERE sequence > %s", [after])
+        row = cursor.fetchone()
+    return after if row is None or row[0] is None else int(row[0])
 
-    One tight loop over raw rows (``reading.raw_rows``): rebuild the canonical entry, hash it,
-    compare with the stored leaf hash and the previous hash, extend the frontier and compare
-    it with each signed checkpoint on the way.
+
+def _check_rows(state: _State, pending: list[AuditCheckpoint], result: VerifyResult, workers: int) -> VerifyResult | None:
+    """Check every row after ``state``: the failed result at the first problem, else None.
+
+    The rows are checked in ranges (``verify_ranges``; in parallel processes for a large log
+    when ``workers`` > 1); their leaves are then folded into the Merkle frontier in order and
+    compared with each signed checkpoint on the way, so the first problem in sequence order is
+    the one reported.
     """
-    builder, encode, sha256, append = EntryBuilder(), encode_text, hashlib.sha256, merkle.append
-    frontier, size, prev = state.frontier, state.size, state.prev
+    last = _last_sequence(state.size)
+    parts = workers if last - state.size >= settings.AUDIT_VERIFY_PARALLEL_FROM else 1
+    checks = verify_ranges.check_ranges(state.size, last, state.prev, workers=parts)
+    frontier, size, append = state.frontier, state.size, merkle.append
     next_check = pending[0].tree_size if pending else -1
-    for row in raw_rows(size):
-        sequence = row[0]
-        if sequence != size + 1:
-            missing = f"{size + 1}" if sequence == size + 2 else f"{size + 1}-{sequence - 1}"
-            return result.fail(size + 1, f"event {missing} is missing: deleted from the log")
-        leaf = sha256(b"\x00" + encode(builder.entry(row)).encode("utf-8")).digest()
-        if leaf.hex() != row[16]:
-            return result.fail(sequence, f"event {sequence} does not match its hash: altered, moved or inserted")
-        if row[15] != prev:
-            message = f"event {sequence} does not follow event {sequence - 1}: the chain is broken (inserted or reordered)"
-            return result.fail(sequence, message)
-        append(frontier, size, leaf)
-        size, prev = sequence, row[16]
-        result.events_checked += 1
-        if size == next_check:
-            if _check_checkpoints(frontier, size, pending, result) is not None:
-                return result
-            next_check = pending[0].tree_size if pending else -1
-    state.size, state.prev = size, prev
+    for check in checks:
+        leaves = check.leaves
+        for offset in range(0, len(leaves), verify_ranges.LEAF):
+            append(frontier, size, leaves[offset : offset + verify_ranges.LEAF])
+            size += 1
+            if size == next_check:
+                if _check_checkpoints(frontier, size, pending, result) is not None:
+                    result.events_checked = size - state.size
+                    return result
+                next_check = pending[0].tree_size if pending else -1
+        result.events_checked = size - state.size
+        if check.problem is not None:
+            return result.fail(*check.problem)
+        if leaves:
+            state.prev = leaves[-verify_ranges.LEAF :].hex()
+    state.size = size
     return None
 
 
@@ -108,8 +114,11 @@ def _check_checkpoints(
     return None
 
 
-def verify_log(*, now: dt.datetime | None = None) -> VerifyResult:
+def verify_log(*, now: dt.datetime | None = None, workers: int = 1) -> VerifyResult:
     """Verify the whole log; stop at the first problem and name its event.
+
+    ``workers`` > 1 checks a log of at least ``AUDIT_VERIFY_PARALLEL_FROM`` rows in that many
+    forked processes (``verify_ranges``); the result is the same as with one.
 
     Events waiting in the inbox longer than ``AUDIT_MAX_UNSEALED_SECONDS`` are a failure too
     (the sealer is not running); the inbox is sealed first, so nothing committed is missed.
@@ -125,7 +134,7 @@ def verify_log(*, now: dt.datetime | None = None) -> VerifyResult:
         if not checkpoint_is_valid(checkpoint):
             return result.fail(None, f"checkpoint #{checkpoint.pk} ({checkpoint.tree_size} events) has a bad signature")
     pending = [c for c in pending if c.tree_size > state.size]
-    if _check_rows(state, pending, result) is not None:
+    if _check_rows(state, pending, result, max(1, workers)) is not None:
         return result
     result.tree_size, result.root = state.size, merkle.frontier_root(state.frontier)
     _check_head(result, state, pending)

@@ -11,7 +11,6 @@ concurrent processes never fork the chain.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from bastion.kernel.audit import canonical
 from bastion.kernel.audit import context as audit_context
 from bastion.kernel.audit.kinds import EventKind, Outcome
 from bastion.kernel.audit.sealer import CONTENT, seal_after_commit
+from bastion.kernel.batch_sql import execute_many
 
 
 class AuditError(RuntimeError):
@@ -64,7 +64,8 @@ _INSERT = f"INSERT INTO kernel_auditinbox ({', '.join(_COLUMNS)}) VALUES ({', '.
 
 
 def _json(value: Any) -> str:
-    return json.dumps(canonical.jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """The stored text of a JSON column: the canonical encoding of ``value`` ("{}" for an empty mapping)."""
+    return "{}" if value == {} else canonical.encode_text(canonical.jsonable(value))
 
 
 def record_event(
@@ -93,11 +94,11 @@ def record_event(
         raise AuditError("record_event must be called inside the transaction of the change it records")
     ctx = audit_context.from_request(request) if request is not None else audit_context.current()
     target_type, target_id, target_snapshot = _target_fields(target)
-    wall = dt.datetime.now(dt.UTC)
     adapt = connection.ops.adapt_datetimefield_value
+    wall = adapt(dt.datetime.now(dt.UTC))
     params = (
-        adapt(wall),
-        adapt(now or wall),
+        wall,
+        wall if now is None else adapt(now),
         int(kind),
         str(outcome),
         getattr(actor, "pk", None),
@@ -120,7 +121,7 @@ def record_event(
     return inbox_id
 
 
-BULK_ROWS = 500  # inbox rows per multi-row INSERT (15 parameters each: far below SQLite's and PostgreSQL's limits)
+_INSERT_MANY = _INSERT.removesuffix(" RETURNING id")
 
 
 def record_events(
@@ -134,9 +135,9 @@ def record_events(
     """Record one event of ``kind`` by ``actor`` per ``(target, changes)`` of ``items``: :func:`record_event` in bulk.
 
     Each event has exactly the content ``record_event`` would give it (one inbox row per target,
-    the same columns and encoding), inserted in the caller's transaction with one multi-row
-    INSERT per :data:`BULK_ROWS` events; the sealer chains them after the commit as any other
-    inbox rows (docs/adr/0024). For bulk actions (an import's batch of new records). Returns the count.
+    the same columns and encoding), inserted in the caller's transaction with one statement run
+    for all of them (``batch_sql.execute_many``); the sealer chains them after the commit as any
+    other inbox rows (docs/adr/0024). For bulk actions (an import's batch of new records). Returns the count.
     """
     if not transaction.get_connection().in_atomic_block:
         raise AuditError("record_events must be called inside the transaction of the change it records")
@@ -153,12 +154,7 @@ def record_events(
         rows.append(
             (wall, wall, *common, *context, target_type[:64], target_id[:64], _json(target_snapshot), _json(dict(changes)), "{}")
         )
-    one = f"({', '.join(['%s'] * len(_COLUMNS))})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BULK_ROWS):
-            chunk = rows[start : start + BULK_ROWS]
-            sql = f"INSERT INTO kernel_auditinbox ({', '.join(_COLUMNS)}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608 - fixed columns, values bound
-            cursor.execute(sql, [value for row in chunk for value in row])
+    execute_many(_INSERT_MANY, rows)
     if not any(hook[1] is seal_after_commit for hook in connection.run_on_commit):
         transaction.on_commit(seal_after_commit, robust=True)
     return len(rows)

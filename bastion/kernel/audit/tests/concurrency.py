@@ -102,10 +102,22 @@ def _wait_for(condition: Any, deadline: float, what: str) -> None:
     wait_for(condition, what, deadline, interval=0.02)
 
 
+BARE_TABLE = "bench_commit_ceiling"
+
+
 def run_appenders(
-    scratch: Scratch, folder: Path, *, processes: int = 4, seconds: float = 10.0, threads: int = 1
+    scratch: Scratch, folder: Path, *, processes: int = 4, seconds: float = 10.0, threads: int = 1, bare: bool = False
 ) -> list[dict[str, Any]]:
-    """Start ``processes`` appenders (``threads`` each), let them go together for ``seconds``; their reports."""
+    """Start ``processes`` appenders (``threads`` each), let them go together for ``seconds``; their reports.
+
+    ``bare``: the same transactions without an audit event, each inserting one row into a plain
+    table instead (the database's own commit rate on this machine: the ceiling for appends).
+    """
+    if bare:
+        create = f"CREATE TABLE {BARE_TABLE} (worker varchar(16), n integer)"
+        done = scratch.run("shell", "-c", f"from django.db import connection; connection.cursor().execute({create!r})")
+        if done.returncode:
+            raise RuntimeError(f"could not create {BARE_TABLE}:\n{done.stderr}")
     go = folder / "go"
     go.unlink(missing_ok=True)
     children = []
@@ -113,7 +125,7 @@ def run_appenders(
         ready = folder / f"ready-{worker}"
         ready.unlink(missing_ok=True)
         args = ["append", "--seconds", str(seconds), "--worker", str(worker), "--ready", str(ready), "--go", str(go)]
-        args += ["--threads", str(threads)]
+        args += ["--threads", str(threads), *(["--bare"] if bare else [])]
         children.append(
             subprocess.Popen(  # noqa: S603 - this interpreter and this module
                 [sys.executable, "-m", __name__, *args],
@@ -183,7 +195,11 @@ def _append_for(args: argparse.Namespace, thread: int) -> tuple[int, int]:
         while time.monotonic() < deadline:
             try:
                 with transaction.atomic():
-                    record_event(EventKind.RECORD_UPDATED, target=target, changes={"n": {"old": events, "new": events + 1}})
+                    if args.bare:
+                        with connection.cursor() as cursor:
+                            cursor.execute(f"INSERT INTO {BARE_TABLE} (worker, n) VALUES (%s, %s)", [target.id, events])  # noqa: S608
+                    else:
+                        record_event(EventKind.RECORD_UPDATED, target=target, changes={"n": {"old": events, "new": events + 1}})
             except OperationalError:  # e.g. SQLite's busy timeout: the change (and its event) did not happen
                 errors += 1
                 continue
@@ -218,6 +234,7 @@ def main() -> None:
     append.add_argument("--ready", required=True)
     append.add_argument("--go", required=True)
     append.add_argument("--threads", type=int, default=1)
+    append.add_argument("--bare", action="store_true", help="no audit event: one plain insert per transaction")
     sub.add_parser("stats")
     args = parser.parse_args()
     _append(args) if args.action == "append" else _stats()

@@ -49,5 +49,27 @@ def triggers_dropped() -> Iterator[Any]:
         triggers.install(connection)
 
 
+def rewrite_prefix(last: int, altered: int) -> None:
+    """An attacker changes event ``altered`` and recomputes every hash up to event ``last`` (not re-signing)."""
+    from bastion.kernel.audit import canonical, merkle
+    from bastion.kernel.audit.writer import ENTRY_FIELDS, entry_of
+
+    prev = canonical.GENESIS_HASH
+    with triggers_dropped() as cursor:
+        for event in AuditEvent.objects.filter(sequence__lte=last).order_by("sequence"):
+            values = {name: getattr(event, name) for name in ENTRY_FIELDS}
+            values["prev_hash"] = prev
+            if event.sequence == altered:
+                values["client_ip"] = "198.51.100.1"
+            leaf = merkle.leaf_hash(canonical.encode(entry_of(values))).hex()
+            cursor.execute(
+                "UPDATE kernel_auditevent SET client_ip = %s, prev_hash = %s, leaf_hash = %s WHERE sequence = %s",
+                [values["client_ip"], prev, leaf, event.sequence],
+            )
+            prev = leaf
+        if last >= AuditEvent.objects.count():
+            cursor.execute("UPDATE kernel_auditchainhead SET leaf_hash = %s", [prev])
+
+
 def kinds_recorded() -> set[int]:
     return set(AuditEvent.objects.values_list("kind", flat=True))

@@ -15,7 +15,7 @@ from django.db import DatabaseError, transaction
 from bastion.kernel.audit import checkpoints
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditCheckpoint, AuditEvent
-from bastion.kernel.audit.tests.helpers import append, triggers_dropped
+from bastion.kernel.audit.tests.helpers import append, rewrite_prefix, triggers_dropped
 from bastion.kernel.audit.verify import verify_log
 from bastion.kernel.audit.writer import AuditError, record_event
 
@@ -104,25 +104,7 @@ def test_inserting_a_row_in_the_middle_names_it() -> None:
 def test_rewriting_the_whole_chain_is_caught_by_the_signed_checkpoint() -> None:
     append(5)
     checkpoints.make_checkpoint()
-    events = list(AuditEvent.objects.order_by("sequence"))
-    # The attacker recomputes every hash after changing event 2 - but cannot re-sign the checkpoint.
-    from bastion.kernel.audit import canonical, merkle
-    from bastion.kernel.audit.writer import ENTRY_FIELDS, entry_of
-
-    prev = canonical.GENESIS_HASH
-    with triggers_dropped() as cursor:
-        for event in events:
-            values = {name: getattr(event, name) for name in ENTRY_FIELDS}
-            values["prev_hash"] = prev
-            if event.sequence == 2:
-                values["client_ip"] = "198.51.100.1"
-            leaf = merkle.leaf_hash(canonical.encode(entry_of(values))).hex()
-            cursor.execute(
-                "UPDATE kernel_auditevent SET client_ip = %s, prev_hash = %s, leaf_hash = %s WHERE sequence = %s",
-                [values["client_ip"], prev, leaf, event.sequence],
-            )
-            prev = leaf
-        cursor.execute("UPDATE kernel_auditchainhead SET leaf_hash = %s", [prev])
+    rewrite_prefix(AuditEvent.objects.count(), altered=2)  # recomputes every hash, cannot re-sign the checkpoint
     message = verify_failure()
     assert "checkpoint" in message and "rewritten" in message
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -20,7 +21,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("verify", help="recompute every hash; exit 1 naming the first bad event")
+        verify = sub.add_parser("verify", help="recompute every hash; exit 1 naming the first bad event")
+        verify.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes that check a large log in parallel (default: one per CPU; BASTION_AUDIT_VERIFY_PARALLEL_FROM)",
+        )
         checkpoint = sub.add_parser("checkpoint", help="sign the current tree head and print the latest one")
         checkpoint.add_argument("--no-new", action="store_true", help="only print the latest checkpoint")
         export = sub.add_parser("export", help="write a JSON Lines export with a signed tree head")
@@ -47,7 +54,9 @@ class Command(BaseCommand):
         from bastion.kernel.audit.verify import verify_log
 
         started = time.perf_counter()
-        result = verify_log()
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        result = verify_log(workers=options["workers"])
         elapsed = time.perf_counter() - started
         for note in result.notes:
             self.stdout.write(note)
