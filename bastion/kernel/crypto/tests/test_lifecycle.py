@@ -107,6 +107,22 @@ def test_the_sweep_notices_orphans_then_destroys_them_after_the_grace_period(per
     assert Contact.objects.get(pk=kept.pk).street == "1 Mill Lane"
 
 
+def test_the_sweep_keeps_the_keys_of_every_kind_of_person(personas: Any) -> None:
+    """Leads (and import files) have data keys too: only a key whose row is gone from every person model is an orphan."""
+    from bastion.sales.actions_leads import create_lead
+    from bastion.sales.models import Lead
+
+    lead = create_lead(personas.rep_east, {"given_name": "Lia", "email": "lia@x.example", "phone": "+44 20 7946 0000"})
+    contact = actions.create_contact(personas.rep_east, ANN)
+    assert {Contact, Lead} <= set(lifecycle.person_models())
+    OrphanCandidate.objects.using(KEYSTORE_ALIAS).create(person=lead.pk, first_seen_at=timezone.now() - dt.timedelta(days=90))
+    out = lifecycle.sweep()
+    assert (out.noticed, out.back, out.persons_destroyed) == (0, 1, 0)
+    assert keys(person=lead.pk) >= 1 and keys(person=contact.pk) == 1
+    keyring.clear_caches()
+    assert Lead.objects.get(pk=lead.pk).email == "lia@x.example"
+
+
 def test_a_person_whose_row_is_back_is_taken_off_the_list(personas: Any) -> None:
     ann = actions.create_contact(personas.rep_east, ANN)
     OrphanCandidate.objects.using(KEYSTORE_ALIAS).create(
