@@ -38,7 +38,11 @@ BATCH = 1000
 # The sealing after a commit stops after this many rows (the request's thread should return);
 # the next seal, or a reader, takes the rest.
 AFTER_COMMIT_LIMIT = 20_000
-AFTER_COMMIT_INTERVAL = 0.02
+# At most one sealing attempt per process this often. Each sealing is a transaction of its own
+# (on PostgreSQL one more WAL flush), so under load a longer interval seals more rows per
+# transaction: 0.25 s gave about 1.5 times the appends/s of 0.02 s with 4 processes on both
+# databases (docs/benchmarks.md). Readers seal first, so nobody reads a log missing an event.
+AFTER_COMMIT_INTERVAL = 0.25
 _last_attempt = 0.0
 SQLITE_BUSY_TIMEOUT_MS = 5000  # as in settings.DATABASES (restored after a non-blocking attempt)
 
@@ -254,7 +258,7 @@ def seal_after_commit() -> None:
     """``transaction.on_commit`` hook of ``record_event``: seal now unless someone else is sealing.
 
     At most one attempt per ``AFTER_COMMIT_INTERVAL`` seconds in a process: under load the
-    rows of many commits are sealed together (one transaction, one INSERT per 1,000 rows)
+    rows of many commits are sealed together (one transaction, one statement per 1,000 rows)
     instead of one sealing transaction per commit. A row committed just after an attempt is
     sealed by the next commit's attempt, by a reader, or by the minute job.
     """
