@@ -10,6 +10,7 @@ ahead of the last row (rows deleted at the end).
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -79,24 +80,24 @@ def _check_rows(state: _State, pending: list[AuditCheckpoint], result: VerifyRes
     """
     last = _last_sequence(state.size)
     parts = workers if last - state.size >= settings.AUDIT_VERIFY_PARALLEL_FROM else 1
-    checks = verify_ranges.check_ranges(state.size, last, state.prev, workers=parts)
-    frontier, size, append = state.frontier, state.size, merkle.append
-    next_check = pending[0].tree_size if pending else -1
-    for check in checks:
-        leaves = check.leaves
-        for offset in range(0, len(leaves), verify_ranges.LEAF):
-            append(frontier, size, leaves[offset : offset + verify_ranges.LEAF])
-            size += 1
-            if size == next_check:
-                if _check_checkpoints(frontier, size, pending, result) is not None:
-                    result.events_checked = size - state.size
-                    return result
-                next_check = pending[0].tree_size if pending else -1
-        result.events_checked = size - state.size
-        if check.problem is not None:
-            return result.fail(*check.problem)
-        if leaves:
-            state.prev = leaves[-verify_ranges.LEAF :].hex()
+    with closing(verify_ranges.check_ranges(state.size, last, state.prev, workers=parts)) as checks:
+        frontier, size, append = state.frontier, state.size, merkle.append
+        next_check = pending[0].tree_size if pending else -1
+        for check in checks:
+            leaves = check.leaves
+            for offset in range(0, len(leaves), verify_ranges.LEAF):
+                append(frontier, size, leaves[offset : offset + verify_ranges.LEAF])
+                size += 1
+                if size == next_check:
+                    if _check_checkpoints(frontier, size, pending, result) is not None:
+                        result.events_checked = size - state.size
+                        return result
+                    next_check = pending[0].tree_size if pending else -1
+            result.events_checked = size - state.size
+            if check.problem is not None:
+                return result.fail(*check.problem)
+            if leaves:
+                state.prev = leaves[-verify_ranges.LEAF :].hex()
     state.size = size
     return None
 

@@ -2,8 +2,8 @@
 
 Checking a row needs only the row and the stored leaf hash of the row before it: its sequence
 number follows, its contents hash to its stored leaf hash, its ``prev`` is the stored leaf hash
-of the row before. So the log splits into contiguous ranges checked independently, one worker
-process each (the first row of a range is linked to the stored hash that the range before
+of the row before. So the log splits into contiguous ranges checked independently by worker
+processes (the first row of a range is linked to the stored hash that the range before
 checks). The Merkle frontier and the signed checkpoints need every leaf in order: the parent
 folds the leaves the workers return, range after range, and reports the first problem in
 sequence order, so the result names the same first bad event as a single pass would.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -25,6 +25,7 @@ from django.db import connection, connections
 from bastion.kernel.audit.reading import EntryBuilder, encode_text, raw_rows
 
 LEAF = 32  # bytes of a SHA-256 leaf hash
+RANGES_PER_WORKER = 4  # more, shorter ranges: the parent folds the first while the workers check the rest
 
 
 @dataclass(frozen=True)
@@ -93,17 +94,26 @@ def _check(bounds: tuple[int, int, str | None]) -> RangeCheck:
     return check_range(*bounds)
 
 
-def check_ranges(after: int, last: int, prev: str, *, workers: int, in_processes: bool = True) -> list[RangeCheck]:
-    """Check ``(after, last]`` in ``workers`` ranges, in order; forked processes unless ``in_processes`` is False."""
-    ranges = split(after, last, workers)
-    jobs = [(a, b, prev if a == after else None) for a, b in ranges]
-    if len(jobs) == 1 or not in_processes:
-        run: Callable[[tuple[int, int, str | None]], RangeCheck] = _check
-        return [run(job) for job in jobs]
-    return _in_worker_processes(jobs)
+def check_ranges(after: int, last: int, prev: str, *, workers: int) -> Generator[RangeCheck, None, None]:
+    """The checks of ``(after, last]``, range after range, in order.
+
+    With ``workers`` > 1 the log is cut into :data:`RANGES_PER_WORKER` ranges per worker, checked
+    in that many forked processes, and each result is yielded as soon as it and those before it
+    are done, so the caller folds early ranges while later ones are being checked. Closing the
+    iterator early (the caller found a problem) cancels the ranges not started.
+    """
+    parts = 1 if workers <= 1 else workers * RANGES_PER_WORKER
+    jobs = [(a, b, prev if a == after else None) for a, b in split(after, last, parts)]
+    if len(jobs) == 1:
+        yield _check(jobs[0])
+        return
+    yield from _in_worker_processes(jobs, workers)
 
 
-def _in_worker_processes(jobs: Sequence[tuple[int, int, str | None]]) -> list[RangeCheck]:
+def _in_worker_processes(jobs: Sequence[tuple[int, int, str | None]], workers: int) -> Generator[RangeCheck, None, None]:
     connections.close_all()  # the children must not share (or, at their exit, close) the parent's sockets
-    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_check, jobs))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield from pool.map(_check, jobs)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

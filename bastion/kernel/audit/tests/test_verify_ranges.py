@@ -8,7 +8,7 @@ file, or a scratch PostgreSQL database when the session runs on PostgreSQL).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ from bastion.kernel.audit.tests.helpers import append, rewrite_prefix, triggers_
 from bastion.kernel.audit.verify import VerifyResult, verify_log
 
 
-def _in_this_process(jobs: list[tuple[int, int, str | None]]) -> list[verify_ranges.RangeCheck]:
-    return [verify_ranges.check_range(*job) for job in jobs]
+def _in_this_process(jobs: list[tuple[int, int, str | None]], workers: int) -> Iterator[verify_ranges.RangeCheck]:
+    return (verify_ranges.check_range(*job) for job in jobs)
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def in_ranges(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[[], Ve
     """verify_log() with the log cut into three ranges, checked in this process (the test database is not shared)."""
     settings.AUDIT_VERIFY_PARALLEL_FROM = 0
     monkeypatch.setattr(verify_ranges, "_in_worker_processes", _in_this_process)
+    monkeypatch.setattr(verify_ranges, "RANGES_PER_WORKER", 1)
     return lambda: verify_log(workers=3)
 
 
