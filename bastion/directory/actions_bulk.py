@@ -112,11 +112,14 @@ def _write(new: list[_New]) -> None:
     blind.bulk_add(EMAIL_SCOPE, [(item.record.pk, blind.normalize_email(row["address"])) for item in new for row in item.emails])
     blind.bulk_add(PHONE_SCOPE, [(item.record.pk, blind.normalize_phone(row["number"])) for item in new for row in item.phones])
     insert_new(Contact, [item.record for item in new])
+    # contact_id rather than contact: the rows are only inserted, and the relation's descriptor costs per row
     insert_new(
-        ContactEmail, [ContactEmail(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.emails)]
+        ContactEmail,
+        [ContactEmail(contact_id=item.record.pk, position=i, **row) for item in new for i, row in enumerate(item.emails)],
     )
     insert_new(
-        ContactPhone, [ContactPhone(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.phones)]
+        ContactPhone,
+        [ContactPhone(contact_id=item.record.pk, position=i, **row) for item in new for i, row in enumerate(item.phones)],
     )
     _write_tags(new)
 
