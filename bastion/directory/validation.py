@@ -197,7 +197,9 @@ class _Noun:
         return self.text
 
 
-def _label_choice(value: Any, field: str, allowed: frozenset[str], choices: list[tuple[str, Any]], errors: Errors, label: str) -> str:
+def _label_choice(
+    value: Any, field: str, allowed: frozenset[str], choices: list[tuple[str, Any]], errors: Errors, label: str
+) -> str:
     """:func:`choice` of an email or phone label (``label`` translated only for a message), or "work" when empty."""
     text = str(value).strip()
     if text in allowed:
