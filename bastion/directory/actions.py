@@ -111,7 +111,9 @@ def _clean_text_fields(
     model: type[Company] | type[Contact], data: Mapping[str, Any], names: tuple[str, ...], errors: validation.Errors
 ) -> dict[str, str]:
     return {
-        name: validation.single_line_lazy(data[name], name, _max_length(model, name), errors, lambda n=name: _label(model, n))
+        name: validation.single_line_lazy(
+            data[name], name, _max_length(model, name), errors, functools.partial(_label, model, name)
+        )
         for name in names
         if name in data
     }

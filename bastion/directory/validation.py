@@ -8,6 +8,7 @@ at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -207,6 +208,14 @@ def _label_choice(
     return choice(value, field, choices, errors, label=_(label)) or "work"
 
 
+def _email_label(number: int) -> str:
+    return _("Email %(n)d") % {"n": number}
+
+
+def _phone_label(number: int) -> str:
+    return _("Phone %(n)d") % {"n": number}
+
+
 def emails(value: Any, choices: Iterable[tuple[str, Any]], errors: Errors) -> list[dict[str, Any]]:
     """Rows of ``{"address", "label", "is_primary"}``; the first is primary when none is marked."""
     noun: Any = _Noun(gettext_noop("email addresses"))
@@ -215,7 +224,7 @@ def emails(value: Any, choices: Iterable[tuple[str, Any]], errors: Errors) -> li
     choices = list(choices)
     allowed = frozenset(str(key) for key, _label in choices)
     for number, row in enumerate(_rows(value, "emails", "address", MAX_EMAILS, errors, noun=noun), start=1):
-        address = single_line_lazy(row.get("address"), "emails", 254, errors, lambda n=number: _("Email %(n)d") % {"n": n})
+        address = single_line_lazy(row.get("address"), "emails", 254, errors, functools.partial(_email_label, number))
         try:
             validate_email(address)
         except ValidationError:
@@ -248,7 +257,7 @@ def phones(value: Any, choices: Iterable[tuple[str, Any]], errors: Errors) -> li
     choices = list(choices)
     allowed = frozenset(str(key) for key, _label in choices)
     for number, row in enumerate(_rows(value, "phones", "number", MAX_PHONES, errors, noun=noun), start=1):
-        text = single_line_lazy(row.get("number"), "phones", 40, errors, lambda n=number: _("Phone %(n)d") % {"n": n})
+        text = single_line_lazy(row.get("number"), "phones", 40, errors, functools.partial(_phone_label, number))
         problem = phone_problem(text)
         if problem:
             errors.add("phones", _("Phone %(n)d: %(problem)s") % {"n": number, "problem": problem})

@@ -55,7 +55,7 @@ def insert_new(model: type[models.Model], objs: Sequence[Any], *, using: str = D
                     row[index] = field.get_db_prep_save(value, connection)
                 if encrypted:
                     for index, field, sealed in zip(places, encrypted, sealed_values(encrypted, obj), strict=True):
-                        row[index] = field.get_db_prep_value(sealed, connection)  # type: ignore[attr-defined]
+                        row[index] = field.get_db_prep_value(sealed, connection)
                 params.extend(row)
             cursor.execute(head + ", ".join([one] * len(chunk)), params)
     for obj in objs:
