@@ -61,6 +61,10 @@ CONTACT_FIELDS = frozenset(
     | {*ADDRESS_FIELDS, "owner", "team", "tags", "notes", "date_of_birth", "national_id", "private_notes"}
 )
 REDACTED = "[restricted]"
+# The choice lists, made once (``Choices.choices`` builds a new list on every access; labels stay lazy, so
+# messages are still in the language of the request).
+_LANGUAGES, _EMAIL_LABELS, _PHONE_LABELS = Language.choices, EmailLabel.choices, PhoneLabel.choices
+_INDUSTRIES, _SIZES = Industry.choices, CompanySize.choices
 
 
 class ActionNotAllowed(PermissionDenied):
@@ -107,7 +111,9 @@ def _clean_text_fields(
     model: type[Company] | type[Contact], data: Mapping[str, Any], names: tuple[str, ...], errors: validation.Errors
 ) -> dict[str, str]:
     return {
-        name: validation.single_line(data[name], name, _max_length(model, name), errors, label=_label(model, name))
+        name: validation.single_line_lazy(
+            data[name], name, _max_length(model, name), errors, functools.partial(_label, model, name)
+        )
         for name in names
         if name in data
     }
@@ -264,7 +270,7 @@ def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None,
         errors.add("name", _("Enter the company's name."))
     if "domain" in data:
         fields["domain"] = validation.domain(data["domain"], errors)
-    for name, choices in (("industry", Industry.choices), ("size", CompanySize.choices)):
+    for name, choices in (("industry", _INDUSTRIES), ("size", _SIZES)):
         if name in data:
             fields[name] = validation.choice(data[name], name, choices, errors, label=_label(Company, name).lower())
     fields.update(_common(actor, Company, data, errors, current))
@@ -338,14 +344,14 @@ def _clean_contact(actor: Any, data: Mapping[str, Any], current: Contact | None,
         fields["company"] = _resolve_company(actor, data["company"], errors)
     if "preferred_language" in data:
         fields["preferred_language"] = validation.choice(
-            data["preferred_language"], "preferred_language", Language.choices, errors, label=_("preferred language")
+            data["preferred_language"], "preferred_language", _LANGUAGES, errors, label=_("preferred language")
         )
         if not creating and not fields["preferred_language"] and "preferred_language" not in errors.by_field:
             errors.add("preferred_language", _("Choose a preferred language."))
     if "emails" in data:
-        fields["emails"] = validation.emails(data["emails"], EmailLabel.choices, errors)
+        fields["emails"] = validation.emails(data["emails"], _EMAIL_LABELS, errors)
     if "phones" in data:
-        fields["phones"] = validation.phones(data["phones"], PhoneLabel.choices, errors)
+        fields["phones"] = validation.phones(data["phones"], _PHONE_LABELS, errors)
     fields.update(_common(actor, Contact, data, errors, current))
     _default_owner_and_team(actor, data, fields, creating, actor_team)
     fields.update(_clean_personal(data, errors))

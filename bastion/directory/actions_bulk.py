@@ -91,15 +91,13 @@ def _clean(actor: Any, data: Mapping[str, Any], companies: Mapping[str, Company]
 def _build(actor: Any, fields: dict[str, Any]) -> _New:
     """A new contact with ``fields`` assigned and validated as ``_save_contact`` does, not written yet."""
     emails, phones, tags = fields.pop("emails", None), fields.pop("phones", None), fields.pop("tags", None)
-    contact = Contact()
     if emails is not None:
-        contact.primary_email = next((blind.normalize_email(row["address"]) for row in emails if row["is_primary"]), "")
+        fields["primary_email"] = next((blind.normalize_email(row["address"]) for row in emails if row["is_primary"]), "")
     if phones is not None:
-        contact.primary_phone = next((row["number"] for row in phones if row["is_primary"]), "")
-    for name, value in fields.items():
-        setattr(contact, name, value)
+        fields["primary_phone"] = next((row["number"] for row in phones if row["is_primary"]), "")
+    # The values as keyword arguments: the same assignments as setting them one by one after Contact(), done once.
+    contact = Contact(**fields, created_by=actor, updated_by=actor)
     _require_name(contact)
-    contact.created_by = contact.updated_by = actor
     contact.full_clean(exclude=_EXCLUDE, validate_unique=False)
     contact.derive_keys()
     return _New(contact, emails or [], phones or [], tags)
@@ -112,11 +110,14 @@ def _write(new: list[_New]) -> None:
     blind.bulk_add(EMAIL_SCOPE, [(item.record.pk, blind.normalize_email(row["address"])) for item in new for row in item.emails])
     blind.bulk_add(PHONE_SCOPE, [(item.record.pk, blind.normalize_phone(row["number"])) for item in new for row in item.phones])
     insert_new(Contact, [item.record for item in new])
+    # contact_id rather than contact: the rows are only inserted, and the relation's descriptor costs per row
     insert_new(
-        ContactEmail, [ContactEmail(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.emails)]
+        ContactEmail,
+        [ContactEmail(contact_id=item.record.pk, position=i, **row) for item in new for i, row in enumerate(item.emails)],
     )
     insert_new(
-        ContactPhone, [ContactPhone(contact=item.record, position=i, **row) for item in new for i, row in enumerate(item.phones)]
+        ContactPhone,
+        [ContactPhone(contact_id=item.record.pk, position=i, **row) for item in new for i, row in enumerate(item.phones)],
     )
     _write_tags(new)
 

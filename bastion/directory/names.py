@@ -23,6 +23,8 @@ def has_cjk(text: str) -> bool:
 
 def search_key(text: str) -> str:
     """``"  José  Müller "`` → ``"jose muller"``: NFKC, case-folded, without accents, spaces collapsed."""
+    if text.isascii():  # the usual case (bulk imports make several keys per row): Unicode normalisation leaves ASCII as it is
+        return _SPACE.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", stripped)).strip()

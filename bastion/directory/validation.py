@@ -8,8 +8,9 @@ at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator, validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from bastion.directory.names import search_key
 
@@ -65,6 +67,19 @@ def single_line(value: Any, field: str, max_length: int, errors: Errors, *, labe
             % {"label": label, "max": max_length, "length": len(text)},
         )
     return text
+
+
+def single_line_lazy(value: Any, field: str, max_length: int, errors: Errors, label: Callable[[], str]) -> str:
+    """:func:`single_line` with the label made only when a message needs it (``label()``, in the active language).
+
+    Bulk imports clean several values per row, and translating each label was a visible part of
+    their cost; the result and any message are exactly those of :func:`single_line`.
+    """
+    if isinstance(value, str):
+        text = re.sub(r"\s+", " ", _SINGLE_LINE_CONTROL.sub(" ", value)).strip()
+        if len(text) <= max_length:
+            return text
+    return single_line(value, field, max_length, errors, label="" if value is None else label())
 
 
 def multi_line(value: Any, field: str, errors: Errors, *, label: str, max_length: int = MAX_NOTES_LENGTH) -> str:
@@ -170,14 +185,46 @@ def _primary(rows: list[dict[str, Any]], field: str, errors: Errors, *, noun: st
         rows[0]["is_primary"] = True
 
 
+class _Noun:
+    """A translated noun made on first use (``str(noun)``): most calls never need it in a message."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.text: str | None = None
+
+    def __str__(self) -> str:
+        if self.text is None:
+            self.text = _(self.message)
+        return self.text
+
+
+def _label_choice(
+    value: Any, field: str, allowed: frozenset[str], choices: list[tuple[str, Any]], errors: Errors, label: str
+) -> str:
+    """:func:`choice` of an email or phone label (``label`` translated only for a message), or "work" when empty."""
+    text = str(value).strip()
+    if text in allowed:
+        return text or "work"
+    return choice(value, field, choices, errors, label=_(label)) or "work"
+
+
+def _email_label(number: int) -> str:
+    return _("Email %(n)d") % {"n": number}
+
+
+def _phone_label(number: int) -> str:
+    return _("Phone %(n)d") % {"n": number}
+
+
 def emails(value: Any, choices: Iterable[tuple[str, Any]], errors: Errors) -> list[dict[str, Any]]:
     """Rows of ``{"address", "label", "is_primary"}``; the first is primary when none is marked."""
-    noun = _("email addresses")
+    noun: Any = _Noun(gettext_noop("email addresses"))
     cleaned: list[dict[str, Any]] = []
     seen: set[str] = set()
     choices = list(choices)
+    allowed = frozenset(str(key) for key, _label in choices)
     for number, row in enumerate(_rows(value, "emails", "address", MAX_EMAILS, errors, noun=noun), start=1):
-        address = single_line(row.get("address"), "emails", 254, errors, label=_("Email %(n)d") % {"n": number})
+        address = single_line_lazy(row.get("address"), "emails", 254, errors, functools.partial(_email_label, number))
         try:
             validate_email(address)
         except ValidationError:
@@ -189,7 +236,7 @@ def emails(value: Any, choices: Iterable[tuple[str, Any]], errors: Errors) -> li
             errors.add("emails", duplicate_email(number, address))
             continue
         seen.add(address.lower())
-        label = choice(row.get("label") or "work", "emails", choices, errors, label=_("email label")) or "work"
+        label = _label_choice(row.get("label") or "work", "emails", allowed, choices, errors, gettext_noop("email label"))
         cleaned.append({"address": address, "label": label, "is_primary": bool(row.get("is_primary"))})
     _primary(cleaned, "emails", errors, noun=noun)
     return cleaned
@@ -205,16 +252,17 @@ def phone_problem(text: str) -> str | None:
 
 def phones(value: Any, choices: Iterable[tuple[str, Any]], errors: Errors) -> list[dict[str, Any]]:
     """Rows of ``{"number", "label", "is_primary"}``, numbers kept as written (+86 21 6123 4567)."""
-    noun = _("phone numbers")
+    noun: Any = _Noun(gettext_noop("phone numbers"))
     cleaned: list[dict[str, Any]] = []
     choices = list(choices)
+    allowed = frozenset(str(key) for key, _label in choices)
     for number, row in enumerate(_rows(value, "phones", "number", MAX_PHONES, errors, noun=noun), start=1):
-        text = single_line(row.get("number"), "phones", 40, errors, label=_("Phone %(n)d") % {"n": number})
+        text = single_line_lazy(row.get("number"), "phones", 40, errors, functools.partial(_phone_label, number))
         problem = phone_problem(text)
         if problem:
             errors.add("phones", _("Phone %(n)d: %(problem)s") % {"n": number, "problem": problem})
             continue
-        label = choice(row.get("label") or "work", "phones", choices, errors, label=_("phone label")) or "work"
+        label = _label_choice(row.get("label") or "work", "phones", allowed, choices, errors, gettext_noop("phone label"))
         cleaned.append({"number": text, "label": label, "is_primary": bool(row.get("is_primary"))})
     _primary(cleaned, "phones", errors, noun=noun)
     return cleaned

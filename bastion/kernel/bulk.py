@@ -4,7 +4,10 @@ What ``QuerySet.bulk_create`` does for models with a client-side primary key (a 
 instance is made), without the SQL compiler's per-value work, which dominated a profile of the
 contact import (docs/adr/0043): each field's value is taken with ``field.pre_save(obj, add=True)``
 (so encrypted fields seal, ``auto_now_add`` stamps) and adapted with ``get_db_prep_save``, exactly
-as the ORM would, then sent as multi-row ``INSERT`` statements with bound parameters. Written here
+as the ORM would, then sent as multi-row ``INSERT`` statements with bound parameters. The encrypted
+fields of an instance are sealed together (``kernel.crypto.sealing.sealed_values``: the same values
+``pre_save`` gives, with one data-key look-up per record instead of one per value); a field whose
+``pre_save`` is Django's own is read with ``getattr``, which is all that method does. Written here
 because Django has no cheaper public bulk insert; nothing else about the write changes.
 """
 
@@ -14,6 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+
+from bastion.kernel.crypto.fields import EncryptedMixin
+from bastion.kernel.crypto.sealing import sealed_values
 
 MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters per statement
 
@@ -31,10 +37,26 @@ def insert_new(model: type[models.Model], objs: Sequence[Any], *, using: str = D
     one = f"({', '.join(['%s'] * len(fields))})"
     head = f"INSERT INTO {quote(str(opts.db_table))} ({', '.join(quote(field.column) for field in fields)}) VALUES "  # noqa: S608 - quoted identifiers from _meta, values bound
     per_statement = max(1, MAX_PARAMETERS // len(fields))
+    encrypted = [field for field in fields if isinstance(field, EncryptedMixin)]
+    plain = [
+        (index, field, type(field).pre_save is models.Field.pre_save)
+        for index, field in enumerate(fields)
+        if not isinstance(field, EncryptedMixin)
+    ]
+    places = [index for index, field in enumerate(fields) if isinstance(field, EncryptedMixin)]
     with connection.cursor() as cursor:
         for start in range(0, len(objs), per_statement):
             chunk = objs[start : start + per_statement]
-            params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in chunk for field in fields]
+            params: list[Any] = []
+            for obj in chunk:
+                row: list[Any] = [None] * len(fields)
+                for index, field, default_pre_save in plain:
+                    value = getattr(obj, field.attname) if default_pre_save else field.pre_save(obj, True)
+                    row[index] = field.get_db_prep_save(value, connection)
+                if encrypted:
+                    for index, field, sealed in zip(places, encrypted, sealed_values(encrypted, obj), strict=True):
+                        row[index] = field.get_db_prep_value(sealed, connection)
+                params.extend(row)
             cursor.execute(head + ", ".join([one] * len(chunk)), params)
     for obj in objs:
         obj._state.adding = False

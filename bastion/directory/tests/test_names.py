@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bastion.directory.models import Contact
 from bastion.directory.names import display_name, has_cjk, prefix_successor, query_key, search_key
@@ -37,6 +42,19 @@ def test_has_cjk() -> None:
 )
 def test_search_key(text: str, key: str) -> None:
     assert search_key(text) == key
+
+
+def _search_key_by_normalising(text: str) -> str:
+    """The search key by the full Unicode path (what ``search_key`` did for every text before its ASCII shortcut)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", stripped)).strip()
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_ascii_shortcut_of_search_key_gives_the_same_key_as_unicode_normalisation(text: str) -> None:
+    assert search_key(text) == _search_key_by_normalising(text)
 
 
 def test_query_key_reads_commas_as_spaces() -> None:

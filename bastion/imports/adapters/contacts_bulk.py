@@ -52,8 +52,9 @@ class _Matcher:
     """Duplicates among visible contacts (looked up once for the batch) and among earlier rows of the batch."""
 
     def __init__(self, actor: Any, rows: Sequence[Mapping[str, str]]) -> None:
-        self.by_email = directory.contact_ids_with_emails(email for values in rows for email in _emails(values))
-        self.by_phone = directory.contact_ids_with_phones(phone for values in rows for phone in _phones(values))
+        self.keys = [(_emails(values), _phones(values)) for values in rows]  # each row's normalised keys, made once
+        self.by_email = directory.contact_ids_with_emails(email for emails, _phones in self.keys for email in emails)
+        self.by_phone = directory.contact_ids_with_phones(phone for _emails, phones in self.keys for phone in phones)
         found = {pk for ids in (*self.by_email.values(), *self.by_phone.values()) for pk in ids}
         self.visible = (
             set(directory.contact_queryset(actor).filter(id__in=found).values_list("id", flat=True)) if found else set()
@@ -61,22 +62,21 @@ class _Matcher:
         self.batch_email: dict[str, int] = {}
         self.batch_phone: dict[str, int] = {}
 
-    def matches(self, values: Mapping[str, str]) -> tuple[set[Any], set[int]]:
-        """(existing visible contacts, earlier rows of the batch) the row matches: emails first, then phones."""
-        for keys, existing, batch in (
-            (_emails(values), self.by_email, self.batch_email),
-            (_phones(values), self.by_phone, self.batch_phone),
-        ):
+    def matches(self, index: int) -> tuple[set[Any], set[int]]:
+        """(existing visible contacts, earlier rows of the batch) row ``index`` matches: emails first, then phones."""
+        emails, phones = self.keys[index]
+        for keys, existing, batch in ((emails, self.by_email, self.batch_email), (phones, self.by_phone, self.batch_phone)):
             ids = {pk for key in keys for pk in existing.get(key, ())}
             rows = {batch[key] for key in keys if key in batch}
             if ids or rows:
                 return ids & self.visible, rows
         return set(), set()
 
-    def add(self, index: int, values: Mapping[str, str]) -> None:
-        for key in _emails(values):
+    def add(self, index: int) -> None:
+        emails, phones = self.keys[index]
+        for key in emails:
             self.batch_email.setdefault(key, index)
-        for key in _phones(values):
+        for key in phones:
             self.batch_phone.setdefault(key, index)
 
 
@@ -150,15 +150,15 @@ def _import(
             results[index] = rejected
             continue
         if matcher is not None:
-            existing, earlier = matcher.matches(values)
+            existing, earlier = matcher.matches(index)
             if existing or earlier:
                 needed |= earlier
                 if dedupe == "skip":
                     results[index] = Outcome.SKIPPED
                 else:
-                    matcher.add(index, values)  # updated row by row later: later rows matching it follow it there
+                    matcher.add(index)  # updated row by row later: later rows matching it follow it there
                 continue
-            matcher.add(index, values)
+            matcher.add(index)
         creating.append(index)
     _create(adapter, actor, rows, creating, companies, results)
     failed = {index for index in creating if isinstance(results[index], RowRejected)}

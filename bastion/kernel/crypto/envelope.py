@@ -95,6 +95,24 @@ def seal_bound(field_part: bytes, record_part: bytes, person: uuid.UUID, plainte
     return head + nonce + key.aead.encrypt(nonce, plaintext, field_part + record_part + head)
 
 
+def seal_many(key: keyring.DataKey, record_part: bytes, values: list[tuple[bytes, bytes]]) -> list[bytes]:
+    """:func:`seal_bound` for several values of one record and person under the data key ``key`` (the bulk write path).
+
+    ``values`` are ``(field part, plaintext)`` pairs; each result is exactly what :func:`seal_bound`
+    would give (same header, a fresh random nonce, associated data ``field part + record_part +
+    header``). The nonces come from one ``os.urandom`` call cut in 12-byte pieces: as random as one
+    call per value, with one system call per record instead of one per value.
+    """
+    head = _HEADER.pack(CURRENT_FORMAT, key.version)
+    nonces = os.urandom(NONCE_BYTES * len(values))
+    encrypt = key.aead.encrypt
+    sealed: list[bytes] = []
+    for start, (field_part, plaintext) in zip(range(0, len(nonces), NONCE_BYTES), values, strict=True):
+        nonce = nonces[start : start + NONCE_BYTES]
+        sealed.append(head + nonce + encrypt(nonce, plaintext, field_part + record_part + head))
+    return sealed
+
+
 def open_sealed(context: FieldContext, blob: bytes) -> bytes | None:
     """The plaintext of ``blob``, or None if the person's key was shredded (or the value erased)."""
     try:

@@ -173,7 +173,7 @@ class EncryptedMixin:
         return self.seal_value(model_instance, value)
 
     def get_prep_value(self, value: Any) -> Any:
-        if value is None or isinstance(value, bytes | memoryview):
+        if value is None or isinstance(value, (bytes, memoryview)):  # noqa: UP038 - a tuple: a union is built on every call
             return None if value is None else bytes(value)
         raise TypeError(
             f"{self.model._meta.label}.{self.name} is encrypted: it cannot be compared in SQL or written "

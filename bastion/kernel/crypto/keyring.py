@@ -243,14 +243,19 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
     for chunk in _chunks(sorted(wanted), PRELOAD_BATCH):
         rows = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=chunk, version=version)
         have.update(row.person for row in rows)
-    made = [_new_row(person, version) for person in sorted(wanted - have)]
+    provider = get_provider()
+    root = provider.current_version()
     now = timezone.now()
-    values = [(row.person, row.version, row.root_version, row.wrapped, now) for row, _key in made]
+    values: list[tuple[Any, ...]] = []
+    keys: list[tuple[uuid.UUID, DataKey]] = []
+    for person in sorted(wanted - have):  # as _new_row, without a model instance per key
+        raw = os.urandom(DATA_KEY_BYTES)
+        values.append((person, version, root, provider.wrap(root, raw, _dek_context(person, version, root)), now))
+        keys.append((person, DataKey(version, AESGCM(raw))))
     insert_ignoring_conflicts(PersonKey, ["person", "version", "root_version", "wrapped", "created_at"], values)
-    for row, key in made:
-        _read_keys.put((row.person, version), key)
-        _write_keys.put(("write", row.person), key)
-    return len(made)
+    _read_keys.put_many([((person, version), key) for person, key in keys])
+    _write_keys.put_many([(("write", person), key) for person, key in keys])
+    return len(keys)
 
 
 def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
