@@ -27,6 +27,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in the default language: a request in Chinese (LocaleMiddleware) must not
+    leave later tests in the same worker reading Chinese messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_key_caches() -> Any:
     """Unwrapped keys cached by one test must not outlive its (rolled back) key store rows."""
     from bastion.kernel.crypto.keyring import clear_caches

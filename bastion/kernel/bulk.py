@@ -4,11 +4,13 @@ What ``QuerySet.bulk_create`` does for models with a client-side primary key (a 
 instance is made), without the SQL compiler's per-value work, which dominated a profile of the
 contact import (docs/adr/0043): each field's value is taken with ``field.pre_save(obj, add=True)``
 (so encrypted fields seal, ``auto_now_add`` stamps) and adapted with ``get_db_prep_save``, exactly
-as the ORM would, then sent as multi-row ``INSERT`` statements with bound parameters. The encrypted
-fields of an instance are sealed together (``kernel.crypto.sealing.sealed_values``: the same values
-``pre_save`` gives, with one data-key look-up per record instead of one per value); a field whose
-``pre_save`` is Django's own is read with ``getattr``, which is all that method does. Written here
-because Django has no cheaper public bulk insert; nothing else about the write changes.
+as the ORM would, then sent with one ``INSERT`` statement for all rows (``batch_sql.execute_many``:
+on PostgreSQL psycopg's server-binding cursor, which costs a sixth of the CPU per row of a
+multi-row ``VALUES`` list bound on the client; ADR 0048). The encrypted fields of an instance
+are sealed together (``kernel.crypto.sealing.sealed_values``: the same values ``pre_save`` gives,
+with one data-key look-up per record instead of one per value); a field whose ``pre_save`` is
+Django's own is read with ``getattr``, which is all that method does. Written here because Django
+has no cheaper public bulk insert; nothing else about the write changes.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
+from bastion.kernel.batch_sql import execute_many
 from bastion.kernel.crypto.fields import EncryptedMixin
 from bastion.kernel.crypto.sealing import sealed_values
-
-MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters per statement
 
 
 def insert_new(model: type[models.Model], objs: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -34,9 +35,8 @@ def insert_new(model: type[models.Model], objs: Sequence[Any], *, using: str = D
     if any(getattr(obj, opts.pk.attname) is None for obj in objs):
         raise ValueError(f"insert_new needs the primary key of every {opts.label} set before inserting")
     quote = connection.ops.quote_name
-    one = f"({', '.join(['%s'] * len(fields))})"
-    head = f"INSERT INTO {quote(str(opts.db_table))} ({', '.join(quote(field.column) for field in fields)}) VALUES "  # noqa: S608 - quoted identifiers from _meta, values bound
-    per_statement = max(1, MAX_PARAMETERS // len(fields))
+    columns = ", ".join(quote(field.column) for field in fields)
+    insert = f"INSERT INTO {quote(str(opts.db_table))} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608 - quoted identifiers from _meta, values bound
     encrypted = [field for field in fields if isinstance(field, EncryptedMixin)]
     plain = [
         (index, field, type(field).pre_save is models.Field.pre_save)
@@ -44,20 +44,17 @@ def insert_new(model: type[models.Model], objs: Sequence[Any], *, using: str = D
         if not isinstance(field, EncryptedMixin)
     ]
     places = [index for index, field in enumerate(fields) if isinstance(field, EncryptedMixin)]
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), per_statement):
-            chunk = objs[start : start + per_statement]
-            params: list[Any] = []
-            for obj in chunk:
-                row: list[Any] = [None] * len(fields)
-                for index, field, default_pre_save in plain:
-                    value = getattr(obj, field.attname) if default_pre_save else field.pre_save(obj, True)
-                    row[index] = field.get_db_prep_save(value, connection)
-                if encrypted:
-                    for index, field, sealed in zip(places, encrypted, sealed_values(encrypted, obj), strict=True):
-                        row[index] = field.get_db_prep_value(sealed, connection)
-                params.extend(row)
-            cursor.execute(head + ", ".join([one] * len(chunk)), params)
+    rows: list[list[Any]] = []
+    for obj in objs:
+        row: list[Any] = [None] * len(fields)
+        for index, field, default_pre_save in plain:
+            value = getattr(obj, field.attname) if default_pre_save else field.pre_save(obj, True)
+            row[index] = field.get_db_prep_save(value, connection)
+        if encrypted:
+            for index, field, sealed in zip(places, encrypted, sealed_values(encrypted, obj), strict=True):
+                row[index] = field.get_db_prep_value(sealed, connection)
+        rows.append(row)
+    execute_many(insert, rows, using=using)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
