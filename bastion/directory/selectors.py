@@ -226,8 +226,12 @@ def contact_list(user: Any, filters: ContactFilters) -> QuerySet[Contact, Contac
 
 
 def contact_page(user: Any, filters: ContactFilters, page: PageRequest) -> Page[Contact]:
-    """One keyset page of :func:`contact_list` (raises PaginationError for a bad cursor)."""
-    return paginate(contact_list(user, filters), page)
+    """One keyset page of :func:`contact_list` (raises PaginationError for a bad cursor).
+
+    A name search matches on two columns and the page is in name order: the page's keys are
+    found first, so that only its rows are read and joined (kernel.pagination.paginate).
+    """
+    return paginate(contact_list(user, filters), page, ids_first=bool(filters.q.strip()))
 
 
 def company_contact_count(user: Any, company: Company) -> int:
