@@ -40,7 +40,8 @@ def _owner(record: Any) -> str:
 
 
 def _tags(record: Any) -> str:
-    return ", ".join(tag.name for tag in record.tags.all())
+    tags = getattr(record, "visible_tags", None)  # the lists' prefetch (selectors.LIST_TAGS)
+    return ", ".join(tag.name for tag in (record.tags.all() if tags is None else tags))
 
 
 def _date(value: Any) -> str:

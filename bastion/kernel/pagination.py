@@ -282,20 +282,30 @@ def _cursor_for(row: models.Model, ordering: Ordering, *, backwards: bool) -> st
     return encode_cursor(ordering, getattr(row, ordering.field), row.pk, backwards=backwards)
 
 
-def paginate(queryset: models.QuerySet[_T], request: PageRequest) -> Page[_T]:
-    """Run one keyset page of ``queryset`` (already scoped and filtered) for ``request``."""
+def paginate(queryset: models.QuerySet[_T], request: PageRequest, *, ids_first: bool = False) -> Page[_T]:
+    """Run one keyset page of ``queryset`` (already scoped and filtered) for ``request``.
+
+    ``ids_first``: find the page's primary keys in a subquery, then read (and join) only those
+    rows: for filters that match many rows in another order than the page's (a name search on
+    two columns), where the database would otherwise read, join and sort every match. The rows
+    are those of the same scoped, filtered, ordered query, restricted to its first keys.
+    """
     ordering = request.ordering
     cursor = _decode_cursor(request.cursor, ordering, queryset.model) if request.cursor else None
     backwards = bool(cursor and cursor.backwards)
     query = queryset.order_by(*_order(ordering, backwards))
     if cursor is not None:
         query = query.filter(_after(queryset.model, ordering, cursor))
-    rows = list(query[: request.limit + 1])
+    if ids_first:
+        keys = query.prefetch_related(None).values("pk")[: request.limit + 1]
+        rows = list(query.filter(pk__in=keys))
+    else:
+        rows = list(query[: request.limit + 1])
     more = len(rows) > request.limit
     rows = rows[: request.limit]
     if backwards:
         if not rows:  # the rows before were deleted in the meantime: show the first page
-            return paginate(queryset, PageRequest(ordering=ordering, limit=request.limit))
+            return paginate(queryset, PageRequest(ordering=ordering, limit=request.limit), ids_first=ids_first)
         rows.reverse()
         previous = _cursor_for(rows[0], ordering, backwards=True) if more else None
         return Page(rows, ordering, request.limit, _cursor_for(rows[-1], ordering, backwards=False), previous, not more)

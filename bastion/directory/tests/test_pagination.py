@@ -231,3 +231,40 @@ def test_page_size_bounds() -> None:
     assert request({}).limit == 20
     assert request({"limit": "100"}).limit == 100
     assert request({"ordering": "-updated"}).ordering.param == "-updated"
+
+
+def _pages(queryset: Any, ordering: str, *, ids_first: bool) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Every page forward, then every page back, as lists of primary keys."""
+    params = {"ordering": ordering, "limit": "7"}
+    page = pagination.paginate(queryset, request(params), ids_first=ids_first)
+    forward = [[row.pk for row in page]]
+    while page.next_cursor:
+        page = pagination.paginate(queryset, request({**params, "cursor": page.next_cursor}), ids_first=ids_first)
+        forward.append([row.pk for row in page])
+    backward = [[row.pk for row in page]]
+    while page.previous_cursor:
+        page = pagination.paginate(queryset, request({**params, "cursor": page.previous_cursor}), ids_first=ids_first)
+        backward.insert(0, [row.pk for row in page])
+    return forward, backward
+
+
+@pytest.mark.parametrize("ordering", ["name", "-name", "created"])
+def test_ids_first_pages_are_the_same_pages(admin: Any, many: list[Any], ordering: str) -> None:
+    """A name search finds its page's keys first (paginate(ids_first=True)): the same pages both ways, scoped."""
+    rep = UserFactory(username="rep", role=Role.SALES_REP)
+    Contact.objects.filter(pk__in=many[::3]).update(owner=rep)  # the rep sees a third of them
+    for user in (admin, rep):
+        queryset = selectors.contact_list(user, selectors.ContactFilters(q="w"))
+        field = selectors.CONTACT_ORDERINGS[ordering.lstrip("-")]
+        sign = "-" if ordering.startswith("-") else ""
+        expected = list(queryset.order_by(f"{sign}{field}", f"{sign}id").values_list("id", flat=True))
+        plain = _pages(queryset, ordering, ids_first=False)
+        keys_first = _pages(queryset, ordering, ids_first=True)
+        assert keys_first == plain
+        forward, backward = keys_first
+        assert [pk for rows in forward for pk in rows] == expected == [pk for rows in backward for pk in rows]
+        assert 0 < len(expected) < len(many)
+        if user is rep:
+            assert set(expected) <= set(many[::3])
+    page = selectors.contact_page(admin, selectors.ContactFilters(q="w"), request({"limit": "5"}))
+    assert len(page.items) == 5 and all(row.visible_tags == [] for row in page)

@@ -33,7 +33,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import decimal
+import functools
 import re
+import uuid
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
@@ -106,8 +109,7 @@ def can_edit_field(user: Any, model: Any, field: str) -> bool:
 
 def hidden_fields(user: Any, model: Any) -> frozenset[str]:
     """The classified fields of ``model`` that ``user`` sees masked."""
-    limit = shown_up_to(user)
-    return frozenset(name for name, level in classification_of(model).items() if level > limit)
+    return _hidden_for(model, shown_up_to(user))
 
 
 def require_visible(user: Any, param: str, model: Any, field: str) -> None:
@@ -181,26 +183,35 @@ class MaskedRecord:
     hidden field (an address's lines, a ``tel:`` link) is derived from the mask. Related rows
     and related objects are wrapped too. ``masked_fields`` lists the hidden fields that hold a
     value (for a "reveal" button).
+
+    The role's limit is read once when the wrapper is made (and handed to the wrappers of
+    related records), and the hidden fields come from :func:`_hidden_for`, computed once per
+    model and limit: nothing read from a record is kept beyond the wrapper itself.
     """
 
-    __slots__ = ("_hidden", "_obj", "_user")
+    __slots__ = ("_hidden", "_limit", "_obj", "_user")
 
-    def __init__(self, obj: models.Model, user: Any) -> None:
+    def __init__(self, obj: models.Model, user: Any, limit: DataClass | None = None) -> None:
+        if limit is None:
+            limit = shown_up_to(user)
         object.__setattr__(self, "_obj", obj)
         object.__setattr__(self, "_user", user)
-        object.__setattr__(self, "_hidden", hidden_fields(user, type(obj)))
+        object.__setattr__(self, "_limit", limit)
+        object.__setattr__(self, "_hidden", _hidden_for(type(obj), limit))
 
     def __getattr__(self, name: str) -> Any:
         obj = self._obj
-        declared = getattr(type(obj), name, None)
-        if isinstance(declared, property) and declared.fget is not None:
-            return declared.fget(self)
-        if isinstance(declared, cached_property):
-            return declared.func(self)
+        derived = _DERIVED.get((type(obj), name), _UNKNOWN)
+        if derived is _UNKNOWN:
+            derived = _derived_of(type(obj), name)
+        if derived is not None:
+            return derived(self)  # a property or cached property, computed from the wrapper
         value = getattr(obj, name)
         if name in self._hidden:
             return mask_value(value)
-        return masked(self._user, value)
+        if type(value) in _PLAIN:
+            return value  # a plain value holds no record (the common case: skip masked()'s checks)
+        return masked(self._user, value, self._limit)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a masked record is read-only")
@@ -230,19 +241,62 @@ class MaskedRecord:
         return self._obj
 
 
-def masked(user: Any, value: Any) -> Any:
-    """``value`` as ``user`` may see it: instances wrapped, containers of instances rebuilt; anything else unchanged."""
+# Types whose values are never records nor hold any: masked() returns them unchanged.
+_PLAIN: frozenset[type] = frozenset(
+    {str, int, float, bool, type(None), uuid.UUID, datetime.date, datetime.datetime, decimal.Decimal}
+)
+_UNKNOWN: Any = object()
+_DERIVED: dict[tuple[type, str], Any] = {}  # (model class, attribute) -> getter run against the wrapper, or None
+
+
+def _derived_of(model: type, name: str) -> Any:
+    """The function computing attribute ``name`` of ``model`` when it is a property or cached property, else None.
+
+    Depends on the class only (code, not data), so it is kept per process.
+    """
+    declared = getattr(model, name, None)
+    getter: Any = None
+    if isinstance(declared, property) and declared.fget is not None:
+        getter = declared.fget
+    elif isinstance(declared, cached_property):
+        getter = declared.func
+    _DERIVED[(model, name)] = getter
+    return getter
+
+
+@functools.cache
+def _hidden_for(model: type, limit: DataClass) -> frozenset[str]:
+    """The classified fields of ``model`` above ``limit``: a role's mask plan for one model.
+
+    Classifications are code (declared on the model or in an app's ``classification`` module,
+    read once per process), so the plan is computed once per model and limit.
+    """
+    return frozenset(name for name, level in classification_of(model).items() if level > limit)
+
+
+def masked(user: Any, value: Any, limit: DataClass | None = None) -> Any:
+    """``value`` as ``user`` may see it: instances wrapped, containers of instances rebuilt; anything else unchanged.
+
+    ``limit`` is ``shown_up_to(user)`` when the caller already knows it (the wrappers pass theirs on).
+    """
+    kind = type(value)
+    if kind in _PLAIN or kind is MaskedRecord or kind is MaskedList:
+        return value
     if isinstance(value, MaskedRecord | MaskedList):
         return value
     if isinstance(value, models.Model):
-        return MaskedRecord(value, user)
+        return MaskedRecord(value, user, limit)
     if isinstance(value, models.Manager):
-        return MaskedList(masked(user, row) for row in value.all())
+        if limit is None:
+            limit = shown_up_to(user)
+        return MaskedList(masked(user, row, limit) for row in value.all())
     if isinstance(value, list | tuple) and any(isinstance(row, models.Model) for row in value):
-        return MaskedList(masked(user, row) for row in value)
+        if limit is None:
+            limit = shown_up_to(user)
+        return MaskedList(masked(user, row, limit) for row in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {
-            f.name: masked(user, getattr(value, f.name))
+            f.name: masked(user, getattr(value, f.name), limit)
             for f in dataclasses.fields(value)
             if f.init and _holds_records(getattr(value, f.name))
         }
