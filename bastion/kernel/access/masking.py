@@ -108,8 +108,8 @@ def can_edit_field(user: Any, model: Any, field: str) -> bool:
 
 
 def hidden_fields(user: Any, model: Any) -> frozenset[str]:
-    """The classified fields of ``model`` that ``user`` sees masked."""
-    return _hidden_for(model, shown_up_to(user))
+    """The classified fields of ``model`` (a model class or instance) that ``user`` sees masked."""
+    return _hidden_for(model if isinstance(model, type) else type(model), shown_up_to(user))
 
 
 def require_visible(user: Any, param: str, model: Any, field: str) -> None:

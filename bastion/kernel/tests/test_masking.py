@@ -58,6 +58,7 @@ def test_roles_see_and_edit_by_data_class(personas: Any) -> None:
     for user in (personas.admin, personas.rep_east, personas.marketer):
         assert can_see_field(user, Contact, "given_name") and not can_see_field(user, Contact, "national_id")
         assert "primary_email" in hidden_fields(user, Contact) and "given_name" not in hidden_fields(user, Contact)
+        assert hidden_fields(user, Contact()) == hidden_fields(user, Contact)  # an instance, even unsaved, counts as its class
     assert can_edit_field(personas.rep_east, Contact, "national_id")
     assert not can_edit_field(personas.marketer, Contact, "national_id") and can_edit_field(personas.marketer, Contact, "notes")
     # No role: nothing above internal is shown, nothing is editable (fail closed).
