@@ -113,14 +113,22 @@ def record_event(
         _json(dict(changes or {})),
         _json(dict(extra or {})),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT, params)
-        inbox_id = int(cursor.fetchone()[0])
+    if connection.vendor == "sqlite":
+        # Runs under SQLite's one write lock, so every microsecond counts for concurrent writers:
+        # straight to sqlite3 (a quarter of the append's CPU was Django's cursor wrapper and its
+        # placeholder rewriting), errors still raised as django.db's own.
+        with connection.wrap_database_errors:
+            inbox_id = int(connection.connection.execute(_INSERT_QMARK, params).fetchone()[0])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT, params)
+            inbox_id = int(cursor.fetchone()[0])
     if not any(hook[1] is seal_after_commit for hook in connection.run_on_commit):  # once per transaction
         transaction.on_commit(seal_after_commit, robust=True)
     return inbox_id
 
 
+_INSERT_QMARK = _INSERT.replace("%s", "?")
 _INSERT_MANY = _INSERT.removesuffix(" RETURNING id")
 
 

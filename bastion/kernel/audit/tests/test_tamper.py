@@ -173,3 +173,15 @@ def test_checkpoint_command_prints_the_signed_tree_head(settings: Any) -> None:
     lines = out.getvalue().splitlines()
     assert lines[0] == settings.AUDIT_ORIGIN and lines[1] == str(AuditEvent.objects.count())
     assert verify_log().checkpoints_checked == 1
+
+
+def test_a_failed_inbox_insert_raises_djangos_database_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite the insert goes straight to sqlite3; its errors still reach callers as django.db's."""
+    from bastion.kernel.audit import writer
+
+    monkeypatch.setattr(writer, "_INSERT", writer._INSERT.replace("kernel_auditinbox", "kernel_no_such_inbox"))
+    monkeypatch.setattr(writer, "_INSERT_QMARK", writer._INSERT_QMARK.replace("kernel_auditinbox", "kernel_no_such_inbox"))
+    before = AuditEvent.objects.count()
+    with pytest.raises(DatabaseError, match="kernel_no_such_inbox"), transaction.atomic():
+        record_event(EventKind.RECORD_UPDATED, changes={"name": {"old": "A", "new": "B"}})
+    assert AuditEvent.objects.count() == before
