@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -55,6 +56,22 @@ def encode(entry: dict[str, Any]) -> bytes:
         unknown = sorted(set(entry) - set(ENTRY_KEYS))
         raise ValueError(f"not an audit entry: missing {missing}, unknown {unknown}")
     return encode_text(entry).encode("utf-8")
+
+
+def cached_loads(limit: int = 4096) -> Callable[[str], Any]:
+    """``json.loads`` that decodes each repeated text once (snapshots and ``{}`` repeat across
+    events), keeping at most ``limit`` of them. Callers must not change what it returns."""
+    seen: dict[str, Any] = {}
+
+    def load(text: str) -> Any:
+        value = seen.get(text)
+        if value is None:
+            value = json.loads(text)
+            if len(seen) < limit:
+                seen[text] = value
+        return value
+
+    return load
 
 
 def jsonable(value: Any) -> Any:

@@ -72,15 +72,7 @@ class EntryBuilder:
     """Turns raw rows into canonical entries; repeated JSON texts (snapshots, ``{}``) are decoded once."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, Any] = {}
-
-    def load(self, text: str) -> Any:
-        value = self._cache.get(text)
-        if value is None:
-            value = json.loads(text)
-            if len(self._cache) < _CACHE_LIMIT:
-                self._cache[text] = value
-        return value
+        self.load = canonical.cached_loads(_CACHE_LIMIT)
 
     def entry(self, row: tuple[Any, ...]) -> dict[str, Any]:
         load = self.load

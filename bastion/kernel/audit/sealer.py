@@ -147,24 +147,10 @@ def _entry(sequence: int, values: Sequence[Any], decoded: dict[str, Any], prev: 
     }
 
 
-def _decoder() -> Any:
-    seen: dict[str, Any] = {}
-
-    def load(text: str) -> Any:
-        value = seen.get(text)
-        if value is None:
-            value = json.loads(text)
-            if len(seen) < _REPEATS:
-                seen[text] = value
-        return value
-
-    return load
-
-
 def _seal_batch(cursor: Any, rows: list[tuple[Any, ...]], head: tuple[int, str, list[bytes]]) -> tuple[int, str, list[bytes]]:
     size, prev, frontier = head
     params: list[tuple[Any, ...]] = []
-    load = _decoder()
+    load = canonical.cached_loads(_REPEATS)
     for row in rows:
         inbox_id, values = row[0], row[1:]
         decoded = {name: load(values[at]) for name, at in _JSON_AT}
