@@ -89,6 +89,14 @@ def scratch_database(folder: Path, postgres_url: str | None = None, name: str = 
             _pg_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def session_postgres_url() -> str | None:
+    """The test session's PostgreSQL server URL (for scratch databases next to it), or None on SQLite."""
+    from django.conf import settings
+
+    url = os.environ.get("DATABASE_URL", "")
+    return url if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and url else None
+
+
 def log_stats(scratch: Scratch) -> dict[str, Any]:
     """Count, first and last sequence, and distinct previous hashes of the scratch log."""
     done = subprocess.run(  # noqa: S603 - this interpreter and this module

@@ -10,21 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from django.conf import settings
-
-from bastion.kernel.audit.tests.concurrency import log_stats, run_appenders, scratch_database
+from bastion.kernel.audit.tests.concurrency import log_stats, run_appenders, scratch_database, session_postgres_url
 
 SECONDS = 10.0
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and url else None
-
-
 def test_four_processes_append_concurrently_without_gaps_or_forks(tmp_path: Path) -> None:
     name = f"bastion_audit_conc_{os.getpid()}"  # one per test process: CI runs may share the server
-    with scratch_database(tmp_path, _postgres_url(), name=name) as scratch:
+    with scratch_database(tmp_path, session_postgres_url(), name=name) as scratch:
         reports = run_appenders(scratch, tmp_path, processes=4, seconds=SECONDS)
         appended = sum(report["events"] for report in reports)
         assert all(report["events"] > 0 for report in reports), reports  # every process got its turn

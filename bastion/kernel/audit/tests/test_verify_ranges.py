@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from bastion.kernel.audit import checkpoints, verify_ranges
 from bastion.kernel.audit.models import AuditEvent
-from bastion.kernel.audit.tests.concurrency import scratch_database
+from bastion.kernel.audit.tests.concurrency import scratch_database, session_postgres_url
 from bastion.kernel.audit.tests.helpers import append, rewrite_prefix, triggers_dropped
 from bastion.kernel.audit.verify import VerifyResult, verify_log
 
@@ -100,11 +99,6 @@ def test_a_rewritten_prefix_fails_at_its_checkpoint_before_the_broken_link_after
     assert not result.ok and result.first_bad == size and "rewritten" in result.problem
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and url else None
-
-
 APPEND = "from bastion.kernel.audit.tests.helpers import append; append(300)"
 TAMPER = (
     "from bastion.kernel.audit.tests.helpers import triggers_dropped\n"
@@ -115,7 +109,7 @@ TAMPER = (
 
 def test_worker_processes_verify_a_log_and_name_a_tampered_event(tmp_path: Path) -> None:
     name = f"bastion_audit_ranges_{os.getpid()}"
-    with scratch_database(tmp_path, _postgres_url(), name=name) as scratch:
+    with scratch_database(tmp_path, session_postgres_url(), name=name) as scratch:
         scratch.env["BASTION_AUDIT_VERIFY_PARALLEL_FROM"] = "0"
         appended = scratch.run("shell", "-c", APPEND)
         assert appended.returncode == 0, appended.stderr
