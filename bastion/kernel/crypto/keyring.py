@@ -27,7 +27,7 @@ from django.db import IntegrityError as DbIntegrityError
 from django.db import connections, transaction
 from django.utils import timezone
 
-from bastion.kernel.crypto.errors import IntegrityError, UnknownKeyError
+from bastion.kernel.crypto.errors import UnknownKeyError
 from bastion.kernel.crypto.models import ErasedPerson, PersonKey, ServiceKey
 from bastion.kernel.crypto.provider import get_provider
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
@@ -106,7 +106,7 @@ class _Cache:
 _read_keys = _Cache()  # (person, version) -> DataKey
 _write_keys = _Cache()  # ("write", person) -> DataKey
 _service_keys = _Cache()  # ("service", purpose) -> (bytes, bits)
-_wrapped = _Cache()  # (person, version) -> (expiry, root version, wrapped key, its page): fetched, not unwrapped yet
+_wrapped = _Cache()  # (person, version) -> (expiry, root version, wrapped key): preloaded, not unwrapped yet
 
 
 def clear_caches() -> None:
@@ -127,37 +127,6 @@ def _unwrap(person: uuid.UUID, version: int, root_version: int, wrapped: bytes |
     return key
 
 
-def _unwrap_page(page: list[tuple[uuid.UUID, int]]) -> None:
-    """Unwrap every key that one :func:`preload` query fetched and that is still waiting, together.
-
-    Called when the first value protected by one of them is read: a page whose encrypted fields
-    are shown reads them all, and one pass (one lock, one clock reading, one provider look-up)
-    costs a fraction of one :func:`_unwrap` per person. A key that fails its integrity check is
-    left waiting, so the error is raised for the value that needs it, not for its neighbour's.
-    """
-    provider, now = get_provider(), time.monotonic()
-    with _wrapped.lock:
-        waiting = [(pair, _wrapped.items.pop(pair, None)) for pair in page]
-    unwrapped: list[tuple[object, object]] = []
-    failed: list[tuple[object, tuple[Any, ...]]] = []
-    unwrap = provider.unwrap
-    for pair, item in waiting:
-        if item is None or item[0] < now:
-            continue
-        person, version = pair
-        root_version = item[1]
-        try:
-            raw = unwrap(root_version, item[2], _dek_context(person, version, root_version))
-        except IntegrityError:
-            failed.append((pair, item))
-            continue
-        unwrapped.append((pair, DataKey(version, AESGCM(raw))))
-    _read_keys.put_many(unwrapped)
-    if failed:
-        with _wrapped.lock:
-            _wrapped.items.update(failed)
-
-
 def _unwrap_row(row: PersonKey) -> DataKey:
     return _unwrap(row.person, row.version, row.root_version, row.wrapped)
 
@@ -176,11 +145,7 @@ def key_for_read(person: uuid.UUID, version: int) -> DataKey | None:
         return cached  # type: ignore[return-value]
     pending = _wrapped.items.get((person, version))
     if pending is not None and pending[0] >= time.monotonic():  # fetched by preload, unwrapped on first use
-        _unwrap_page(pending[3])
-        cached = _read_keys.get((person, version))
-        if cached is not None:
-            return cached  # type: ignore[return-value]
-        return _unwrap(person, version, pending[1], pending[2])  # raises its integrity error
+        return _unwrap(person, version, pending[1], pending[2])
     row = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person, version=version).first()
     if row is not None:
         return _unwrap_row(row)
@@ -296,10 +261,9 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
 def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
     """Fetch, in one key-store query per :data:`PRELOAD_BATCH` people, the keys ``(person, version)`` not cached yet.
 
-    The wrapped keys are kept as they are until a value one of them protects is actually read
-    (:func:`key_for_read`); then the keys of that query are unwrapped together
-    (:func:`_unwrap_page`). Listing rows whose encrypted fields are not shown costs one query
-    and no unwrapping.
+    The wrapped keys are kept as they are: a key is unwrapped only when a value it protects is
+    actually read (:func:`key_for_read`), so listing rows whose encrypted fields are not shown
+    costs one query and no unwrapping.
     """
     now, unwrapped, fetched = time.monotonic(), _read_keys.items, _wrapped.items
     persons: dict[uuid.UUID, None] = {}  # an ordered set
@@ -320,12 +284,10 @@ def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
                 f"SELECT person, version, root_version, wrapped FROM {table} WHERE person IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608 - a quoted table name; values bound
                 list(by_param),
             )
-            page: list[tuple[uuid.UUID, int]] = []  # unwrapped together when the first of them is needed
             for person, version, root_version, wrapped in cursor.fetchall():
                 key = (by_param.get(person) or uuid.UUID(str(person)), version)
-                store[key] = (expires, root_version, wrapped if type(wrapped) is bytes else bytes(wrapped), page)
+                store[key] = (expires, root_version, wrapped if type(wrapped) is bytes else bytes(wrapped))
                 store.move_to_end(key)
-                page.append(key)
         while len(store) > CACHE_MAX_ENTRIES:
             store.popitem(last=False)
 
