@@ -16,6 +16,7 @@ from bastion.directory.tests.factories import bulk_contacts
 from bastion.kernel.crypto import envelope, keyring
 from bastion.kernel.crypto.errors import IntegrityError
 from bastion.kernel.crypto.fields import Sealed
+from bastion.kernel.crypto.models import PersonKey
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,17 @@ def test_the_per_record_binding_follows_a_changed_primary_key(personas: Any) -> 
 def _raw_city(pk: Any) -> bytes:
     value: Any = Contact.objects.filter(pk=pk).values_list("city", flat=True)[0]
     return bytes(value)
+
+
+def test_a_key_that_fails_its_check_fails_only_its_own_person(personas: Any) -> None:
+    """An altered wrapped key fails the values it protects, and no neighbour's on the same page."""
+    bulk_contacts(3, seed=8)
+    first, second, third = Contact.objects.order_by("pk")
+    PersonKey.objects.using("keys").filter(person=second.pk).update(wrapped=bytes(60))
+    keyring.clear_caches()
+    page = list(Contact.objects.order_by("pk"))
+    assert page[0].city == "London" and page[2].city == "London"
+    with pytest.raises(IntegrityError, match="wrapped key failed its integrity check"):
+        _ = page[1].city
+    assert {(first.pk, 1), (third.pk, 1)} <= set(keyring._read_keys.items)
+    assert (second.pk, 1) not in keyring._read_keys.items
