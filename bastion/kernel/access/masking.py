@@ -36,6 +36,7 @@ import datetime
 import decimal
 import functools
 import re
+import types
 import uuid
 from collections.abc import Iterable
 from functools import cached_property
@@ -179,8 +180,9 @@ class MaskedList(list[Any]):
 class MaskedRecord:
     """A read-only view of a model instance in which the fields ``user`` may not see read as masks.
 
-    Properties and ``__str__`` of the model run against the wrapper, so a value derived from a
-    hidden field (an address's lines, a ``tel:`` link) is derived from the mask. Related rows
+    Properties, methods and ``__str__`` of the model run against the wrapper, so a value derived
+    from a hidden field (an address's lines, a ``tel:`` link, ``get_full_name()``, a
+    ``get_FOO_display()``) is derived from the mask; methods that write are refused. Related rows
     and related objects are wrapped too. ``masked_fields`` lists the hidden fields that hold a
     value (for a "reveal" button).
 
@@ -209,9 +211,29 @@ class MaskedRecord:
         value = getattr(obj, name)
         if name in self._hidden:
             return mask_value(value)
-        if type(value) in _PLAIN:
+        kind = type(value)
+        if kind in _PLAIN:
             return value  # a plain value holds no record (the common case: skip masked()'s checks)
+        if kind is types.MethodType or kind is functools.partial:
+            return self._method(name, value)
         return masked(self._user, value, self._limit)
+
+    def _method(self, name: str, method: Any) -> Any:
+        """A method of the record, run against this wrapper so that what it reads is masked too.
+
+        ``get_full_name()`` or a ``get_FOO_display()`` on the record itself would read the hidden
+        values; bound to the wrapper they read the masks. Methods that write or re-read the record
+        are refused: act on :attr:`unmasked` in an action instead.
+        """
+        obj, bound = self._obj, method.func if type(method) is functools.partial else method
+        if type(bound) is not types.MethodType or bound.__self__ is not obj:
+            return method  # a class method, or a callable held by the record: no record behind it
+        if name in _WRITES:
+            raise AttributeError(f"a masked record is read-only: {name}() needs the record itself (in an action)")
+        rebound = types.MethodType(bound.__func__, self)
+        if type(method) is functools.partial:
+            return functools.partial(rebound, *method.args, **method.keywords)
+        return rebound
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a masked record is read-only")
@@ -246,6 +268,11 @@ _PLAIN: frozenset[type] = frozenset(
     {str, int, float, bool, type(None), uuid.UUID, datetime.date, datetime.datetime, decimal.Decimal}
 )
 _UNKNOWN: Any = object()
+# Methods that change or reload a record: never through its masked view.
+_WRITES: frozenset[str] = frozenset(
+    {"save", "asave", "save_base", "delete", "adelete", "refresh_from_db", "arefresh_from_db"}
+    | {"full_clean", "clean", "clean_fields"}
+)
 _DERIVED: dict[tuple[type, str], Any] = {}  # (model class, attribute) -> getter run against the wrapper, or None
 
 

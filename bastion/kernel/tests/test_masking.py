@@ -105,3 +105,23 @@ def test_masked_record_masks_fields_properties_str_and_related_rows(personas: An
     assert view.unmasked is contact and view == contact
     with pytest.raises(AttributeError):
         view.given_name = "changed"
+
+
+def test_methods_of_a_masked_record_read_the_masks_and_cannot_write(personas: Any) -> None:
+    """A method runs against the masked view, never against the record behind it (the values it reads stay masked)."""
+    from django.contrib.auth.models import User
+
+    from bastion.directory.models import Company
+
+    colleague = User.objects.create(username="mei", first_name="Mei", last_name="Chen", email="mei@corp.example")
+    view = MaskedRecord(colleague, personas.rep_east, DataClass.INTERNAL)  # names are confidential: hidden here
+    assert view.get_full_name() == "M*** C***" and "Mei" not in view.get_full_name()
+    assert view.get_username() == "mei"  # internal: shown
+    company = Company.objects.create(name="Acme", industry="finance")
+    assert MaskedRecord(company, personas.rep_east, DataClass.PUBLIC).get_industry_display() == "f***"
+    assert MaskedRecord(company, personas.rep_east, DataClass.INTERNAL).get_industry_display() == "Finance and insurance"
+    for write in ("save", "delete", "refresh_from_db", "full_clean"):
+        with pytest.raises(AttributeError, match="read-only"):
+            getattr(view, write)
+    colleague.refresh_from_db()
+    assert (colleague.first_name, colleague.last_name) == ("Mei", "Chen")  # nothing was changed
