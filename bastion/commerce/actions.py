@@ -83,6 +83,7 @@ def _snapshot(order: Order) -> Snapshot:
         "contact": str(order.contact_id) if order.contact_id else None,
         "owner": order.owner_id, "team": str(order.team_id) if order.team_id else None, "notes": order.notes,
         "lines": [line_snapshot(line) for line in order.lines.order_by("position")],
+        **({"deal": str(order.deal_id)} if order.deal_id else {}),
     }  # fmt: skip
 
 
@@ -226,10 +227,12 @@ def _would_change(order: Order, fields: Mapping[str, Any]) -> bool:
 
 
 @transaction.atomic
-def create_order(actor: Any, data: Mapping[str, Any]) -> Order:
+def create_order(actor: Any, data: Mapping[str, Any], *, deal: Any = None) -> Order:
     """A new draft order for a contact and/or company the actor can see, with its ``lines``.
 
     The actor owns it unless ``owner`` is given; its team is the owner's only team when they have one.
+    ``deal`` is the won deal the order comes from (set by ``from_deals`` only, never from user
+    input); it is part of the order's ``order.created`` event.
     """
     _require_seller(actor)
     fields = _clean(actor, data, None)
@@ -237,7 +240,7 @@ def create_order(actor: Any, data: Mapping[str, Any]) -> Order:
     fields.setdefault("owner", actor)
     if "team" not in fields:
         fields["team"] = _default_team(fields["owner"]) if fields["owner"] is not None else None
-    order = Order()
+    order = Order(deal=deal)
     _write(actor, order, fields)
     _ensure_visible(actor, order.pk)
     _audit(actor, "order.created", order, None, _snapshot(order))

@@ -46,6 +46,5 @@ def order_for_won_deal(actor: Any, deal: Deal) -> Order | None:
         "contact": deal.contact_id if contact else None, "company": deal.company_id if company else None,
         "currency": deal.currency, "lines": lines, "owner": owner or actor, "team": deal.team_id,
     }  # fmt: skip
-    order = actions.create_order(actor, data)
-    Order.objects.filter(pk=order.pk).update(deal=deal)
+    order = actions.create_order(actor, data, deal=deal)
     return actions.change_order_status(actor, order.pk, OrderStatus.CONFIRMED)

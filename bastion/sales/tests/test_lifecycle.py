@@ -53,7 +53,9 @@ def test_a_deal_makes_its_contact_an_opportunity_and_winning_it_a_customer_with_
     assert order.total == Decimal("900.00") and order.owner == personas.rep_east
     event = AuditEvent.objects.filter(target_id=str(contact.pk), kind=EventKind.RECORD_UPDATED).latest("sequence")
     assert event.changes == {"lifecycle_stage": {"old": "opportunity", "new": "customer"}}
-    assert AuditEvent.objects.filter(target_type="commerce.order", target_id=str(order.pk)).count() == 2
+    order_events = AuditEvent.objects.filter(target_type="commerce.order", target_id=str(order.pk)).order_by("sequence")
+    assert order_events.count() == 2  # created, then confirmed
+    assert order_events[0].changes["deal"] == {"old": None, "new": str(deal.pk)}  # the order's own event names its deal
     # Reopened and won again: still one order, and the customer stays a customer.
     actions.move_deal(personas.rep_east, deal.pk, stages["Proposal"].pk)
     actions.move_deal(personas.rep_east, deal.pk, stages["Won"].pk)
