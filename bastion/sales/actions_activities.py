@@ -165,15 +165,15 @@ def _write(actor: Any, activity: Activity, fields: dict[str, Any]) -> None:
     activity.updated_by = actor
     activity.at = _when(activity)
     activity.save()
-    _rescore_lead(activity.lead_id)
+    _rescore_lead(actor, activity.lead_id)
 
 
-def _rescore_lead(lead_id: Any) -> None:
+def _rescore_lead(actor: Any, lead_id: Any) -> None:
     """An activity on a lead changes its engagement points (bastion.sales.scoring)."""
     if lead_id is not None:
         lead = Lead._base_manager.only("pk", *scoring.SCORED_COLUMNS).filter(pk=lead_id).first()
         if lead is not None:
-            scoring.rescore(lead)
+            scoring.rescore(lead, actor)
 
 
 def _ensure_visible(actor: Any, activity: Activity) -> None:
@@ -231,5 +231,5 @@ def delete_activity(actor: Any, activity_id: Any) -> ChangeSet:
     changes = _audit(actor, "activity.deleted", activity, _snapshot(activity))
     lead_id = activity.lead_id
     activity.delete()
-    _rescore_lead(lead_id)
+    _rescore_lead(actor, lead_id)
     return changes

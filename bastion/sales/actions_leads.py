@@ -201,7 +201,7 @@ def _write(actor: Any, lead: Lead, fields: dict[str, Any]) -> None:
         lead.created_by = actor
     lead.updated_by = actor
     lead.save()
-    scoring.rescore(lead)
+    scoring.rescore(lead, actor)
 
 
 def _ensure_visible(actor: Any, lead: Lead) -> None:

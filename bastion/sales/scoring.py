@@ -137,19 +137,23 @@ def _clamp(value: int) -> int:
     return max(-32000, min(32000, value))
 
 
-def _store(lead: Lead, score: Score) -> None:
+def _store(lead: Lead, score: Score, actor: Any = None) -> None:
     fields = {"fit_score": _clamp(score.fit), "engagement_score": _clamp(score.engagement), "score": _clamp(score.total)}
     if any(getattr(lead, name) != value for name, value in fields.items()):
         Lead._base_manager.filter(pk=lead.pk).update(**fields)  # a derived value: no "updated" by anyone
         for name, value in fields.items():
             setattr(lead, name, value)
-        lifecycle.on_lead_scored(None, lead)
+        lifecycle.on_lead_scored(actor, lead)
 
 
-def rescore(lead: Lead) -> Score:
-    """Score one lead now (in the caller's transaction) and store it; returns the breakdown."""
+def rescore(lead: Lead, actor: Any = None) -> Score:
+    """Score one lead now (in the caller's transaction) and store it; returns the breakdown.
+
+    ``actor`` is the user whose change caused the rescoring (a lifecycle move it makes is theirs);
+    None for the background rescoring after a rule change or interactions (the system).
+    """
     score = score_of(lead, active_rules(), engagement_facts([lead.pk]).get(lead.pk, {}))
-    _store(lead, score)
+    _store(lead, score, actor)
     return score
 
 

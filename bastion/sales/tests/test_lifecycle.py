@@ -111,6 +111,8 @@ def test_a_lead_moves_with_its_score_its_qualification_and_its_conversion(person
     assert stage_of(lead) == "lead"
     actions_leads.update_lead(personas.rep_east, lead.pk, {"job_title": "Sales Director"})
     assert stage_of(lead) == "marketing_qualified"
+    scored = LifecycleChange.objects.get(lead=lead, reason="score_reached")
+    assert scored.changed_by == personas.rep_east  # the edit that raised the score made the move: it is theirs
     actions_leads.update_lead(personas.rep_east, lead.pk, {"status": "qualified"})
     assert stage_of(lead) == "sales_qualified"
     converted = actions_leads.convert_lead(personas.rep_east, lead.pk, {"create_deal": True, "amount": "500"})
