@@ -5,8 +5,8 @@
 
 Seeds the contacts with bulk inserts (the benchmark is about reading them, not about the create
 action), starts `bastion serve` (gunicorn, 2 workers) on a free port against a fresh data folder,
-and times list pages (20 and 100 rows, first and deep), name search and create over one
-keep-alive HTTP connection. A PostgreSQL database named in DATABASE_URL is emptied first: use a
+and times list pages (20 and 100 rows, first and deep, the two taken in turn), name search and
+create over one keep-alive HTTP connection. A PostgreSQL database named in DATABASE_URL is emptied first: use a
 throw-away one. Prints a Markdown table for docs/benchmarks.md, with the server's CPU time per
 request (gunicorn and its workers, read from /proc; on PostgreSQL without the database server's),
 which a busy shared machine disturbs much less than the wall-clock times.
@@ -128,6 +128,29 @@ def timed(requests: int, call: Callable[[int], None], server_pid: int = 0) -> di
     return {"median": statistics.median(samples), "p95": samples[int(len(samples) * 0.95) - 1], "n": len(samples), "cpu": cpu}
 
 
+def timed_together(requests: int, calls: list[Callable[[int], None]], server_pid: int = 0) -> list[dict[str, float]]:
+    """:func:`timed` for several requests taken in turn (a, b, a, b, ...), so that a first and a deep page
+    are compared under the same conditions: a drift of the machine during the run favours neither."""
+    for call in calls:
+        for i in range(min(20, requests)):
+            call(-1 - i)
+    samples: list[list[float]] = [[] for _ in calls]
+    cpu = [0.0 for _ in calls]
+    for i in range(requests):
+        for k, call in enumerate(calls):
+            cpu_before = server_cpu_seconds(server_pid) if server_pid else 0.0
+            started = time.perf_counter()
+            call(i)
+            samples[k].append((time.perf_counter() - started) * 1000)
+            cpu[k] += server_cpu_seconds(server_pid) - cpu_before if server_pid else float("nan")
+    results = []
+    for k, values in enumerate(samples):
+        values.sort()
+        median, p95 = statistics.median(values), values[int(len(values) * 0.95) - 1]
+        results.append({"median": median, "p95": p95, "n": len(values), "cpu": cpu[k] * 1000 / requests})
+    return results
+
+
 def measure(port: int, token: str, deep: str, requests: int, server_pid: int = 0) -> list[tuple[str, dict[str, float]]]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -152,17 +175,14 @@ def measure(port: int, token: str, deep: str, requests: int, server_pid: int = 0
         if response.status != 201:
             raise SystemExit(f"POST answered {response.status}: {body[:300]!r}")
 
+    pages: list[tuple[str, dict[str, float]]] = []
+    for size in (20, 100):
+        first, deep_page = timed_together(
+            requests, [get(f"/api/v1/contacts/?limit={size}"), get(f"/api/v1/contacts/?limit={size}&cursor={deep}")], server_pid
+        )
+        pages += [(f"list {size}, first page", first), (f"list {size}, deep page (2,000 rows from the end)", deep_page)]
     return [
-        ("list 20, first page", timed(requests, server_pid=server_pid, call=get("/api/v1/contacts/?limit=20"))),
-        (
-            "list 20, deep page (2,000 rows from the end)",
-            timed(requests, server_pid=server_pid, call=get(f"/api/v1/contacts/?limit=20&cursor={deep}")),
-        ),
-        ("list 100, first page", timed(requests, server_pid=server_pid, call=get("/api/v1/contacts/?limit=100"))),
-        (
-            "list 100, deep page (2,000 rows from the end)",
-            timed(requests, server_pid=server_pid, call=get(f"/api/v1/contacts/?limit=100&cursor={deep}")),
-        ),
+        *pages,
         (
             "search by name prefix 'Wil' (20 rows)",
             timed(requests, server_pid=server_pid, call=get("/api/v1/contacts/?q=Wil&limit=20")),
