@@ -156,3 +156,21 @@ def test_bearer_token_wins_over_a_session_without_mfa(personas: Any) -> None:
     assert response.json()["username"] == "admin"
     response = client.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer bst_nope_nope")
     assert response.status_code == 401
+
+
+def test_the_test_helper_never_hands_out_a_code_about_to_expire(monkeypatch: Any) -> None:
+    """current_totp_code waits for the next period when the current one is about to end (CI once failed at a boundary)."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, generate_totp_secret, hotp_value
+
+    from bastion.accounts import testing
+
+    clock = {"now": 30 * 1_000_000 + 28.0}  # 2 s before a period ends
+    monkeypatch.setattr(testing.time, "time", lambda: clock["now"])
+    monkeypatch.setattr(testing.time, "sleep", lambda seconds: clock.update(now=clock["now"] + seconds))
+    monkeypatch.setattr("allauth.mfa.totp.internal.auth.time.time", lambda: clock["now"])
+    secret = generate_totp_secret()
+    assert testing.current_totp_code(secret) == format_hotp_value(hotp_value(secret, 1_000_001))
+    assert clock["now"] > 30 * 1_000_001  # it waited for the next period
+    clock["now"] = 30 * 1_000_000 + 3.0  # early in a period: no wait
+    assert testing.current_totp_code(secret) == format_hotp_value(hotp_value(secret, 1_000_000))
+    assert clock["now"] == 30 * 1_000_000 + 3.0
