@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from bastion.kernel.crypto import envelope, keyring
 from bastion.kernel.crypto.errors import IntegrityError
 
+_UNSET: Any = object()
 _AD_CACHE = "_bastion_sealed_ad"  # instance attribute: person attribute -> (pk, person value, person, record AD part)
 
 
@@ -56,16 +57,22 @@ class EncryptedAttribute(DeferredAttribute):
     though the value lives in the instance's ``__dict__``.
     """
 
+    def __init__(self, field: Any) -> None:
+        super().__init__(field)
+        self.attname = field.attname
+
     def __set__(self, instance: Any, value: Any) -> None:
-        instance.__dict__[self.field.attname] = value
+        instance.__dict__[self.attname] = value
 
     def __get__(self, instance: Any, cls: Any = None) -> Any:
         if instance is None:
             return self
-        value = super().__get__(instance, cls)
-        if isinstance(value, Sealed):
-            value = self.field.open_value(instance, value)  # type: ignore[attr-defined]
-            instance.__dict__[self.field.attname] = value
+        values = instance.__dict__
+        value = values.get(self.attname, _UNSET)
+        if value is _UNSET:
+            value = super().__get__(instance, cls)  # a deferred field: loaded from the database
+        if type(value) is Sealed:
+            value = values[self.attname] = self.field.open_value(instance, value)  # type: ignore[attr-defined]
         return value
 
 
@@ -220,7 +227,6 @@ class EncryptedDateField(EncryptedMixin, models.DateField):  # type: ignore[misc
         return value if isinstance(value, Sealed | ErasedText) else super().to_python(value)
 
 
-_UNSET: Any = object()
 _ENCRYPTED_FIELDS: dict[type[models.Model], list[EncryptedMixin]] = {}
 
 
