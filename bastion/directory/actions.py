@@ -45,16 +45,16 @@ from bastion.directory.models import (
     Tag,
 )
 from bastion.directory.names import has_cjk, search_key
+from bastion.directory.written import ADDRESS_FIELDS, Snapshot, Written, keep_related, snapshot_written
+from bastion.directory.written import snapshot as _snapshot
 from bastion.kernel.access.scoping import can_change_customer_records, can_erase_personal_data
 from bastion.kernel.audit.changes import diff
 from bastion.kernel.crypto import blind, keyring
 from bastion.kernel.crypto.classification import DataClass, fields_of
 from bastion.kernel.crypto.fields import erase_values
 
-Snapshot = dict[str, Any]
 ChangeSet = dict[str, dict[str, Any]]
 
-ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
 COMPANY_FIELDS = frozenset({"name", "domain", "industry", "size", *ADDRESS_FIELDS, "owner", "team", "tags", "notes"})
 CONTACT_FIELDS = frozenset(
     {"given_name", "family_name", "job_title", "company", "emails", "phones", "preferred_language"}
@@ -195,63 +195,29 @@ def _default_owner_and_team(
     if "team" not in data:
         team = default_team_of(actor) if actor_team is _UNSET else actor_team
         owner = fields.get("owner")
-        fields["team"] = team or (None if owner is actor and actor_team is not _UNSET else default_team_of(owner))
+        fields["team"] = team or (None if _same_user(owner, actor) else default_team_of(owner))
+
+
+def _same_user(owner: Any, actor: Any) -> bool:
+    """Whether ``owner`` is the actor (whose default team was just looked up: asking again gives the same None)."""
+    return owner is actor or (owner is not None and actor is not None and owner.pk is not None and owner.pk == actor.pk)
 
 
 # --- the audit hook ------------------------------------------------------------------------
 
 
-def _snapshot(obj: Company | Contact) -> Snapshot:
-    """The audited state of a record: its fields and its tags, emails and phones, as JSON values."""
-    tags = list(obj.tags.values_list("name", flat=True))
-    if isinstance(obj, Company):
-        return snapshot_of(obj, tags)
-    emails = [
-        {"address": row.address, "label": row.label, "is_primary": row.is_primary}
-        for row in ContactEmail.objects.filter(contact=obj).order_by("position")
-    ]
-    phones = [
-        {"number": row.number, "label": row.label, "is_primary": row.is_primary}
-        for row in ContactPhone.objects.filter(contact=obj).order_by("position")
-    ]
-    return snapshot_of(obj, tags, emails, phones)
-
-
-def snapshot_of(
-    obj: Company | Contact,
-    tags: list[str],
-    emails: list[dict[str, Any]] | None = None,
-    phones: list[dict[str, Any]] | None = None,
-) -> Snapshot:
-    """:func:`_snapshot` from values already in memory (the tag names, email and phone rows in order): for bulk actions."""
-    state: Snapshot = {name: getattr(obj, name) for name in (*ADDRESS_FIELDS, "notes")}
-    state["owner"] = obj.owner_id
-    state["team"] = str(obj.team_id) if obj.team_id else None
-    state["tags"] = sorted(tags, key=str.casefold)
-    if isinstance(obj, Company):
-        state.update({name: getattr(obj, name) for name in ("name", "domain", "industry", "size")})
-        return state
-    names = ("given_name", "family_name", "job_title", "preferred_language", "national_id", "private_notes")
-    state.update({name: getattr(obj, name) for name in names})
-    birth: Any = obj.date_of_birth
-    state["date_of_birth"] = birth.isoformat() if hasattr(birth, "isoformat") else (str(birth) if birth else None)
-    state["company"] = str(obj.company_id) if obj.company_id else None
-    state["emails"] = list(emails or [])
-    state["phones"] = list(phones or [])
-    return state
-
-
-def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | None) -> ChangeSet:
+def _record(actor: Any, verb: str, obj: Company | Contact, before: Snapshot | None, after: Snapshot | None = None) -> ChangeSet:
     """The audit hook: compute the field-level change set of ``verb`` on ``obj`` and return it.
 
     ``before`` is the snapshot taken before the change (None for a create); the state after
-    is read now (none for a delete, which must call this before deleting). The audit event
-    (bastion/directory/audit.py: restricted values recorded only as changed) is written in
-    the caller's transaction.
+    is ``after`` when the caller made it from what it just wrote, else read now (none for a
+    delete, which must call this before deleting). The audit event (bastion/directory/audit.py:
+    restricted values recorded only as changed) is written in the caller's transaction.
     """
     from bastion.directory.audit import record_change
 
-    after = None if verb.endswith(".deleted") else _snapshot(obj)
+    if after is None and not verb.endswith(".deleted"):
+        after = _snapshot(obj)
     changes = diff(before, after)
     record_change(actor, verb, obj, changes)
     return changes
@@ -279,18 +245,25 @@ def _clean_company(actor: Any, data: Mapping[str, Any], current: Company | None,
     return fields
 
 
-def _save(actor: Any, obj: Company | Contact, fields: dict[str, Any]) -> None:
-    """Assign cleaned ``fields`` (tags apart), validate the model, save, then set the tags."""
+def _save(actor: Any, obj: Company | Contact, fields: dict[str, Any]) -> list[Tag] | None:
+    """Assign cleaned ``fields`` (tags apart), validate the model, save, then set the tags; returns those (None: unchanged)."""
     tags = fields.pop("tags", None)
     for name, value in fields.items():
         setattr(obj, name, value)
-    if obj._state.adding:
+    creating = obj._state.adding
+    if creating:
         obj.created_by = actor
     obj.updated_by = actor
     obj.full_clean(exclude=["owner", "team", "company", "created_by", "updated_by", "tags"], validate_unique=False)
     obj.save()
-    if tags is not None:
-        obj.tags.set(_tag_objects(tags))
+    if tags is None:
+        return None
+    objects = _tag_objects(tags)
+    if creating:  # no tags yet: nothing to compare with
+        obj.tags.add(*objects)
+    else:
+        obj.tags.set(objects)
+    return objects
 
 
 @transaction.atomic
@@ -383,37 +356,60 @@ def _require_name(contact: Contact) -> None:
         raise ValidationError({"given_name": [_("Enter a given name or a family name.")]})
 
 
-def _save_contact(actor: Any, contact: Contact, fields: dict[str, Any]) -> None:
+def _save_contact(actor: Any, contact: Contact, fields: dict[str, Any]) -> Written:
+    """Save ``contact`` with its cleaned ``fields``; returns the tags, emails and phones written (None: unchanged)."""
+    creating = contact._state.adding
     emails = fields.pop("emails", None)
     phones = fields.pop("phones", None)
-    if emails is not None:
-        contact.primary_email = next((blind.normalize_email(row["address"]) for row in emails if row["is_primary"]), "")
-        # Index entries first (committed in the key store), then the data: a search never misses a saved address.
-        blind.set_entries(EMAIL_SCOPE, contact.pk, [blind.normalize_email(row["address"]) for row in emails])
-    if phones is not None:
-        contact.primary_phone = next((row["number"] for row in phones if row["is_primary"]), "")
-        blind.set_entries(PHONE_SCOPE, contact.pk, [blind.normalize_phone(row["number"]) for row in phones])
     for name in ("given_name", "family_name"):
         if name in fields:
             setattr(contact, name, fields[name])
     _require_name(contact)
-    _save(actor, contact, fields)
+    index: dict[str, list[str]] = {}
     if emails is not None:
-        ContactEmail.objects.filter(contact=contact).delete()
-        ContactEmail.objects.bulk_create(ContactEmail(contact=contact, position=i, **row) for i, row in enumerate(emails))
+        contact.primary_email = next((blind.normalize_email(row["address"]) for row in emails if row["is_primary"]), "")
+        index[EMAIL_SCOPE] = [blind.normalize_email(row["address"]) for row in emails]
     if phones is not None:
-        ContactPhone.objects.filter(contact=contact).delete()
-        ContactPhone.objects.bulk_create(ContactPhone(contact=contact, position=i, **row) for i, row in enumerate(phones))
+        contact.primary_phone = next((row["number"] for row in phones if row["is_primary"]), "")
+        index[PHONE_SCOPE] = [blind.normalize_phone(row["number"]) for row in phones]
+    # Index entries first (committed in the key store), then the data: a search never misses a saved address.
+    if creating:  # with the new person's data key, in one key-store transaction
+        blind.enrol(contact.pk, index)
+    else:
+        for scope, values in index.items():
+            blind.set_entries(scope, contact.pk, values)
+    tags = _save(actor, contact, fields)
+    email_rows = phone_rows = None
+    if emails is not None:
+        if not creating:  # a new contact has none to replace
+            ContactEmail.objects.filter(contact=contact).delete()
+        email_rows = ContactEmail.objects.bulk_create(
+            [ContactEmail(contact=contact, position=i, **row) for i, row in enumerate(emails)]
+        )
+    if phones is not None:
+        if not creating:
+            ContactPhone.objects.filter(contact=contact).delete()
+        phone_rows = ContactPhone.objects.bulk_create(
+            [ContactPhone(contact=contact, position=i, **row) for i, row in enumerate(phones)]
+        )
+    return Written(tags, email_rows, phone_rows)
 
 
 @transaction.atomic
 def create_contact(actor: Any, data: Mapping[str, Any]) -> Contact:
-    """Create a contact (a given or family name required); the actor owns it unless ``owner`` is given."""
+    """Create a contact (a given or family name required); the actor owns it unless ``owner`` is given.
+
+    The contact comes back holding its tags, emails and phones as written (as if prefetched), so
+    showing it needs no query; the audit snapshot is made from the same rows.
+    """
     _require_writer(actor)
     contact = Contact()
-    _save_contact(actor, contact, _clean_contact(actor, data, None))
+    written = _save_contact(actor, contact, _clean_contact(actor, data, None))
     _ensure_visible(actor, Contact, contact.pk)
-    _record(actor, "contact.created", contact, None)
+    tags: list[Tag] = sorted(written.tags or [], key=lambda tag: tag.key)  # as a read orders them
+    emails, phones = written.emails or [], written.phones or []
+    _record(actor, "contact.created", contact, None, after=snapshot_written(contact, tags, emails, phones))
+    keep_related(contact, tags=tags, emails=emails, phones=phones)
     return contact
 
 

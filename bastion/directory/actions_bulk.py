@@ -34,11 +34,11 @@ from bastion.directory.actions import (
     _require_name,
     _require_writer,
     _tag_objects,
-    snapshot_of,
 )
 from bastion.directory.audit import restricted_fields, target_of
 from bastion.directory.models import EMAIL_SCOPE, PHONE_SCOPE, Company, Contact, ContactEmail, ContactPhone, Tag
 from bastion.directory.names import search_key
+from bastion.directory.written import snapshot_of
 from bastion.kernel.audit.changes import diff
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.writer import record_events, redact

@@ -29,8 +29,8 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
     original = actions._record
 
-    def spy(actor: Any, verb: str, obj: Any, before: Any) -> Any:
-        changes = original(actor, verb, obj, before)
+    def spy(actor: Any, verb: str, obj: Any, before: Any, **kwargs: Any) -> Any:
+        changes = original(actor, verb, obj, before, **kwargs)
         calls.append({"actor": actor, "verb": verb, "pk": obj.pk, "changes": changes})
         return changes
 

@@ -37,9 +37,9 @@ def test_seed_creates_records_through_the_actions(personas: Any, monkeypatch: An
     calls: list[str] = []
     original = actions._record
 
-    def spy(*args: Any) -> Any:
+    def spy(*args: Any, **kwargs: Any) -> Any:
         calls.append(args[1])
-        return original(*args)
+        return original(*args, **kwargs)
 
     monkeypatch.setattr(actions, "_record", spy)
     owners = [personas.rep_east, personas.rep_west]

@@ -24,7 +24,7 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -252,6 +252,23 @@ def set_entries(scope: str, person: uuid.UUID, normalized_values: Iterable[str])
         stale = have - wanted
         if stale:
             transaction.on_commit(functools.partial(_delete, entry, person, stale))
+
+
+def enrol(person: uuid.UUID, values: Mapping[str, Iterable[str]]) -> None:
+    """Make a new person's first data key and their entries (``scope -> normalised values``), in one key-store transaction.
+
+    For a record being created, whose id was just drawn at random: there is no key, entry or
+    tombstone to look for, so nothing is read first (``set_entries`` and ``keyring.key_for_write``
+    each would). Committed before this returns: before the data they protect and index is written.
+    """
+    rows = [
+        BlindIndexEntry(scope=entry, value=index, person=person)
+        for scope, wanted in values.items()
+        for entry, key, bits in _scope_keys(scope)
+        for index in {_index(key, bits, value) for value in wanted if value}
+    ]
+    store = BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
+    keyring.first_key(person, alongside=(lambda: store.bulk_create(rows, ignore_conflicts=True)) if rows else None)
 
 
 def _delete(entry: str, person: uuid.UUID, values: set[int]) -> None:

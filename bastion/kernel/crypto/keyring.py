@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -175,11 +175,7 @@ def key_for_write(person: uuid.UUID) -> DataKey:
     current = get_provider().current_version()
     row = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person).order_by("-version").first()
     version = row.version if row is not None and row.version >= current else current
-    if version in _retiring():
-        raise UnknownKeyError(
-            f"data key version {version} is being retired (bastion keys retire): this process still has root key "
-            f"version {current} as its newest; give it the newest root keys and restart it"
-        )
+    _refuse_retiring(version, current)
     if row is not None and row.version >= current:
         key = _unwrap_row(row)
     else:
@@ -188,6 +184,33 @@ def key_for_write(person: uuid.UUID) -> DataKey:
         key = _create(person, current)
     _write_keys.put(("write", person), key)
     return key
+
+
+def first_key(person: uuid.UUID, *, alongside: Callable[[], object] | None = None) -> DataKey:
+    """Make and commit the first data key of ``person`` without looking for one, and use it for their writes.
+
+    Only for a person whose id was just drawn at random (a record being created): they can have
+    neither a key nor a tombstone, so :func:`key_for_write`'s two look-ups would find nothing.
+    ``alongside`` runs in the same key-store transaction (a new person's blind-index entries).
+    """
+    current = get_provider().current_version()
+    _refuse_retiring(current, current)
+    row, key = _new_row(person, current)
+    with transaction.atomic(using=KEYSTORE_ALIAS):
+        row.save(using=KEYSTORE_ALIAS, force_insert=True)
+        if alongside is not None:
+            alongside()
+    _read_keys.put((person, current), key)
+    _write_keys.put(("write", person), key)
+    return key
+
+
+def _refuse_retiring(version: int, current: int) -> None:
+    if version in _retiring():
+        raise UnknownKeyError(
+            f"data key version {version} is being retired (bastion keys retire): this process still has root key "
+            f"version {current} as its newest; give it the newest root keys and restart it"
+        )
 
 
 def _retiring() -> frozenset[int]:
