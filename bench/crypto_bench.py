@@ -72,18 +72,37 @@ def migrate() -> None:
 
 
 def encryption_off() -> Callable[[], None]:
-    """Swap in an identity codec (bench only); returns a function that restores the real one."""
+    """Swap in an identity codec (bench only); returns a function that restores the real one.
+
+    Every way in to sealing is covered (one value, a record's values together, a new person's
+    first key with its index entries), so that "off" makes no data key and seals nothing.
+    """
     from bastion.kernel.crypto import blind, envelope, keyring
 
-    saved = (envelope.seal, envelope.open_bound, keyring.ensure_keys, keyring.preload, blind.bulk_add)
-    envelope.seal = lambda context, plaintext: b"\x7f" + bytes(4) + bytes(12) + plaintext  # type: ignore[assignment]
-    envelope.open_bound = lambda field_part, record_part, person, blob: blob[17:]  # type: ignore[assignment]
-    keyring.ensure_keys = lambda persons, version=None: 0  # type: ignore[assignment]
-    keyring.preload = lambda pairs: None  # type: ignore[assignment]
-    blind.bulk_add = lambda scope, pairs, batch_size=2000: 0  # type: ignore[assignment]
+    header = b"\x7f" + bytes(4) + bytes(12)
+    patches: dict[Any, dict[str, Any]] = {
+        envelope: {
+            "seal": lambda context, plaintext: header + plaintext,
+            "seal_bound": lambda field_part, record_part, person, plaintext: header + plaintext,
+            "seal_many": lambda key, record_part, values: [header + plaintext for _field_part, plaintext in values],
+            "open_bound": lambda field_part, record_part, person, blob: blob[17:],
+        },
+        keyring: {
+            "ensure_keys": lambda persons, version=None: 0,
+            "preload": lambda pairs: None,
+            "key_for_write": lambda person: keyring.DataKey(0, None),  # type: ignore[arg-type]
+        },
+        blind: {"bulk_add": lambda scope, pairs, batch_size=2000: 0, "enrol": lambda person, index: None},
+    }
+    saved = {module: {name: getattr(module, name) for name in names} for module, names in patches.items()}
+    for module, names in patches.items():
+        for name, replacement in names.items():
+            setattr(module, name, replacement)
 
     def restore() -> None:
-        envelope.seal, envelope.open_bound, keyring.ensure_keys, keyring.preload, blind.bulk_add = saved
+        for module, names in saved.items():
+            for name, original in names.items():
+                setattr(module, name, original)
 
     return restore
 
