@@ -218,7 +218,11 @@ def main() -> None:
     from django.db import connection
 
     print(f"\n{args.contacts:,} contacts, {connection.vendor}, {platform.python_implementation()} {platform.python_version()}, ")
-    print(f"{os.cpu_count()} CPUs, gunicorn 2 sync workers, one keep-alive client, {args.requests} requests each\n")
+    print(f"{os.cpu_count()} CPUs, gunicorn 2 sync workers, one keep-alive client, {args.requests} requests each")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from machine import describe
+
+    print(f"{describe()}\n")
     print("| request | median ms | p95 ms | server CPU ms per request |")
     print("|---|---:|---:|---:|")
     for name, figures in results:
