@@ -46,9 +46,7 @@ def count(fetch: Any, ours_at_most: int = HTML_DIRECTORY_QUERIES) -> tuple[int, 
 
 
 @pytest.mark.parametrize("url", ["/contacts/", "/companies/", "/contacts/?tag=vip&q=a", "/search/?q=a"])
-def test_html_lists_have_constant_query_counts(
-    personas: Any, signed_in: Any, crowded: None, url: str, settings: Any
-) -> None:
+def test_html_lists_have_constant_query_counts(personas: Any, signed_in: Any, crowded: None, url: str, settings: Any) -> None:
     # Day-long search windows, as in the API test below: a minute ending between the two requests
     # made the second one create its counter rows (an INSERT in a savepoint per budget) once under load.
     settings.ACCESS_RATE_LIMITS = {**settings.ACCESS_RATE_LIMITS, "search": {"user": "100000/day", "ip": "100000/day"}}
