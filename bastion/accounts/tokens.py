@@ -118,7 +118,9 @@ def verify_token(plaintext: str) -> ApiToken | None:
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     _kind, prefix, secret = parts
-    token = ApiToken.objects.usable().select_related("user", "user__membership").filter(prefix=prefix).first()
+    # The prefix is unique: no ordering to compile or sort (first() would order by the newest).
+    found = ApiToken.objects.usable().select_related("user", "user__membership").filter(prefix=prefix).order_by()[:1]
+    token = next(iter(found), None)
     if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
         return None
     now = timezone.now()

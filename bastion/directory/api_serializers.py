@@ -20,13 +20,15 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import decimal
+import functools
 import uuid
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import Field, SkipField
-from rest_framework.relations import PKOnlyObject
+from rest_framework.relations import PKOnlyObject, RelatedField
 from rest_framework.serializers import BaseSerializer
 
 from bastion.directory import validation
@@ -41,7 +43,7 @@ from bastion.directory.models import (
     Language,
     PhoneLabel,
 )
-from bastion.kernel.access.masking import is_masked, masked
+from bastion.kernel.access.masking import MaskedRecord, is_masked, masked
 from bastion.kernel.crypto.fields import is_erased
 
 
@@ -60,7 +62,7 @@ class MaskedSerializerMixin:
         template = _FIELD_TEMPLATES.get(type(self))
         if template is None:
             template = _FIELD_TEMPLATES[type(self)] = super().get_fields()  # type: ignore[misc]
-        return copy.deepcopy(template)
+        return {name: _copy_field(field) for name, field in template.items()}
 
     def to_representation(self, instance: Any) -> Any:
         request = self.context.get("request")
@@ -76,20 +78,24 @@ class MaskedSerializerMixin:
         """
         plan = self.__dict__.get("_plan")
         if plan is None:
+            model = getattr(getattr(self, "Meta", None), "model", None)
             plan = self.__dict__["_plan"] = [
-                (field, field.field_name, _plain_source(field))
+                (field, field.field_name, *_plain_source(field, model))
                 for field in self._readable_fields  # type: ignore[attr-defined]
             ]
+        read = record._read if type(record) is MaskedRecord else functools.partial(getattr, record)
         ret: dict[str, Any] = {}
-        for field, name, attr in plan:
+        for field, name, attr, pk_only in plan:
             attribute: Any = _UNREAD
             if attr is not None:
                 try:
-                    value = getattr(record, attr)
+                    value = read(attr)
                 except Exception:  # noqa: BLE001, S110 - read again below, DRF's way, which handles it
                     pass
                 else:
-                    if type(value) in _PLAIN_VALUES or isinstance(value, str):
+                    if pk_only:
+                        attribute = PKOnlyObject(pk=value)
+                    elif type(value) in _PLAIN_VALUES or isinstance(value, str):
                         attribute = value
             if attribute is _UNREAD:
                 try:
@@ -105,15 +111,46 @@ _UNREAD: Any = object()
 _PLAIN_VALUES = frozenset({int, float, bool, type(None), uuid.UUID, dt.date, dt.datetime, decimal.Decimal})
 
 
-def _plain_source(field: Any) -> str | None:
-    """The one attribute ``field`` reads with DRF's own ``Field.get_attribute``, else None."""
-    if isinstance(field, BaseSerializer) or type(field).get_attribute is not Field.get_attribute:
-        return None
+def _plain_source(field: Any, model: Any) -> tuple[str | None, bool]:
+    """The one attribute ``field`` reads, and whether DRF would read it as a related key only; (None, False) if not one.
+
+    A field read with DRF's own ``Field.get_attribute`` reads its source. A related field that
+    shows the related row's key (``company``: its id) reads, in DRF, the record's
+    ``serializable_value`` of the foreign key, which is its key column (``company_id``): the
+    same attribute, read without the method.
+    """
     attrs = field.source_attrs
-    return attrs[0] if len(attrs) == 1 else None
+    if isinstance(field, BaseSerializer) or len(attrs) != 1:
+        return None, False
+    if type(field).get_attribute is Field.get_attribute:
+        return attrs[0], False
+    drf_reads_key = isinstance(field, RelatedField) and type(field).get_attribute is RelatedField.get_attribute
+    if drf_reads_key and model is not None and field.use_pk_only_optimization():
+        try:
+            foreign_key = model._meta.get_field(attrs[0])
+        except FieldDoesNotExist:
+            return None, False
+        if (foreign_key.many_to_one or foreign_key.one_to_one) and foreign_key.concrete:
+            return foreign_key.attname, True
+    return None, False
 
 
 _FIELD_TEMPLATES: dict[type, dict[str, Any]] = {}  # serializer class -> its unbound fields, as built once
+
+
+def _copy_field(field: Any) -> Any:
+    """A copy of an unbound template field for one serializer, to be bound to it.
+
+    A field without sub-fields is copied shallowly: binding sets its name, parent, label and
+    source on the copy alone, and an output field keeps nothing else of a request. DRF's deep
+    copy re-runs the field's constructor, which for a 20-row list cost about a tenth of the
+    serialisation. A field holding other fields (a nested serializer, a list field, a
+    to-many relation) is copied DRF's way: its children are bound to it, and a shared child
+    would read another request's context, so another user's masking.
+    """
+    if isinstance(field, BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
+        return copy.deepcopy(field)
+    return copy.copy(field)
 
 
 class ApiErrorSerializer(serializers.Serializer[Any]):

@@ -7,10 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rest_framework import serializers
 
 from bastion.directory import actions
-from bastion.directory.api_serializers import ContactSerializer, ContactSummarySerializer
+from bastion.directory.api_serializers import (
+    _FIELD_TEMPLATES,
+    CompanySerializer,
+    CompanySummarySerializer,
+    ContactSerializer,
+    ContactSummarySerializer,
+)
 from bastion.kernel.access.masking import is_masked, masked
+from bastion.sales import actions_leads
+from bastion.sales.api_leads import LeadSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +91,51 @@ def test_api_list_tags_are_each_users_visible_tags_and_current(personas: Any, ap
     actions.update_contact(personas.admin, contact.pk, {"tags": ["gold", "vip"]})
     [row] = client.get("/api/v1/contacts/").json()["results"]
     assert sorted(row["tags"]) == ["gold", "vip"]
+
+
+def _drf_way(serializer: Any, record: Any, user: Any) -> Any:
+    """What DRF's own ``Serializer.to_representation`` gives for the record as ``user`` sees it."""
+    return dict(serializers.Serializer.to_representation(serializer, masked(user, record)))
+
+
+def test_the_read_shortcuts_give_exactly_what_drf_gives(personas: Any) -> None:
+    with_company = _contact(personas)
+    with_company.visible_tags = list(with_company.tags.all())
+    bare: Any = actions.create_contact(personas.admin, {"given_name": "伟", "family_name": "王", "owner": None})
+    bare.visible_tags = []
+    company = with_company.company
+    lead = actions_leads.create_lead(personas.marketer, {"given_name": "Wei", "email": "wei@example.cn", "phone": "13812345678"})
+    cases = [
+        (ContactSummarySerializer, with_company),
+        (ContactSummarySerializer, bare),
+        (ContactSerializer, with_company),
+        (CompanySummarySerializer, company),
+        (CompanySerializer, company),
+        (LeadSerializer, lead),
+    ]
+    for user in (personas.admin, personas.rep_east, personas.marketer, personas.outsider):
+        for serializer_class, record in cases:
+            ours = serializer_class(record, context={"user": user})
+            reference = serializer_class(record, context={"user": user})
+            assert dict(ours.data) == _drf_way(reference, record, user), (serializer_class.__name__, user.username)
+    # The related keys are read as DRF reads them: the id, or null without a company or an owner.
+    assert ContactSummarySerializer(bare, context={"user": personas.admin}).data["company"] is None
+    assert ContactSummarySerializer(with_company, context={"user": personas.admin}).data["company"] == company.pk
+
+
+def test_each_serializer_binds_its_own_fields_and_nested_children(personas: Any) -> None:
+    contact = _contact(personas)
+    first = ContactSerializer(contact, context={"user": personas.admin})
+    second = ContactSerializer(contact, context={"user": personas.outsider})
+    for name, field in first.fields.items():
+        assert field is not second.fields[name]
+        assert field.parent is first and second.fields[name].parent is second
+    # A nested serializer's rows are bound under their own serializer: each reads its own user.
+    first_rows, second_rows = first.fields["emails"], second.fields["emails"]
+    assert isinstance(first_rows, serializers.ListSerializer) and isinstance(second_rows, serializers.ListSerializer)
+    assert first_rows.child is not None and second_rows.child is not None and first_rows.child is not second_rows.child
+    assert first_rows.child.root is first and second_rows.child.root is second
+    assert first.data["emails"][0]["address"] == second.data["emails"][0]["address"] == "j***@e***.com"
+    assert first.data["given_name"] == "Jane" and second.data["given_name"] == "J***"
+    # The templates the copies come from stay unbound.
+    assert all(getattr(field, "parent", None) is None for field in _FIELD_TEMPLATES[ContactSerializer].values())

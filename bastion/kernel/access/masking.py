@@ -218,6 +218,10 @@ class MaskedRecord:
             return self._method(name, value)
         return masked(self._user, value, self._limit)
 
+    # Attribute ``name`` as the user may see it: what ``wrapper.name`` reads, called directly, which
+    # skips Python's failed ordinary lookup before ``__getattr__`` (the serializers read this way).
+    _read = __getattr__
+
     def _method(self, name: str, method: Any) -> Any:
         """A method of the record, run against this wrapper so that what it reads is masked too.
 
