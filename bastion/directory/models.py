@@ -287,7 +287,8 @@ class Contact(Record):
             models.Index(fields=["created_at", "id"], name="dir_contact_created"),
             models.Index(fields=["updated_at", "id"], name="dir_contact_updated"),
             models.Index(fields=["company", "sort_name", "id"], name="dir_contact_company_name"),
-            models.Index(fields=["name_search"], name="dir_contact_name_search"),
+            # A name search's given-name-first alternative, found and sorted from the index alone (pagination._page_keys).
+            models.Index(fields=["name_search", "sort_name", "id"], name="dir_contact_given_name"),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -25,7 +25,7 @@ from bastion.directory.names import prefix_successor, query_key
 from bastion.kernel.access.roles import CUSTOMER_WRITE_ROLES
 from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.fields import is_erased
-from bastion.kernel.pagination import Page, PageRequest, paginate
+from bastion.kernel.pagination import Page, PageRequest, SearchBranch, paginate
 
 # Public sort key → model field. Every field here has a (field, id) index (see models.py).
 COMPANY_ORDERINGS = {"name": "name_key", "domain": "domain", "created": "created_at", "updated": "updated_at"}
@@ -207,7 +207,8 @@ def _contact_search(text: str) -> Q:
         return Q(id__in=contact_ids_with_email(text))
     if is_phone_query(text):
         return Q(id__in=contact_ids_with_phone(text))
-    return prefix_match("sort_name", key) | prefix_match("name_search", key)
+    family_first, given_first = _name_branches(text)
+    return family_first.condition | given_first.condition
 
 
 def contact_list(user: Any, filters: ContactFilters) -> QuerySet[Contact, Contact]:
@@ -228,10 +229,25 @@ def contact_list(user: Any, filters: ContactFilters) -> QuerySet[Contact, Contac
 def contact_page(user: Any, filters: ContactFilters, page: PageRequest) -> Page[Contact]:
     """One keyset page of :func:`contact_list` (raises PaginationError for a bad cursor).
 
-    A name search matches on two columns and the page is in name order: the page's keys are
-    found first, so that only its rows are read and joined (kernel.pagination.paginate).
+    A name search matches on two columns (family name first, given name first) and the page is
+    in name order: the page's keys are found first, for each column on its own where the
+    database allows, so that only the page's rows are read and joined (kernel.pagination.paginate).
     """
+    branches = _name_branches(filters.q)
+    if branches:
+        return paginate(contact_list(user, replace(filters, q="")), page, ids_first=True, any_of=branches)
     return paginate(contact_list(user, filters), page, ids_first=bool(filters.q.strip()))
+
+
+def _name_branches(text: str) -> tuple[SearchBranch, ...]:
+    """A name search's two alternatives, as :func:`_contact_search` ORs them; none for other searches."""
+    key = query_key(text)
+    if not key or "@" in key or is_phone_query(text):
+        return ()
+    return (
+        SearchBranch(prefix_match("sort_name", key), "sort_name"),
+        SearchBranch(prefix_match("name_search", key), "name_search"),
+    )
 
 
 def company_contact_count(user: Any, company: Company) -> int:

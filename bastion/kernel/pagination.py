@@ -27,9 +27,10 @@ import datetime as dt
 import decimal
 import functools
 import json
+import operator
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -39,8 +40,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models
-from django.db.models import F, Func, Value
+from django.db import connections, models
+from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_serializer
@@ -84,6 +85,15 @@ class Ordering:
     def toggled(self) -> str:
         """The ``?ordering=`` value that sorts by the same key the other way."""
         return self.key if self.descending else f"-{self.key}"
+
+
+@dataclass(frozen=True)
+class SearchBranch:
+    """One alternative of a search over several columns: the rows where ``condition`` holds,
+    which an index on ``column`` finds (a name search: family name first, or given name first)."""
+
+    condition: Q
+    column: str
 
 
 @dataclass(frozen=True)
@@ -282,13 +292,19 @@ def _cursor_for(row: models.Model, ordering: Ordering, *, backwards: bool) -> st
     return encode_cursor(ordering, getattr(row, ordering.field), row.pk, backwards=backwards)
 
 
-def paginate(queryset: models.QuerySet[_T], request: PageRequest, *, ids_first: bool = False) -> Page[_T]:
+def paginate(
+    queryset: models.QuerySet[_T], request: PageRequest, *, ids_first: bool = False, any_of: Sequence[SearchBranch] = ()
+) -> Page[_T]:
     """Run one keyset page of ``queryset`` (already scoped and filtered) for ``request``.
 
     ``ids_first``: find the page's primary keys in a subquery, then read (and join) only those
     rows: for filters that match many rows in another order than the page's (a name search on
     two columns), where the database would otherwise read, join and sort every match. The rows
     are those of the same scoped, filtered, ordered query, restricted to its first keys.
+
+    ``any_of``: a search's alternatives (rows matching any of them are shown). With ``ids_first``
+    each alternative's first keys are found on its own and the page is the first of their
+    union (:func:`_page_keys`).
     """
     ordering = request.ordering
     cursor = _decode_cursor(request.cursor, ordering, queryset.model) if request.cursor else None
@@ -296,9 +312,12 @@ def paginate(queryset: models.QuerySet[_T], request: PageRequest, *, ids_first: 
     query = queryset.order_by(*_order(ordering, backwards))
     if cursor is not None:
         query = query.filter(_after(queryset.model, ordering, cursor))
+    unsearched = query
+    if any_of:
+        query = query.filter(functools.reduce(operator.or_, (branch.condition for branch in any_of)))
     if ids_first:
-        keys = query.prefetch_related(None).values("pk")[: request.limit + 1]
-        rows = list(query.filter(pk__in=keys))
+        keys = _page_keys(unsearched, query, any_of, ordering, backwards, request.limit + 1)
+        rows = list(query.filter(pk__in=keys)[: request.limit + 1])
     else:
         rows = list(query[: request.limit + 1])
     more = len(rows) > request.limit
@@ -312,6 +331,39 @@ def paginate(queryset: models.QuerySet[_T], request: PageRequest, *, ids_first: 
     next_cursor = _cursor_for(rows[-1], ordering, backwards=False) if more else None
     previous = _cursor_for(rows[0], ordering, backwards=True) if cursor is not None and rows else None
     return Page(rows, ordering, request.limit, next_cursor, previous, cursor is None)
+
+
+def _page_keys(
+    unsearched: models.QuerySet[Any],
+    searched: models.QuerySet[Any],
+    any_of: Sequence[SearchBranch],
+    ordering: Ordering,
+    backwards: bool,
+    count: int,
+) -> models.QuerySet[Any]:
+    """The first ``count`` keys of the page, as a subquery.
+
+    With several search alternatives, on a database that takes ``LIMIT`` in the parts of a
+    ``UNION`` (PostgreSQL), each alternative's first keys are found on its own and the page
+    reads the first of their union: the same rows as the ``OR``, whose plan PostgreSQL would
+    otherwise choose by walking the page order's index and filtering, which costs the position
+    of the matches in that order (50,000 rows read for a 'wil' at 100,000 contacts) rather
+    than their number. An alternative on another column than the page's order is sorted by
+    ``COALESCE(column)``, the same value and collation, which the planner cannot match to the
+    page order's index: it reads the alternative's matches from its own index and sorts them.
+    """
+    keys = searched.prefetch_related(None).values("pk")
+    if len(any_of) < 2 or not connections[unsearched.db].features.supports_slicing_ordering_in_compound:
+        return keys[:count]
+    descending = ordering.descending != backwards
+    parts = []
+    for branch in any_of:
+        part = unsearched.prefetch_related(None).filter(branch.condition).values("pk")
+        if branch.column != ordering.field:
+            by_value = Func(F(ordering.field), function="COALESCE")
+            part = part.order_by(by_value.desc() if descending else by_value.asc(), "-pk" if descending else "pk")
+        parts.append(part[:count])
+    return parts[0].union(*parts[1:])
 
 
 # --- REST API helpers ------------------------------------------------------------------

@@ -233,17 +233,19 @@ def test_page_size_bounds() -> None:
     assert request({"ordering": "-updated"}).ordering.param == "-updated"
 
 
-def _pages(queryset: Any, ordering: str, *, ids_first: bool) -> tuple[list[list[Any]], list[list[Any]]]:
+def _pages(queryset: Any, ordering: str, *, ids_first: bool, any_of: Any = ()) -> tuple[list[list[Any]], list[list[Any]]]:
     """Every page forward, then every page back, as lists of primary keys."""
     params = {"ordering": ordering, "limit": "7"}
-    page = pagination.paginate(queryset, request(params), ids_first=ids_first)
+    page = pagination.paginate(queryset, request(params), ids_first=ids_first, any_of=any_of)
     forward = [[row.pk for row in page]]
     while page.next_cursor:
-        page = pagination.paginate(queryset, request({**params, "cursor": page.next_cursor}), ids_first=ids_first)
+        cursor = {"cursor": page.next_cursor}
+        page = pagination.paginate(queryset, request({**params, **cursor}), ids_first=ids_first, any_of=any_of)
         forward.append([row.pk for row in page])
     backward = [[row.pk for row in page]]
     while page.previous_cursor:
-        page = pagination.paginate(queryset, request({**params, "cursor": page.previous_cursor}), ids_first=ids_first)
+        cursor = {"cursor": page.previous_cursor}
+        page = pagination.paginate(queryset, request({**params, **cursor}), ids_first=ids_first, any_of=any_of)
         backward.insert(0, [row.pk for row in page])
     return forward, backward
 
@@ -261,6 +263,9 @@ def test_ids_first_pages_are_the_same_pages(admin: Any, many: list[Any], orderin
         plain = _pages(queryset, ordering, ids_first=False)
         keys_first = _pages(queryset, ordering, ids_first=True)
         assert keys_first == plain
+        # Each alternative of the name search on its own, then their union (contact_page's way on PostgreSQL).
+        unsearched = selectors.contact_list(user, selectors.ContactFilters())
+        assert _pages(unsearched, ordering, ids_first=True, any_of=selectors._name_branches("w")) == plain
         forward, backward = keys_first
         assert [pk for rows in forward for pk in rows] == expected == [pk for rows in backward for pk in rows]
         assert 0 < len(expected) < len(many)
@@ -268,3 +273,20 @@ def test_ids_first_pages_are_the_same_pages(admin: Any, many: list[Any], orderin
             assert set(expected) <= set(many[::3])
     page = selectors.contact_page(admin, selectors.ContactFilters(q="w"), request({"limit": "5"}))
     assert len(page.items) == 5 and all(row.visible_tags == [] for row in page)
+
+
+def test_a_name_search_finds_its_keys_per_alternative_where_the_database_can(admin: Any, many: list[Any]) -> None:
+    """On PostgreSQL the page's keys are the union of each alternative's first keys (one query, no OR
+    for the planner to walk the name index with); elsewhere one query with the OR. Same rows either way."""
+    both: Any = ContactFactory(given_name="Wanda", family_name="Wong")  # matches both alternatives
+    both = both.pk
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.contact_page(admin, selectors.ContactFilters(q="W"), request({"limit": "5"}))
+    rows_query = queries.captured_queries[0]["sql"]
+    assert ("UNION" in rows_query) is connection.features.supports_slicing_ordering_in_compound
+    assert rows_query.count("LIMIT") == (3 if connection.features.supports_slicing_ordering_in_compound else 2)
+    matching = Contact.objects.filter(selectors._contact_search("W")).order_by("sort_name", "id")
+    assert [row.pk for row in page] == list(matching.values_list("id", flat=True)[:5])
+    walked = _pages(selectors.contact_list(admin, selectors.ContactFilters(q="W")), "name", ids_first=True)
+    assert [pk for rows in walked[0] for pk in rows] == list(matching.values_list("id", flat=True))
+    assert [pk for rows in walked[0] for pk in rows].count(both) == 1

@@ -181,8 +181,8 @@ def _plan(sql: str, params: Any) -> str:
 @pytest.mark.parametrize(
     ("query", "indexes"),
     [
-        ("smi", ["dir_contact_name", "dir_contact_name_search"]),
-        ("王", ["dir_contact_name", "dir_contact_name_search"]),
+        ("smi", ["dir_contact_name", "dir_contact_given_name"]),
+        ("王", ["dir_contact_name", "dir_contact_given_name"]),
     ],
 )
 def test_name_search_uses_indexes(personas: Any, people: Any, query: str, indexes: list[str]) -> None:
