@@ -25,7 +25,7 @@ from bastion.directory.names import prefix_successor, query_key
 from bastion.kernel.access.roles import CUSTOMER_WRITE_ROLES
 from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.fields import is_erased
-from bastion.kernel.pagination import Page, PageRequest, SearchBranch, paginate
+from bastion.kernel.pagination import Ordering, Page, PageRequest, SearchBranch, paginate
 
 # Public sort key → model field. Every field here has a (field, id) index (see models.py).
 COMPANY_ORDERINGS = {"name": "name_key", "domain": "domain", "created": "created_at", "updated": "updated_at"}
@@ -33,6 +33,7 @@ COMPANY_ORDERINGS = {"name": "name_key", "domain": "domain", "created": "created
 CONTACT_ORDERINGS = {"name": "sort_name", "created": "created_at", "updated": "updated_at"}
 DEFAULT_COMPANY_ORDERING = "name"
 DEFAULT_CONTACT_ORDERING = "name"
+CONTACT_BY_NAME = Ordering(key="name", field=CONTACT_ORDERINGS["name"])
 
 _OWNER_COLUMNS = ("owner__id", "owner__username", "owner__first_name", "owner__last_name")
 COMPANY_LIST_COLUMNS = (
@@ -207,7 +208,7 @@ def _contact_search(text: str) -> Q:
         return Q(id__in=contact_ids_with_email(text))
     if is_phone_query(text):
         return Q(id__in=contact_ids_with_phone(text))
-    family_first, given_first = _name_branches(text)
+    family_first, given_first = name_search_branches(text)
     return family_first.condition | given_first.condition
 
 
@@ -226,21 +227,24 @@ def contact_list(user: Any, filters: ContactFilters) -> QuerySet[Contact, Contac
     return queryset.prefetch_related(_tags_prefetch(user))
 
 
-def contact_page(user: Any, filters: ContactFilters, page: PageRequest) -> Page[Contact]:
+def contact_page(user: Any, filters: ContactFilters, page: PageRequest, *, tags: bool = True) -> Page[Contact]:
     """One keyset page of :func:`contact_list` (raises PaginationError for a bad cursor).
 
     A name search matches on two columns (family name first, given name first) and the page is
     in name order: the page's keys are found first, for each column on its own where the
     database allows, so that only the page's rows are read and joined (kernel.pagination.paginate).
     """
-    branches = _name_branches(filters.q)
-    if branches:
-        return paginate(contact_list(user, replace(filters, q="")), page, ids_first=True, any_of=branches)
-    return paginate(contact_list(user, filters), page, ids_first=bool(filters.q.strip()))
+    branches = name_search_branches(filters.q)
+    queryset = contact_list(user, replace(filters, q="") if branches else filters)
+    if not tags:  # the search page shows none
+        queryset = queryset.prefetch_related(None)
+    return paginate(queryset, page, ids_first=bool(filters.q.strip()), any_of=branches)
 
 
-def _name_branches(text: str) -> tuple[SearchBranch, ...]:
-    """A name search's two alternatives, as :func:`_contact_search` ORs them; none for other searches."""
+def name_search_branches(text: str) -> tuple[SearchBranch, ...]:
+    """A person's name search (a contact's or a lead's): its two alternatives, family name first
+    (``sort_name``) or given name first (``name_search``), as the searches OR them; none when
+    ``text`` is an email address, a phone number or empty."""
     key = query_key(text)
     if not key or "@" in key or is_phone_query(text):
         return ()
@@ -265,9 +269,9 @@ def search_directory(user: Any, text: str, *, limit: int = 10) -> SearchResults:
         return results
     # The search page shows no tags: drop the lists' tag prefetch.
     companies = list(company_list(user, CompanyFilters(q=text)).prefetch_related(None).order_by("name_key", "id")[: limit + 1])
-    contacts = list(contact_list(user, ContactFilters(q=text)).prefetch_related(None).order_by("sort_name", "id")[: limit + 1])
+    page = contact_page(user, ContactFilters(q=text), PageRequest(ordering=CONTACT_BY_NAME, limit=limit), tags=False)
     results.companies, results.more_companies = companies[:limit], len(companies) > limit
-    results.contacts, results.more_contacts = contacts[:limit], len(contacts) > limit
+    results.contacts, results.more_contacts = list(page.items), page.next_cursor is not None
     return results
 
 

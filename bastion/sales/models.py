@@ -356,7 +356,9 @@ class Lead(models.Model):
             models.Index(fields=["created_at", "id"], name="sales_lead_created"),
             models.Index(fields=["score", "id"], name="sales_lead_score"),
             models.Index(fields=["updated_at", "id"], name="sales_lead_updated"),
-            models.Index(fields=["name_search", "company_key"], name="sales_lead_name_company"),
+            # Duplicates (same name at the same company), and a name search's given-name-first
+            # alternative, found and sorted from the index alone (kernel.pagination._page_keys).
+            models.Index(fields=["name_search", "company_key", "sort_name", "id"], name="sales_lead_given_name"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ together with the company name through the plain search keys.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.directory import selectors as directory
 from bastion.directory.names import query_key, search_key
-from bastion.directory.selectors import is_phone_query, prefix_match
+from bastion.directory.selectors import is_phone_query, name_search_branches
 from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.fields import is_erased
 from bastion.kernel.pagination import Page, PageRequest, paginate
@@ -80,7 +80,8 @@ def _search(text: str) -> Q:
         return Q(id__in=lead_ids_with_email(text))
     if is_phone_query(text):
         return Q(id__in=lead_ids_with_phone(text))
-    return prefix_match("sort_name", key) | prefix_match("name_search", key)
+    family_first, given_first = name_search_branches(text)
+    return family_first.condition | given_first.condition
 
 
 def lead_list(user: Any, filters: LeadFilters) -> QuerySet[Lead, Lead]:
@@ -95,7 +96,11 @@ def lead_list(user: Any, filters: LeadFilters) -> QuerySet[Lead, Lead]:
 
 
 def lead_page(user: Any, filters: LeadFilters, page: PageRequest) -> Page[Lead]:
-    return paginate(lead_list(user, filters), page)
+    """One keyset page of :func:`lead_list`; a name search finds the page's keys first, per
+    alternative where the database allows (as the contacts' list: kernel.pagination.paginate)."""
+    branches = name_search_branches(filters.q)
+    queryset = lead_list(user, replace(filters, q="") if branches else filters)
+    return paginate(queryset, page, ids_first=bool(branches), any_of=branches)
 
 
 def _add(found: dict[Any, Match], kind: str, records: Any, reason: Any) -> None:

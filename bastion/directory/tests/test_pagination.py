@@ -265,7 +265,7 @@ def test_ids_first_pages_are_the_same_pages(admin: Any, many: list[Any], orderin
         assert keys_first == plain
         # Each alternative of the name search on its own, then their union (contact_page's way on PostgreSQL).
         unsearched = selectors.contact_list(user, selectors.ContactFilters())
-        assert _pages(unsearched, ordering, ids_first=True, any_of=selectors._name_branches("w")) == plain
+        assert _pages(unsearched, ordering, ids_first=True, any_of=selectors.name_search_branches("w")) == plain
         forward, backward = keys_first
         assert [pk for rows in forward for pk in rows] == expected == [pk for rows in backward for pk in rows]
         assert 0 < len(expected) < len(many)

@@ -226,3 +226,40 @@ def test_leads_over_the_api(personas: Any, api_as: Any, stages: Any) -> None:
         outsider.get("/api/v1/leads/").status_code == 403
         and b"li.wei" not in outsider.get(f"/api/v1/leads/{body['id']}/").content
     )
+
+
+@pytest.mark.parametrize("ordering", ["name", "-name", "score"])
+def test_a_lead_name_search_pages_like_the_plain_query(personas: Any, ordering: str) -> None:
+    """A name search finds each page's keys first, per alternative (family name first, given name
+    first) where the database allows: every matching lead once, in order, both ways."""
+    from bastion.kernel.pagination import parse_page_request
+    from bastion.sales.tests.factories import LeadFactory
+
+    for i in range(9):
+        LeadFactory(given_name="Wei", family_name=f"Zhang{i % 3}", owner=personas.admin)  # given name first
+    for i in range(8):
+        LeadFactory(given_name="Anna", family_name=f"Wong{i % 2}", owner=personas.admin)  # family name first
+    LeadFactory(given_name="Wanda", family_name="Wu", owner=personas.admin)  # both
+    LeadFactory(given_name="Bob", family_name="Brown", owner=personas.admin)  # neither
+    field = selectors_leads.LEAD_ORDERINGS[ordering.lstrip("-")]
+    sign = "-" if ordering.startswith("-") else ""
+    matching = Lead.objects.filter(selectors_leads._search("w")).order_by(f"{sign}{field}", f"{sign}id")
+    expected = list(matching.values_list("id", flat=True))
+    assert len(expected) == 18
+
+    def page(cursor: str | None = None) -> Any:
+        params = {"ordering": ordering, "limit": "4", **({"cursor": cursor} if cursor else {})}
+        orderings, default = selectors_leads.LEAD_ORDERINGS, selectors_leads.DEFAULT_LEAD_ORDERING
+        request = parse_page_request(params, orderings=orderings, default_ordering=default)
+        return selectors_leads.lead_page(personas.admin, selectors_leads.LeadFilters(q="W"), request)
+
+    current = page()
+    forward = [row.pk for row in current]
+    while current.next_cursor:
+        current = page(current.next_cursor)
+        forward += [row.pk for row in current]
+    backward = [row.pk for row in current]
+    while current.previous_cursor:
+        current = page(current.previous_cursor)
+        backward = [row.pk for row in current] + backward
+    assert forward == expected == backward
