@@ -324,7 +324,7 @@ def paginate(
     rows = rows[: request.limit]
     if backwards:
         if not rows:  # the rows before were deleted in the meantime: show the first page
-            return paginate(queryset, PageRequest(ordering=ordering, limit=request.limit), ids_first=ids_first)
+            return paginate(queryset, PageRequest(ordering=ordering, limit=request.limit), ids_first=ids_first, any_of=any_of)
         rows.reverse()
         previous = _cursor_for(rows[0], ordering, backwards=True) if more else None
         return Page(rows, ordering, request.limit, _cursor_for(rows[-1], ordering, backwards=False), previous, not more)

@@ -209,6 +209,19 @@ def test_previous_page_of_deleted_rows_falls_back_to_the_first_page(admin: Any, 
     assert back.is_first and [row.pk for row in back] == many[10:20]
 
 
+def test_previous_page_of_deleted_search_rows_falls_back_to_the_searchs_first_page(admin: Any, many: list[Any]) -> None:
+    """The fallback keeps the search: it shows the first page of the matches, never of everything."""
+    search = selectors.ContactFilters(q="w")
+    matching = Contact.objects.filter(selectors._contact_search("w")).order_by("sort_name", "id")
+    matches = list(matching.values_list("id", flat=True))
+    assert 8 < len(matches) < len(many)
+    first = selectors.contact_page(admin, search, request({"limit": "4"}))
+    second = selectors.contact_page(admin, search, request({"limit": "4", "cursor": first.next_cursor or ""}))
+    Contact.objects.filter(pk__in=matches[:4]).delete()
+    back = selectors.contact_page(admin, search, request({"limit": "4", "cursor": second.previous_cursor or ""}))
+    assert back.is_first and [row.pk for row in back] == matches[4:8]
+
+
 @pytest.mark.parametrize(
     ("params", "param", "message"),
     [
