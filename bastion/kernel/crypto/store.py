@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import connections, models, transaction
 
+from bastion.kernel.batch_sql import execute_many
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 
 
@@ -16,7 +17,8 @@ def insert_ignoring_conflicts(
     """``INSERT ... ON CONFLICT DO NOTHING`` of ``rows`` (values in the order of ``fields``) into ``model``'s table.
 
     Values are adapted by each field's ``get_db_prep_save``, as the ORM would; parameters are
-    always bound, never interpolated.
+    always bound, never interpolated, and on PostgreSQL bound on the server
+    (``batch_sql.execute_many``): Django's client-side binding quoted every value in Python.
     """
     if not rows:
         return
@@ -32,6 +34,6 @@ def insert_ignoring_conflicts(
     prepared = [
         tuple(field.get_db_prep_save(value, connection) for field, value in zip(columns, row, strict=True)) for row in rows
     ]
-    with transaction.atomic(using=KEYSTORE_ALIAS), connection.cursor() as cursor:
+    with transaction.atomic(using=KEYSTORE_ALIAS):
         for start in range(0, len(prepared), batch_size):
-            cursor.executemany(sql, prepared[start : start + batch_size])
+            execute_many(sql, prepared[start : start + batch_size], using=KEYSTORE_ALIAS)
