@@ -25,7 +25,7 @@ from bastion.directory.names import prefix_successor, query_key
 from bastion.kernel.access.roles import CUSTOMER_WRITE_ROLES
 from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.fields import is_erased
-from bastion.kernel.pagination import Ordering, Page, PageRequest, SearchBranch, paginate
+from bastion.kernel.pagination import Ordering, Page, PageRequest, SearchBranch, matching_any, paginate
 
 # Public sort key → model field. Every field here has a (field, id) index (see models.py).
 COMPANY_ORDERINGS = {"name": "name_key", "domain": "domain", "created": "created_at", "updated": "updated_at"}
@@ -208,8 +208,7 @@ def _contact_search(text: str) -> Q:
         return Q(id__in=contact_ids_with_email(text))
     if is_phone_query(text):
         return Q(id__in=contact_ids_with_phone(text))
-    family_first, given_first = name_search_branches(text)
-    return family_first.condition | given_first.condition
+    return matching_any(name_search_branches(text))
 
 
 def contact_list(user: Any, filters: ContactFilters) -> QuerySet[Contact, Contact]:

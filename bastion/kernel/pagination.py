@@ -96,6 +96,11 @@ class SearchBranch:
     column: str
 
 
+def matching_any(branches: Sequence[SearchBranch]) -> Q:
+    """The rows a search with these alternatives shows: those matching any of them."""
+    return functools.reduce(operator.or_, (branch.condition for branch in branches), Q())
+
+
 @dataclass(frozen=True)
 class PageRequest:
     """What the client asked for: an ordering, a page size and maybe a cursor (not yet decoded)."""
@@ -314,7 +319,7 @@ def paginate(
         query = query.filter(_after(queryset.model, ordering, cursor))
     unsearched = query
     if any_of:
-        query = query.filter(functools.reduce(operator.or_, (branch.condition for branch in any_of)))
+        query = query.filter(matching_any(any_of))
     if ids_first:
         keys = _page_keys(unsearched, query, any_of, ordering, backwards, request.limit + 1)
         rows = list(query.filter(pk__in=keys)[: request.limit + 1])

@@ -20,7 +20,7 @@ from bastion.directory.names import query_key, search_key
 from bastion.directory.selectors import is_phone_query, name_search_branches
 from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.fields import is_erased
-from bastion.kernel.pagination import Page, PageRequest, paginate
+from bastion.kernel.pagination import Page, PageRequest, matching_any, paginate
 from bastion.sales.models import LEAD_EMAIL_SCOPE, LEAD_PHONE_SCOPE, Lead
 
 LEAD_ORDERINGS = {"name": "sort_name", "created": "created_at", "updated": "updated_at", "score": "score"}
@@ -80,8 +80,7 @@ def _search(text: str) -> Q:
         return Q(id__in=lead_ids_with_email(text))
     if is_phone_query(text):
         return Q(id__in=lead_ids_with_phone(text))
-    family_first, given_first = name_search_branches(text)
-    return family_first.condition | given_first.condition
+    return matching_any(name_search_branches(text))
 
 
 def lead_list(user: Any, filters: LeadFilters) -> QuerySet[Lead, Lead]:
