@@ -34,6 +34,7 @@ CONTACT_ORDERINGS = {"name": "sort_name", "created": "created_at", "updated": "u
 DEFAULT_COMPANY_ORDERING = "name"
 DEFAULT_CONTACT_ORDERING = "name"
 CONTACT_BY_NAME = Ordering(key="name", field=CONTACT_ORDERINGS["name"])
+COMPANY_BY_NAME = Ordering(key="name", field=COMPANY_ORDERINGS["name"])
 
 _OWNER_COLUMNS = ("owner__id", "owner__username", "owner__first_name", "owner__last_name")
 COMPANY_LIST_COLUMNS = (
@@ -166,18 +167,23 @@ def company_queryset(user: Any) -> QuerySet[Company, Company]:
     return Company.objects.visible_to(user)
 
 
-def _company_search(text: str) -> Q:
+def company_search_branches(text: str) -> tuple[SearchBranch, ...]:
+    """A company search's alternatives: its name starts with ``text``, or its domain does (a
+    leading ``www.`` ignored); for an email address, the one alternative of its domain."""
     key = query_key(text)
     if not key:
-        return Q()
+        return ()
     if "@" in key:  # an email address: match its domain
-        return Q(domain=key.rsplit("@", 1)[1])
-    return prefix_match("name_key", key) | prefix_match("domain", key.removeprefix("www."))
+        return (SearchBranch(Q(domain=key.rsplit("@", 1)[1]), "domain"),)
+    return (
+        SearchBranch(prefix_match("name_key", key), "name_key"),
+        SearchBranch(prefix_match("domain", key.removeprefix("www.")), "domain"),
+    )
 
 
 def company_list(user: Any, filters: CompanyFilters) -> QuerySet[Company, Company]:
     """Visible companies matching ``filters``, with only the columns the list shows."""
-    queryset = company_queryset(user).filter(_company_search(filters.q))
+    queryset = company_queryset(user).filter(matching_any(company_search_branches(filters.q)))
     if filters.industry:
         queryset = queryset.filter(industry=filters.industry)
     if filters.size:
@@ -187,9 +193,14 @@ def company_list(user: Any, filters: CompanyFilters) -> QuerySet[Company, Compan
     return queryset.select_related("owner").only(*COMPANY_LIST_COLUMNS).prefetch_related(_tags_prefetch(user))
 
 
-def company_page(user: Any, filters: CompanyFilters, page: PageRequest) -> Page[Company]:
-    """One keyset page of :func:`company_list` (raises PaginationError for a bad cursor)."""
-    return paginate(company_list(user, filters), page)
+def company_page(user: Any, filters: CompanyFilters, page: PageRequest, *, tags: bool = True) -> Page[Company]:
+    """One keyset page of :func:`company_list` (raises PaginationError for a bad cursor); a
+    search's alternatives (name, domain) are paged as a contact's name search is."""
+    branches = company_search_branches(filters.q)
+    queryset = company_list(user, replace(filters, q="") if branches else filters)
+    if not tags:  # the search page shows none
+        queryset = queryset.prefetch_related(None)
+    return paginate(queryset, page, ids_first=bool(branches), any_of=branches)
 
 
 # --- contacts ----------------------------------------------------------------------------
@@ -267,9 +278,9 @@ def search_directory(user: Any, text: str, *, limit: int = 10) -> SearchResults:
     if not query_key(text):
         return results
     # The search page shows no tags: drop the lists' tag prefetch.
-    companies = list(company_list(user, CompanyFilters(q=text)).prefetch_related(None).order_by("name_key", "id")[: limit + 1])
+    companies = company_page(user, CompanyFilters(q=text), PageRequest(ordering=COMPANY_BY_NAME, limit=limit), tags=False)
     page = contact_page(user, ContactFilters(q=text), PageRequest(ordering=CONTACT_BY_NAME, limit=limit), tags=False)
-    results.companies, results.more_companies = companies[:limit], len(companies) > limit
+    results.companies, results.more_companies = list(companies.items), companies.next_cursor is not None
     results.contacts, results.more_contacts = list(page.items), page.next_cursor is not None
     return results
 

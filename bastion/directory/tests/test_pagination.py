@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bastion.directory import selectors
 from bastion.directory.models import Contact
-from bastion.directory.tests.factories import ContactFactory, UserFactory, bulk_contacts
+from bastion.directory.tests.factories import CompanyFactory, ContactFactory, UserFactory, bulk_contacts
 from bastion.kernel import pagination
 from bastion.kernel.access.roles import Role
 from bastion.kernel.pagination import PageRequest, PaginationError, parse_page_request
@@ -303,3 +303,65 @@ def test_a_name_search_finds_its_keys_per_alternative_where_the_database_can(adm
     walked = _pages(selectors.contact_list(admin, selectors.ContactFilters(q="W")), "name", ids_first=True)
     assert [pk for rows in walked[0] for pk in rows] == list(matching.values_list("id", flat=True))
     assert [pk for rows in walked[0] for pk in rows].count(both) == 1
+
+
+@pytest.fixture
+def companies() -> list[Any]:
+    """40 companies: a third named 'Wren …', a third at a 'wren…' domain, some both, ties in name."""
+    made = []
+    for n in range(40):
+        name = f"Wren {n % 7}" if n % 3 == 0 else f"Alder {n % 5}"
+        domain = f"wren{n}.example" if n % 3 in (0, 1) and n % 2 else f"other{n}.example"
+        made.append(CompanyFactory(name=name, domain=domain))
+    return made
+
+
+def company_request(params: dict[str, str]) -> PageRequest:
+    return parse_page_request(params, orderings=selectors.COMPANY_ORDERINGS, default_ordering="name")
+
+
+def _company_pages(queryset: Any, ordering: str, **options: Any) -> list[Any]:
+    """Every company page forward then back (limit 4), as one list per direction of primary keys."""
+    params = {"ordering": ordering, "limit": "4"}
+    page = pagination.paginate(queryset, company_request(params), **options)
+    forward = [row.pk for row in page]
+    while page.next_cursor:
+        page = pagination.paginate(queryset, company_request({**params, "cursor": page.next_cursor}), **options)
+        forward += [row.pk for row in page]
+    backward = [row.pk for row in page]
+    while page.previous_cursor:
+        page = pagination.paginate(queryset, company_request({**params, "cursor": page.previous_cursor}), **options)
+        backward = [row.pk for row in page] + backward
+    return [forward, backward]
+
+
+@pytest.mark.parametrize("ordering", ["name", "-name", "domain", "-created"])
+def test_a_company_search_pages_its_name_and_domain_alternatives_as_one(admin: Any, companies: list[Any], ordering: str) -> None:
+    """A company search (name or domain starts with the text) pages like the plain OR query, both ways,
+    with each company once, though on PostgreSQL each alternative's keys are found on their own."""
+    searched = selectors.company_list(admin, selectors.CompanyFilters(q="wren"))
+    field = selectors.COMPANY_ORDERINGS[ordering.lstrip("-")]
+    sign = "-" if ordering.startswith("-") else ""
+    expected = list(searched.order_by(f"{sign}{field}", f"{sign}id").values_list("id", flat=True))
+    by_name = {company.pk for company in companies if company.name.startswith("Wren")}
+    by_domain = {company.pk for company in companies if company.domain.startswith("wren")}
+    assert set(expected) == by_name | by_domain and by_name - by_domain and by_domain - by_name and by_name & by_domain
+    unsearched = selectors.company_list(admin, selectors.CompanyFilters())
+    branches = selectors.company_search_branches("wren")
+    assert _company_pages(searched, ordering) == [expected, expected]
+    assert _company_pages(unsearched, ordering, ids_first=True, any_of=branches) == [expected, expected]
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.company_page(admin, selectors.CompanyFilters(q="wren"), company_request({"ordering": ordering}))
+    assert [row.pk for row in page] == expected[: page.limit]
+    assert ("UNION" in queries.captured_queries[0]["sql"]) is connection.features.supports_slicing_ordering_in_compound
+
+
+def test_a_company_search_by_email_address_matches_the_domain_only(admin: Any, companies: list[Any]) -> None:
+    """An email address finds the companies at exactly its domain: one alternative, no union."""
+    target = next(company for company in companies if company.domain.startswith("wren"))
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.company_page(admin, selectors.CompanyFilters(q=f"Ana@{target.domain.upper()}"), company_request({}))
+    assert [row.pk for row in page] == [target.pk]
+    assert "UNION" not in queries.captured_queries[0]["sql"]
+    results = selectors.search_directory(admin, "wren", limit=3)
+    assert len(results.companies) == 3 and results.more_companies
