@@ -155,6 +155,12 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"BASTION_KEYSTORE_URL is not a database URL Bastion understands: {exc}") from exc
 for _alias in ("default", "keys"):
+    if DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql" and env_bool("BASTION_DB_PREPARED_STATEMENTS", True):
+        # Django binds on the client and never prepares; this lets the few fixed statements sent
+        # through psycopg's own cursor (kernel/batch_sql.py: the audit inbox, bulk inserts) be
+        # prepared once per connection. Off for a pooler that cannot keep them (PgBouncer < 1.21
+        # in transaction mode).
+        DATABASES[_alias]["OPTIONS"] = {"prepare_threshold": 5}
     if DATABASES[_alias]["ENGINE"] == "django.db.backends.sqlite3":
         # Persistent like PostgreSQL's (BASTION_DB_CONN_MAX_AGE, default 60 s): opening a SQLite
         # connection re-reads the schema and runs the pragmas, about 3 ms per database per request.

@@ -8,6 +8,10 @@ psycopg's own server-binding cursor sends the statement once and the rows in one
 PostgreSQL, inside the caller's transaction (same connection), and Django's cursor on SQLite,
 where ``executemany`` runs in C. It bypasses Django's query logging and execute wrappers, so it
 is for bulk writes whose statements are fixed in code (the audit sealer and inbox, bulk inserts).
+
+:func:`fetch_one_prepared` is its counterpart for one fixed statement run very often (the audit
+inbox's INSERT, once per recorded event): prepared once per connection on PostgreSQL, so the
+server does not parse and plan it each time, and sent straight to ``sqlite3`` on SQLite.
 """
 
 from __future__ import annotations
@@ -32,3 +36,36 @@ def execute_many(sql: str, rows: Sequence[Sequence[Any]], *, using: str = DEFAUL
         return
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def fetch_one_prepared(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> tuple[Any, ...] | None:
+    """Run the fixed statement ``sql`` (``%s`` placeholders) in the current transaction; its first row.
+
+    Errors are raised as django.db's own. For statements fixed in code and run per event, where
+    Django's cursor wrapper and the server's parse and plan are a large share of the cost.
+    """
+    connection = connections[using]
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            import psycopg
+
+            with psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(sql, params, prepare=True)
+                return cursor.fetchone()
+        if connection.vendor == "sqlite":
+            return connection.connection.execute(_qmark(sql), params).fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+_QMARK: dict[str, str] = {}
+
+
+def _qmark(sql: str) -> str:
+    """``sql`` with sqlite3's placeholders (statements fixed in code: no literal ``%s`` in them)."""
+    found = _QMARK.get(sql)
+    if found is None:
+        found = _QMARK[sql] = sql.replace("%s", "?")
+    return found

@@ -22,7 +22,7 @@ from bastion.kernel.audit import canonical
 from bastion.kernel.audit import context as audit_context
 from bastion.kernel.audit.kinds import EventKind, Outcome
 from bastion.kernel.audit.sealer import CONTENT, seal_after_commit
-from bastion.kernel.batch_sql import execute_many
+from bastion.kernel.batch_sql import execute_many, fetch_one_prepared
 
 
 class AuditError(RuntimeError):
@@ -113,22 +113,14 @@ def record_event(
         _json(dict(changes or {})),
         _json(dict(extra or {})),
     )
-    if connection.vendor == "sqlite":
-        # Runs under SQLite's one write lock, so every microsecond counts for concurrent writers:
-        # straight to sqlite3 (a quarter of the append's CPU was Django's cursor wrapper and its
-        # placeholder rewriting), errors still raised as django.db's own.
-        with connection.wrap_database_errors:
-            inbox_id = int(connection.connection.execute(_INSERT_QMARK, params).fetchone()[0])
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT, params)
-            inbox_id = int(cursor.fetchone()[0])
+    # Under SQLite's one write lock every microsecond counts for concurrent writers, and on
+    # PostgreSQL the server would otherwise parse and plan this INSERT for every event.
+    inbox_id = int(fetch_one_prepared(_INSERT, params)[0])  # type: ignore[index]
     if not any(hook[1] is seal_after_commit for hook in connection.run_on_commit):  # once per transaction
         transaction.on_commit(seal_after_commit, robust=True)
     return inbox_id
 
 
-_INSERT_QMARK = _INSERT.replace("%s", "?")
 _INSERT_MANY = _INSERT.removesuffix(" RETURNING id")
 
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from bastion.kernel.audit import checkpoints
 from bastion.kernel.audit.kinds import EventKind
-from bastion.kernel.audit.models import AuditCheckpoint, AuditEvent
+from bastion.kernel.audit.models import AuditCheckpoint, AuditEvent, AuditInbox
 from bastion.kernel.audit.tests.helpers import append, rewrite_prefix, triggers_dropped
 from bastion.kernel.audit.verify import verify_log
 from bastion.kernel.audit.writer import AuditError, record_event
@@ -176,12 +176,24 @@ def test_checkpoint_command_prints_the_signed_tree_head(settings: Any) -> None:
 
 
 def test_a_failed_inbox_insert_raises_djangos_database_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On SQLite the insert goes straight to sqlite3; its errors still reach callers as django.db's."""
+    """The insert bypasses Django's cursor (sqlite3 itself; a prepared statement on PostgreSQL); its
+    errors still reach callers as django.db's, and the transaction records nothing."""
     from bastion.kernel.audit import writer
 
     monkeypatch.setattr(writer, "_INSERT", writer._INSERT.replace("kernel_auditinbox", "kernel_no_such_inbox"))
-    monkeypatch.setattr(writer, "_INSERT_QMARK", writer._INSERT_QMARK.replace("kernel_auditinbox", "kernel_no_such_inbox"))
-    before = AuditEvent.objects.count()
+    before, waiting = AuditEvent.objects.count(), AuditInbox.objects.count()
     with pytest.raises(DatabaseError, match="kernel_no_such_inbox"), transaction.atomic():
         record_event(EventKind.RECORD_UPDATED, changes={"name": {"old": "A", "new": "B"}})
-    assert AuditEvent.objects.count() == before
+    assert AuditEvent.objects.count() == before and AuditInbox.objects.count() == waiting
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's; SQLite's path is sqlite3")
+def test_the_inbox_insert_is_prepared_once_per_postgresql_connection() -> None:
+    """On PostgreSQL the per-event INSERT is a prepared statement: the server plans it once per connection."""
+    with transaction.atomic():
+        first = record_event(EventKind.RECORD_UPDATED, changes={"name": {"old": "A", "new": "B"}})
+        second = record_event(EventKind.RECORD_UPDATED, changes={"name": {"old": "B", "new": "C"}})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["INSERT INTO kernel_auditinbox%"])
+        assert cursor.fetchone()[0] == 1
+    assert second == first + 1

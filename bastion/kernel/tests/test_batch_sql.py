@@ -1,0 +1,82 @@
+"""Fixed statements sent through the driver's own cursor (bastion.kernel.batch_sql)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from bastion.kernel.batch_sql import execute_many, fetch_one_prepared
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TABLE = "kernel_batch_sql_probe"
+
+
+@pytest.fixture
+def probe_table() -> Iterator[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {TABLE} (id integer PRIMARY KEY, label varchar(20) NOT NULL)")
+    yield TABLE
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {TABLE}")
+
+
+def _rows() -> list[tuple[int, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, label FROM {TABLE} ORDER BY id")  # noqa: S608 - a constant table name
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def test_statements_run_in_the_callers_transaction(probe_table: str) -> None:
+    """Rows written through the driver's cursor commit and roll back with the caller's transaction."""
+    insert = f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s)"  # noqa: S608
+    with transaction.atomic():
+        execute_many(insert, [(1, "kept"), (2, "kept too")])
+        assert fetch_one_prepared(f"SELECT count(*) FROM {TABLE} WHERE label LIKE %s", ["kept%"]) == (2,)  # noqa: S608
+    with pytest.raises(RuntimeError), transaction.atomic():
+        execute_many(insert, [(3, "rolled back")])
+        fetch_one_prepared(f"{insert} RETURNING id", [4, "rolled back"])
+        raise RuntimeError("the change fails after the writes")
+    assert _rows() == [(1, "kept"), (2, "kept too")]
+
+
+def test_errors_are_djangos_and_name_the_problem(probe_table: str) -> None:
+    """A failing statement raises django.db's error (a duplicate key here) and writes nothing."""
+    with transaction.atomic():
+        execute_many(f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s)", [(1, "first")])  # noqa: S608
+    with pytest.raises(DatabaseError), transaction.atomic():
+        fetch_one_prepared(f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s) RETURNING id", [1, "duplicate"])  # noqa: S608
+    assert _rows() == [(1, "first")]
+
+
+ONLY_POSTGRESQL = "prepared statements are PostgreSQL's; SQLite runs these through sqlite3"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason=ONLY_POSTGRESQL)
+def test_a_fixed_statement_is_prepared_once_per_connection(probe_table: str) -> None:
+    statement = f"SELECT label FROM {TABLE} WHERE id = %s"  # noqa: S608
+    with transaction.atomic():
+        execute_many(f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s)", [(1, "one"), (2, "two")])  # noqa: S608
+    assert [fetch_one_prepared(statement, [n]) for n in (1, 2, 1)] == [("one",), ("two",), ("one",)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"SELECT label FROM {TABLE}%"])  # noqa: S608
+        assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, {"prepare_threshold": 5}), ("off", {})])
+def test_prepared_statements_can_be_turned_off_for_a_pooler(tmp_path: Path, value: str | None, expected: dict[str, int]) -> None:
+    """BASTION_DB_PREPARED_STATEMENTS=off leaves psycopg's prepared statements off (Django's default)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BASTION_") and k != "DATABASE_URL"}
+    env.update({"BASTION_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://bastion@127.0.0.1:5432/crm"})
+    if value is not None:
+        env["BASTION_DB_PREPARED_STATEMENTS"] = value
+    code = "import json, bastion.settings as s; print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(result.stdout) == expected
