@@ -38,6 +38,30 @@ def execute_many(sql: str, rows: Sequence[Sequence[Any]], *, using: str = DEFAUL
         cursor.executemany(sql, rows)
 
 
+def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Insert ``rows`` (values in the order of ``columns``) into ``table``, in the current transaction.
+
+    On PostgreSQL through ``COPY ... FROM STDIN`` (one stream for all rows: about a third of
+    the CPU of ``executemany``'s one Bind and Execute per row); elsewhere :func:`execute_many`
+    of one ``INSERT``. ``table`` and ``columns`` are names fixed in code, not input.
+    """
+    if not rows:
+        return
+    connection = connections[using]
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    if connection.vendor != "postgresql":
+        placeholders = ", ".join(["%s"] * len(columns))
+        execute_many(f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({placeholders})", rows, using=using)  # noqa: S608
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    statement = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def fetch_one_prepared(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> tuple[Any, ...] | None:
     """Run the fixed statement ``sql`` (``%s`` placeholders) in the current transaction; its first row.
 

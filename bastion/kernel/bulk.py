@@ -4,9 +4,8 @@ What ``QuerySet.bulk_create`` does for models with a client-side primary key (a 
 instance is made), without the SQL compiler's per-value work, which dominated a profile of the
 contact import (docs/adr/0043): each field's value is taken with ``field.pre_save(obj, add=True)``
 (so encrypted fields seal, ``auto_now_add`` stamps) and adapted with ``get_db_prep_save``, exactly
-as the ORM would, then sent with one ``INSERT`` statement for all rows (``batch_sql.execute_many``:
-on PostgreSQL psycopg's server-binding cursor, which costs a sixth of the CPU per row of a
-multi-row ``VALUES`` list bound on the client; ADR 0048). The encrypted fields of an instance
+as the ORM would, then sent all at once (``batch_sql.insert_rows``: on PostgreSQL one ``COPY``
+stream, ADR 0051; on SQLite one ``INSERT`` run for every row by ``sqlite3``'s C loop). The encrypted fields of an instance
 are sealed together (``kernel.crypto.sealing.sealed_values``: the same values ``pre_save`` gives,
 with one data-key look-up per record instead of one per value); a field whose ``pre_save`` is
 Django's own is read with ``getattr``, which is all that method does. Written here because Django
@@ -20,7 +19,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-from bastion.kernel.batch_sql import execute_many
+from bastion.kernel.batch_sql import insert_rows
 from bastion.kernel.crypto.fields import EncryptedMixin
 from bastion.kernel.crypto.sealing import sealed_values
 
@@ -34,9 +33,6 @@ def insert_new(model: type[models.Model], objs: Sequence[Any], *, using: str = D
     fields: list[Any] = [field for field in opts.concrete_fields if not getattr(field, "generated", False)]
     if any(getattr(obj, opts.pk.attname) is None for obj in objs):
         raise ValueError(f"insert_new needs the primary key of every {opts.label} set before inserting")
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    insert = f"INSERT INTO {quote(str(opts.db_table))} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608 - quoted identifiers from _meta, values bound
     encrypted = [field for field in fields if isinstance(field, EncryptedMixin)]
     plain = [
         (index, field, type(field).pre_save is models.Field.pre_save)
@@ -54,7 +50,7 @@ def insert_new(model: type[models.Model], objs: Sequence[Any], *, using: str = D
             for index, field, sealed in zip(places, encrypted, sealed_values(encrypted, obj), strict=True):
                 row[index] = field.get_db_prep_value(sealed, connection)
         rows.append(row)
-    execute_many(insert, rows, using=using)
+    insert_rows(str(opts.db_table), [field.column for field in fields], rows, using=using)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using

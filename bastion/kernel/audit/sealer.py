@@ -30,7 +30,7 @@ from typing import Any
 from django.db import OperationalError, connection, transaction
 
 from bastion.kernel.audit import canonical, merkle
-from bastion.kernel.batch_sql import execute_many
+from bastion.kernel.batch_sql import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +79,6 @@ def _select_inbox() -> str:
     return f"SELECT id, {columns} FROM kernel_auditinbox WHERE id <= %s ORDER BY id LIMIT %s"  # noqa: S608 - fixed names
 
 
-# One statement text for every batch, run for all rows at once (``batch_sql.execute_many``):
-# a multi-row VALUES list of a different length per batch was a new statement to parse each time.
-_INSERT_EVENT = f"INSERT INTO kernel_auditevent ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))})"  # noqa: S608
 _JSON_AT = tuple((name, CONTENT.index(name)) for name in sorted(JSON_COLUMNS))
 _REPEATS = 1024  # snapshot and "extra" texts repeat across events: each decoded once per batch
 
@@ -160,7 +157,7 @@ def _seal_batch(cursor: Any, rows: list[tuple[Any, ...]], head: tuple[int, str, 
         leaf_hex = leaf.hex()
         params.append((sequence, inbox_id, *values, prev, leaf_hex))
         size, prev = sequence, leaf_hex
-    execute_many(_INSERT_EVENT, params)
+    insert_rows("kernel_auditevent", EVENT_COLUMNS, params)
     ids = [row[0] for row in rows]
     if connection.vendor == "postgresql":  # through the owner's function: the app role may not DELETE (roles.py)
         cursor.execute("SELECT bastion_audit_release_sealed(%s::bigint[])", [ids])

@@ -22,7 +22,7 @@ from bastion.kernel.audit import canonical
 from bastion.kernel.audit import context as audit_context
 from bastion.kernel.audit.kinds import EventKind, Outcome
 from bastion.kernel.audit.sealer import CONTENT, seal_after_commit
-from bastion.kernel.batch_sql import execute_many, fetch_one_prepared
+from bastion.kernel.batch_sql import fetch_one_prepared, insert_rows
 
 
 class AuditError(RuntimeError):
@@ -121,9 +121,6 @@ def record_event(
     return inbox_id
 
 
-_INSERT_MANY = _INSERT.removesuffix(" RETURNING id")
-
-
 def record_events(
     kind: EventKind | int,
     *,
@@ -136,7 +133,7 @@ def record_events(
 
     Each event has exactly the content ``record_event`` would give it (one inbox row per target,
     the same columns and encoding), inserted in the caller's transaction with one statement run
-    for all of them (``batch_sql.execute_many``); the sealer chains them after the commit as any
+    for all of them (``batch_sql.insert_rows``); the sealer chains them after the commit as any
     other inbox rows (docs/adr/0024). For bulk actions (an import's batch of new records). Returns the count.
     """
     if not transaction.get_connection().in_atomic_block:
@@ -154,7 +151,7 @@ def record_events(
         rows.append(
             (wall, wall, *common, *context, target_type[:64], target_id[:64], _json(target_snapshot), _json(dict(changes)), "{}")
         )
-    execute_many(_INSERT_MANY, rows)
+    insert_rows("kernel_auditinbox", _COLUMNS, rows)
     if not any(hook[1] is seal_after_commit for hook in connection.run_on_commit):
         transaction.on_commit(seal_after_commit, robust=True)
     return len(rows)

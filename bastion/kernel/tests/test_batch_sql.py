@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from bastion.kernel.batch_sql import execute_many, fetch_one_prepared
+from bastion.kernel.batch_sql import execute_many, fetch_one_prepared, insert_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,6 +53,25 @@ def test_errors_are_djangos_and_name_the_problem(probe_table: str) -> None:
         execute_many(f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s)", [(1, "first")])  # noqa: S608
     with pytest.raises(DatabaseError), transaction.atomic():
         fetch_one_prepared(f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s) RETURNING id", [1, "duplicate"])  # noqa: S608
+    assert _rows() == [(1, "first")]
+
+
+TRICKY_TEXT = ["tab\there", "line\nbreak", "back\\slash \\N", "", "引号 'quote' \"double\"", "\\.", "null\x01byte-free"]
+
+
+def test_insert_rows_keeps_every_value_exactly(probe_table: str) -> None:
+    """Text that COPY's format escapes (tabs, newlines, backslashes, an empty string, ``\\N``) comes back unchanged."""
+    with transaction.atomic():
+        insert_rows(TABLE, ["id", "label"], [(n, text) for n, text in enumerate(TRICKY_TEXT)])
+    assert _rows() == list(enumerate(TRICKY_TEXT))
+
+
+def test_insert_rows_is_all_or_nothing_with_the_callers_transaction(probe_table: str) -> None:
+    """A duplicate key anywhere in the rows raises django.db's error and inserts none of them."""
+    with transaction.atomic():
+        insert_rows(TABLE, ["id", "label"], [(1, "first")])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        insert_rows(TABLE, ["id", "label"], [(2, "second"), (1, "duplicate"), (3, "third")])
     assert _rows() == [(1, "first")]
 
 
