@@ -57,6 +57,9 @@ def test_serve_on_a_fresh_data_folder(tmp_path: Path) -> None:
         output = "".join(seen)
         assert "username: admin" in output
         assert "password: " in output
+        # The job consumer logs through our handler only: huey's own would print every line twice.
+        assert not [line for line in seen if "INFO:huey:" in line], output
+        assert [line for line in seen if "Huey consumer started" in line][0].split()[2:4] == ["INFO", "huey.consumer"]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as response:  # noqa: S310
             assert response.status == 200
             assert b"csrfmiddlewaretoken" in response.read()
