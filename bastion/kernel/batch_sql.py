@@ -41,9 +41,9 @@ def execute_many(sql: str, rows: Sequence[Sequence[Any]], *, using: str = DEFAUL
 def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, using: str = DEFAULT_DB_ALIAS) -> None:
     """Insert ``rows`` (values in the order of ``columns``) into ``table``, in the current transaction.
 
-    On PostgreSQL through ``COPY ... FROM STDIN`` (one stream for all rows: about a third of
-    the CPU of ``executemany``'s one Bind and Execute per row); elsewhere :func:`execute_many`
-    of one ``INSERT``. ``table`` and ``columns`` are names fixed in code, not input.
+    On PostgreSQL through ``COPY ... FROM STDIN`` (one stream for all rows: about 30 % less CPU,
+    on the client and on the server, than ``executemany``'s Bind and Execute per row; ADR 0051);
+    elsewhere :func:`execute_many` of one ``INSERT``. ``table`` and ``columns`` are names fixed in code, not input.
     """
     if not rows:
         return
