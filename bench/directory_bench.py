@@ -49,6 +49,7 @@ def setup_django(env: dict[str, str]) -> None:
 
 def seed(contacts: int) -> tuple[str, str]:
     """Create an admin with a token, 200 companies and ``contacts`` contacts; return the token and a deep cursor."""
+    from databases import settle_statistics
     from django.core.management import call_command
 
     from bastion.accounts.actions import create_staff_user
@@ -73,19 +74,6 @@ def seed(contacts: int) -> tuple[str, str]:
     rows = Contact.objects.order_by(ordering.field, "id").values_list(ordering.field, "id")
     value, pk = rows[contacts - 2_000]
     return token, encode_cursor(ordering, value, pk)
-
-
-def settle_statistics() -> None:
-    """On PostgreSQL, vacuum and analyse after the bulk seed, as autovacuum would in a running system.
-
-    Without it the planner estimates from an empty table, and autovacuum wakes up during the
-    measurement, both of which change the figures from run to run.
-    """
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
 
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
