@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
@@ -27,6 +27,9 @@ from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.fields import is_erased
 from bastion.kernel.pagination import Ordering, Page, PageRequest, SearchBranch, matching_any, paginate
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 # Public sort key → model field. Every field here has a (field, id) index (see models.py).
 COMPANY_ORDERINGS = {"name": "name_key", "domain": "domain", "created": "created_at", "updated": "updated_at"}
 # Not email: emails are encrypted (restricted), and a sortable copy would be a plain-text leak.
@@ -35,6 +38,8 @@ DEFAULT_COMPANY_ORDERING = "name"
 DEFAULT_CONTACT_ORDERING = "name"
 CONTACT_BY_NAME = Ordering(key="name", field=CONTACT_ORDERINGS["name"])
 COMPANY_BY_NAME = Ordering(key="name", field=COMPANY_ORDERINGS["name"])
+_Filters = TypeVar("_Filters", bound="DataclassInstance")  # a list's filters: a dataclass with a text search ``q``
+_Row = TypeVar("_Row", bound=Any)
 
 _OWNER_COLUMNS = ("owner__id", "owner__username", "owner__first_name", "owner__last_name")
 COMPANY_LIST_COLUMNS = (
@@ -196,11 +201,7 @@ def company_list(user: Any, filters: CompanyFilters) -> QuerySet[Company, Compan
 def company_page(user: Any, filters: CompanyFilters, page: PageRequest, *, tags: bool = True) -> Page[Company]:
     """One keyset page of :func:`company_list` (raises PaginationError for a bad cursor); a
     search's alternatives (name, domain) are paged as a contact's name search is."""
-    branches = company_search_branches(filters.q)
-    queryset = company_list(user, replace(filters, q="") if branches else filters)
-    if not tags:  # the search page shows none
-        queryset = queryset.prefetch_related(None)
-    return paginate(queryset, page, ids_first=bool(branches), any_of=branches)
+    return searched_page(company_list, user, filters, page, company_search_branches(filters.q), tags=tags)
 
 
 # --- contacts ----------------------------------------------------------------------------
@@ -245,10 +246,29 @@ def contact_page(user: Any, filters: ContactFilters, page: PageRequest, *, tags:
     database allows, so that only the page's rows are read and joined (kernel.pagination.paginate).
     """
     branches = name_search_branches(filters.q)
-    queryset = contact_list(user, replace(filters, q="") if branches else filters)
-    if not tags:  # the search page shows none
+    # An email or phone search has no alternatives but matches few rows out of name order too.
+    return searched_page(contact_list, user, filters, page, branches, tags=tags, ids_first=bool(filters.q.strip()))
+
+
+def searched_page(
+    rows_of: Callable[[Any, _Filters], QuerySet[_Row, _Row]],
+    user: Any,
+    filters: _Filters,
+    page: PageRequest,
+    branches: tuple[SearchBranch, ...],
+    *,
+    tags: bool = True,
+    ids_first: bool | None = None,
+) -> Page[_Row]:
+    """One keyset page of ``rows_of(user, filters)``, whose text search ``filters.q`` has the
+    alternatives ``branches``: the rows are listed without the search and ``paginate`` finds the
+    page's keys first, per alternative where the database allows. ``tags=False`` drops the
+    lists' tag prefetch (the search page shows none); ``ids_first`` defaults to "a search with
+    alternatives"."""
+    queryset = rows_of(user, replace(filters, q="") if branches else filters)
+    if not tags:
         queryset = queryset.prefetch_related(None)
-    return paginate(queryset, page, ids_first=bool(filters.q.strip()), any_of=branches)
+    return paginate(queryset, page, ids_first=bool(branches) if ids_first is None else ids_first, any_of=branches)
 
 
 def name_search_branches(text: str) -> tuple[SearchBranch, ...]:

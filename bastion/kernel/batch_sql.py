@@ -77,11 +77,7 @@ def fetch_one_prepared(sql: str, params: Sequence[Any], *, using: str = DEFAULT_
             with psycopg.Cursor(connection.connection) as cursor:
                 cursor.execute(sql, params, prepare=True)
                 return cursor.fetchone()
-        if connection.vendor == "sqlite":
-            return connection.connection.execute(_qmark(sql), params).fetchone()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+        return connection.connection.execute(_qmark(sql), params).fetchone()  # SQLite, the other database Bastion runs on
 
 
 _QMARK: dict[str, str] = {}

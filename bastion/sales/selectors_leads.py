@@ -9,7 +9,7 @@ together with the company name through the plain search keys.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -20,7 +20,7 @@ from bastion.directory.names import query_key, search_key
 from bastion.directory.selectors import is_phone_query, name_search_branches
 from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.fields import is_erased
-from bastion.kernel.pagination import Page, PageRequest, matching_any, paginate
+from bastion.kernel.pagination import Page, PageRequest, matching_any
 from bastion.sales.models import LEAD_EMAIL_SCOPE, LEAD_PHONE_SCOPE, Lead
 
 LEAD_ORDERINGS = {"name": "sort_name", "created": "created_at", "updated": "updated_at", "score": "score"}
@@ -97,9 +97,7 @@ def lead_list(user: Any, filters: LeadFilters) -> QuerySet[Lead, Lead]:
 def lead_page(user: Any, filters: LeadFilters, page: PageRequest) -> Page[Lead]:
     """One keyset page of :func:`lead_list`; a name search finds the page's keys first, per
     alternative where the database allows (as the contacts' list: kernel.pagination.paginate)."""
-    branches = name_search_branches(filters.q)
-    queryset = lead_list(user, replace(filters, q="") if branches else filters)
-    return paginate(queryset, page, ids_first=bool(branches), any_of=branches)
+    return directory.searched_page(lead_list, user, filters, page, name_search_branches(filters.q))
 
 
 def _add(found: dict[Any, Match], kind: str, records: Any, reason: Any) -> None:
