@@ -66,18 +66,33 @@ def fetch_one_prepared(sql: str, params: Sequence[Any], *, using: str = DEFAULT_
     """Run the fixed statement ``sql`` (``%s`` placeholders) in the current transaction; its first row.
 
     Errors are raised as django.db's own. For statements fixed in code and run per event, where
-    Django's cursor wrapper and the server's parse and plan are a large share of the cost.
+    Django's cursor wrapper and the server's parse and plan are a large share of the cost: the
+    PostgreSQL cursor is kept with its connection and reused, and Django's error translation is
+    entered only when there is an error to translate.
     """
     connection = connections[using]
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
+    if connection.connection is None:
+        connection.ensure_connection()
+    try:
         if connection.vendor == "postgresql":
-            import psycopg
+            cursor = _kept_cursor(connection)
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchone()
+        return connection.connection.execute(_qmark(sql), params).fetchone()  # SQLite
+    except Exception:
+        with connection.wrap_database_errors:  # re-raised as django.db's error, as Django's cursor does
+            raise
 
-            with psycopg.Cursor(connection.connection) as cursor:
-                cursor.execute(sql, params, prepare=True)
-                return cursor.fetchone()
-        return connection.connection.execute(_qmark(sql), params).fetchone()  # SQLite, the other database Bastion runs on
+
+def _kept_cursor(connection: Any) -> Any:
+    """A psycopg server-binding cursor on ``connection``'s current psycopg connection, made once per connection."""
+    raw = connection.connection
+    cursor = getattr(connection, "_bastion_prepared_cursor", None)
+    if cursor is None or cursor.connection is not raw or cursor.closed:
+        import psycopg
+
+        cursor = connection._bastion_prepared_cursor = psycopg.Cursor(raw)
+    return cursor
 
 
 _QMARK: dict[str, str] = {}

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection
 
 from bastion.kernel.audit import canonical
-from bastion.kernel.audit.sealer import canonical_timestamp
+from bastion.kernel.audit.sealer import PG_CANONICAL_TIMESTAMP, canonical_timestamp
 
 CHUNK = 20_000
 _CACHE_LIMIT = 4096
@@ -27,7 +27,7 @@ encode_text = canonical.encode_text
 
 def _columns() -> str:
     if connection.vendor == "postgresql":
-        ts = """to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        ts = PG_CANONICAL_TIMESTAMP
         js = "{}::text"
     else:
         ts, js = 'CAST("timestamp" AS TEXT)', "{}"

@@ -67,9 +67,16 @@ EVENT_COLUMNS = ("sequence", "inbox_id", *CONTENT, "prev_hash", "leaf_hash")
 HEAD_COLUMNS = "sequence, leaf_hash, frontier"
 
 
+# PostgreSQL formats the timestamp canonically (``2025-01-31T12:00:00.000000Z``): the sealer
+# hashes that text and copies it into the event as is, with no datetime made or formatted per event.
+PG_CANONICAL_TIMESTAMP = """to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
 def _as_text(column: str) -> str:
     """The column read as the text stored (no decoding by the driver), so the copy is identical."""
     if connection.vendor == "postgresql":
+        if column == "timestamp":
+            return PG_CANONICAL_TIMESTAMP
         return f"{column}::text" if column in JSON_COLUMNS else column
     return f"CAST({column} AS TEXT)" if column == "timestamp" else column
 

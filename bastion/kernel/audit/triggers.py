@@ -3,7 +3,8 @@
 Two DELETEs are permitted: of events inside a range that an ``AuditArchive`` row covers
 (written only by ``archive.archive_events`` after the signed export file exists; see
 docs/adr/0015), and of an inbox row whose sealed copy, identical in every content column,
-is in the chain (the sealer's move; docs/adr/0024). Inbox rows are never updated.
+is in the chain (the sealer's move; docs/adr/0024; on PostgreSQL checked once per statement
+over all its deleted rows, docs/adr/0052). Inbox rows are never updated.
 ``install``/``drop`` are used by the migrations, and by the test suite around the flush of
 transactional tests; nothing in the application drops them.
 """
@@ -53,15 +54,26 @@ BEGIN
       RETURN OLD;
     END IF;
   END IF;
-  IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'kernel_auditinbox' THEN
-    IF {sealed} THEN
-      RETURN OLD;
-    END IF;
-  END IF;
   RAISE EXCEPTION 'audit rows in % are append-only (% refused)', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'insufficient_privilege';
 END $$;
-""".format(archived=_ARCHIVED.format(row="OLD"), sealed=_sealed("OLD", "IS NOT DISTINCT FROM"))
+""".format(archived=_ARCHIVED.format(row="OLD"))
+
+# The inbox's DELETE guard on PostgreSQL runs once per statement over the deleted rows (a
+# transition table), not once per row: the sealer releases up to 1,000 rows in one statement,
+# and a PL/pgSQL call per row cost about a third of the server's sealing work. A row without an
+# identical sealed copy makes the statement fail, so no row of it is deleted.
+_PG_INBOX_RELEASE = """
+CREATE OR REPLACE FUNCTION bastion_audit_inbox_released() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM released WHERE NOT {sealed}) THEN
+    RAISE EXCEPTION 'audit rows in kernel_auditinbox are append-only (DELETE refused)'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NULL;
+END $$;
+""".format(sealed=_sealed("released", "IS NOT DISTINCT FROM"))  # noqa: S608 - fixed names
+INBOX = "kernel_auditinbox"
 
 
 def _sqlite_statements(table: str) -> list[str]:
@@ -81,9 +93,16 @@ def install(connection: Any, tables: tuple[str, ...] = PROTECTED_TABLES) -> None
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
             for table in tables:
+                refused = "UPDATE" if table == INBOX else "UPDATE OR DELETE"
                 cursor.execute(
-                    f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                    f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE {refused} ON {table} "
                     "FOR EACH ROW EXECUTE FUNCTION bastion_audit_append_only()"
+                )
+            if INBOX in tables:
+                cursor.execute(_PG_INBOX_RELEASE)
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {INBOX}_released AFTER DELETE ON {INBOX} REFERENCING OLD TABLE AS released "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION bastion_audit_inbox_released()"
                 )
         elif connection.vendor == "sqlite":
             for table in tables:
@@ -99,6 +118,8 @@ def drop(connection: Any) -> None:
         for table in PROTECTED_TABLES:
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+                if table == INBOX:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {INBOX}_released ON {INBOX}")
             else:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")

@@ -90,11 +90,12 @@ def record_event(
     commits or rolls back with the change. After the commit it is sealed into the hash chain
     (``sealer.py``, docs/adr/0024); anything that reads the log seals first. Returns the inbox id.
     """
-    if not transaction.get_connection().in_atomic_block:
+    db = transaction.get_connection()  # once: each use of django.db.connection looks the connection up again
+    if not db.in_atomic_block:
         raise AuditError("record_event must be called inside the transaction of the change it records")
     ctx = audit_context.from_request(request) if request is not None else audit_context.current()
     target_type, target_id, target_snapshot = _target_fields(target)
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = db.ops.adapt_datetimefield_value
     wall = adapt(dt.datetime.now(dt.UTC))
     params = (
         wall,
@@ -116,7 +117,7 @@ def record_event(
     # Under SQLite's one write lock every microsecond counts for concurrent writers, and on
     # PostgreSQL the server would otherwise parse and plan this INSERT for every event.
     inbox_id = int(fetch_one_prepared(_INSERT, params)[0])  # type: ignore[index]
-    if not any(hook[1] is seal_after_commit for hook in connection.run_on_commit):  # once per transaction
+    if not any(hook[1] is seal_after_commit for hook in db.run_on_commit):  # once per transaction
         transaction.on_commit(seal_after_commit, robust=True)
     return inbox_id
 

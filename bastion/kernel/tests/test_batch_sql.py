@@ -56,6 +56,19 @@ def test_errors_are_djangos_and_name_the_problem(probe_table: str) -> None:
     assert _rows() == [(1, "first")]
 
 
+def test_a_fixed_statement_runs_on_after_an_error_and_after_the_connection_is_reopened(probe_table: str) -> None:
+    """The kept cursor (PostgreSQL) follows its connection: it is remade after a reconnect, and an error does not spoil it."""
+    select = f"SELECT label FROM {TABLE} WHERE id = %s"  # noqa: S608
+    with transaction.atomic():
+        execute_many(f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s)", [(1, "one")])  # noqa: S608
+    with pytest.raises(DatabaseError), transaction.atomic():
+        fetch_one_prepared(f"SELECT label FROM {TABLE} WHERE id = %s::integer", ["not a number"])  # noqa: S608
+    assert fetch_one_prepared(select, [1]) == ("one",)
+    connection.close()
+    assert fetch_one_prepared(select, [1]) == ("one",)
+    assert fetch_one_prepared(select, [2]) is None
+
+
 TRICKY_TEXT = ["tab\there", "line\nbreak", "back\\slash \\N", "", "引号 'quote' \"double\"", "\\.", "null\x01byte-free"]
 
 

@@ -93,6 +93,36 @@ def test_a_forged_sealed_copy_does_not_release_an_inbox_row() -> None:
     assert _count("kernel_auditinbox") == 1
 
 
+def _copy_into_the_chain(inbox_id: int, sequence: int) -> None:
+    """An identical chained copy of inbox row ``inbox_id`` (the hashes are not checked by the guard)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO kernel_auditevent (sequence, inbox_id, timestamp, kind, outcome, actor_id, actor_snapshot, "
+            "on_behalf_of_id, client_ip, user_agent, request_id, target_type, target_id, target_snapshot, changes, extra, "
+            "prev_hash, leaf_hash) SELECT %s, id, timestamp, kind, outcome, actor_id, actor_snapshot, on_behalf_of_id, "
+            "client_ip, user_agent, request_id, target_type, target_id, target_snapshot, changes, extra, %s, %s "
+            "FROM kernel_auditinbox WHERE id = %s",
+            [sequence, "0" * 64, "1" * 64, inbox_id],
+        )
+
+
+def test_a_release_of_sealed_and_unsealed_rows_together_deletes_none_of_them() -> None:
+    """The guard covers every row of one DELETE (on PostgreSQL it checks the statement's rows at once)."""
+    copied, unsealed = _record(7), _record(8)
+    _copy_into_the_chain(copied, sequence=1)
+    release = (
+        ("SELECT bastion_audit_release_sealed(%s::bigint[])", [[copied, unsealed]])
+        if connection.vendor == "postgresql"
+        else ("DELETE FROM kernel_auditinbox WHERE id IN (%s, %s)", [copied, unsealed])
+    )
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(*release)
+    assert _count("kernel_auditinbox") == 2
+    with transaction.atomic(), connection.cursor() as cursor:  # the copied row alone may go: the refusal was the other's
+        cursor.execute("DELETE FROM kernel_auditinbox WHERE id = %s", [copied])
+    assert list(AuditInbox.objects.values_list("id", flat=True)) == [unsealed]
+
+
 def test_verify_names_events_left_unsealed_too_long(settings: Any) -> None:
     append(2)
     stuck = _record(7)
