@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from bastion.kernel.audit import canonical
@@ -117,9 +117,14 @@ def record_event(
     # Under SQLite's one write lock every microsecond counts for concurrent writers, and on
     # PostgreSQL the server would otherwise parse and plan this INSERT for every event.
     inbox_id = int(fetch_one_prepared(_INSERT, params)[0])  # type: ignore[index]
-    if not any(hook[1] is seal_after_commit for hook in db.run_on_commit):  # once per transaction
-        transaction.on_commit(seal_after_commit, robust=True)
+    _seal_after_this_transaction(db)
     return inbox_id
+
+
+def _seal_after_this_transaction(db: Any) -> None:
+    """Have the sealer run after the commit of ``db``'s current transaction (registered once per transaction)."""
+    if not any(hook[1] is seal_after_commit for hook in db.run_on_commit):
+        transaction.on_commit(seal_after_commit, using=db.alias, robust=True)
 
 
 def record_events(
@@ -137,12 +142,13 @@ def record_events(
     for all of them (``batch_sql.insert_rows``); the sealer chains them after the commit as any
     other inbox rows (docs/adr/0024). For bulk actions (an import's batch of new records). Returns the count.
     """
-    if not transaction.get_connection().in_atomic_block:
+    db = transaction.get_connection()
+    if not db.in_atomic_block:
         raise AuditError("record_events must be called inside the transaction of the change it records")
     if not items:
         return 0
     ctx = audit_context.from_request(request) if request is not None else audit_context.current()
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = db.ops.adapt_datetimefield_value
     common = (int(kind), str(outcome), getattr(actor, "pk", None), _json(actor_snapshot(actor)), None)
     context = (ctx.client_ip, ctx.user_agent, ctx.request_id)
     rows: list[Any] = []
@@ -153,8 +159,7 @@ def record_events(
             (wall, wall, *common, *context, target_type[:64], target_id[:64], _json(target_snapshot), _json(dict(changes)), "{}")
         )
     insert_rows("kernel_auditinbox", _COLUMNS, rows)
-    if not any(hook[1] is seal_after_commit for hook in connection.run_on_commit):
-        transaction.on_commit(seal_after_commit, robust=True)
+    _seal_after_this_transaction(db)
     return len(rows)
 
 
