@@ -37,6 +37,7 @@ def _child(size: int, blocks: int) -> None:
 
     django.setup()
     from django.db import connection, transaction
+    from processes import cpu_seconds
 
     from bastion.kernel.audit import sealer
     from bastion.kernel.audit.kinds import EventKind
@@ -48,10 +49,7 @@ def _child(size: int, blocks: int) -> None:
     backend = connection.connection.info.backend_pid if connection.vendor == "postgresql" else None
 
     def cpu() -> tuple[float, float]:
-        if backend is None:
-            return time.process_time(), 0.0
-        fields = Path(f"/proc/{backend}/stat").read_text().split(")")[1].split()
-        return time.process_time(), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return time.process_time(), 0.0 if backend is None else cpu_seconds(backend)
 
     target = Target("bench.worker", "1.0", {"worker": 1, "thread": 0})
 

@@ -98,22 +98,20 @@ def server_cpu_seconds(pid: int) -> float:
     server's CPU time per request does not, so it compares runs taken at different loads. The
     job runner started next to gunicorn (which polls its queue) is left out.
     """
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total, pending = 0, [pid]
+    from processes import cpu_seconds
+
+    total, pending = 0.0, [pid]
     while pending:
         current = pending.pop()
         try:
             with open(f"/proc/{current}/cmdline", "rb") as cmdline:
-                web = b"gunicorn" in cmdline.read()
-            with open(f"/proc/{current}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            if web:
-                total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+                if b"gunicorn" in cmdline.read():
+                    total += cpu_seconds(current)
             with open(f"/proc/{current}/task/{current}/children", encoding="ascii") as children:
                 pending.extend(int(child) for child in children.read().split())
         except OSError:
             continue
-    return total / ticks
+    return total
 
 
 def timed(requests: int, call: Callable[[int], None], server_pid: int = 0) -> dict[str, float]:
