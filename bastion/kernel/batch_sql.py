@@ -70,6 +70,23 @@ def fetch_one_prepared(sql: str, params: Sequence[Any], *, using: str = DEFAULT_
     PostgreSQL cursor is kept with its connection and reused, and Django's error translation is
     entered only when there is an error to translate.
     """
+    return _run_prepared(sql, params, using, fetch="one")
+
+
+def fetch_all_prepared(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
+    """:func:`fetch_one_prepared`, returning every row."""
+    return _run_prepared(sql, params, using, fetch="all")
+
+
+def execute_prepared(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """:func:`fetch_one_prepared` for a statement that returns no rows.
+
+    Outside a transaction the statement commits on its own, as one statement always does.
+    """
+    _run_prepared(sql, params, using, fetch=None)
+
+
+def _run_prepared(sql: str, params: Sequence[Any], using: str, *, fetch: str | None) -> Any:
     connection = connections[using]
     if connection.connection is None:
         connection.ensure_connection()
@@ -77,8 +94,11 @@ def fetch_one_prepared(sql: str, params: Sequence[Any], *, using: str = DEFAULT_
         if connection.vendor == "postgresql":
             cursor = _kept_cursor(connection)
             cursor.execute(sql, params, prepare=True)
-            return cursor.fetchone()
-        return connection.connection.execute(_qmark(sql), params).fetchone()  # SQLite
+        else:  # SQLite
+            cursor = connection.connection.execute(_qmark(sql), params)
+        if fetch is None:
+            return None
+        return cursor.fetchone() if fetch == "one" else cursor.fetchall()
     except Exception:
         with connection.wrap_database_errors:  # re-raised as django.db's error, as Django's cursor does
             raise

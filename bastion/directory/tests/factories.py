@@ -30,6 +30,7 @@ from bastion.directory.models import (
 )
 from bastion.directory.names import search_key
 from bastion.kernel.access.roles import Role
+from bastion.kernel.bulk import insert_new
 from bastion.kernel.crypto import blind, keyring
 
 
@@ -151,7 +152,7 @@ def bulk_contacts(
     batch_size: int = 2000,
     start: int = 0,
 ) -> int:
-    """Insert ``count`` contacts with one primary email and phone each, fast (bulk_create, no actions).
+    """Insert ``count`` contacts with one primary email and phone each, fast (``kernel.bulk.insert_new``, no actions).
 
     Names repeat on purpose (ties in the sort order); keys are derived as ``save()`` would. Data
     keys are made in one bulk insert per batch, and the emails and phones are blind-indexed.
@@ -180,9 +181,9 @@ def bulk_contacts(
             contact.name_search = search_key(contact.display_name)
             batch.append(contact)
         keyring.ensure_keys(contact.pk for contact in batch)
-        Contact.objects.bulk_create(batch)
-        ContactEmail.objects.bulk_create(ContactEmail(contact=c, address=c.primary_email, is_primary=True) for c in batch)
-        ContactPhone.objects.bulk_create(ContactPhone(contact=c, number=c.primary_phone, is_primary=True) for c in batch)
+        insert_new(Contact, batch)  # the product's bulk insert (what an import's batch uses)
+        insert_new(ContactEmail, [ContactEmail(contact_id=c.pk, address=c.primary_email, is_primary=True) for c in batch])
+        insert_new(ContactPhone, [ContactPhone(contact_id=c.pk, number=c.primary_phone, is_primary=True) for c in batch])
         blind.bulk_add(EMAIL_SCOPE, [(c.pk, blind.normalize_email(c.primary_email)) for c in batch])
         blind.bulk_add(PHONE_SCOPE, [(c.pk, blind.normalize_phone(c.primary_phone)) for c in batch])
         created += len(batch)

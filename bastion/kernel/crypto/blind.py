@@ -261,14 +261,13 @@ def enrol(person: uuid.UUID, values: Mapping[str, Iterable[str]]) -> None:
     tombstone to look for, so nothing is read first (``set_entries`` and ``keyring.key_for_write``
     each would). Committed before this returns: before the data they protect and index is written.
     """
-    rows = [
-        BlindIndexEntry(scope=entry, value=index, person=person)
+    entries = [
+        (entry, index)
         for scope, wanted in values.items()
         for entry, key, bits in _scope_keys(scope)
         for index in {_index(key, bits, value) for value in wanted if value}
     ]
-    store = BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
-    keyring.first_key(person, alongside=(lambda: store.bulk_create(rows, ignore_conflicts=True)) if rows else None)
+    keyring.first_key(person, entries)
 
 
 def _delete(entry: str, person: uuid.UUID, values: set[int]) -> None:

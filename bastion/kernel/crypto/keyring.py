@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -27,11 +27,12 @@ from django.db import IntegrityError as DbIntegrityError
 from django.db import connections, transaction
 from django.utils import timezone
 
+from bastion.kernel.batch_sql import fetch_all_prepared
 from bastion.kernel.crypto.errors import UnknownKeyError
 from bastion.kernel.crypto.models import ErasedPerson, PersonKey, ServiceKey
 from bastion.kernel.crypto.provider import get_provider
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
-from bastion.kernel.crypto.store import insert_ignoring_conflicts
+from bastion.kernel.crypto.store import insert_first_key, insert_ignoring_conflicts
 
 DATA_KEY_BYTES = 32
 CACHE_SECONDS = 60.0
@@ -186,20 +187,19 @@ def key_for_write(person: uuid.UUID) -> DataKey:
     return key
 
 
-def first_key(person: uuid.UUID, *, alongside: Callable[[], object] | None = None) -> DataKey:
+def first_key(person: uuid.UUID, entries: Sequence[tuple[str, int]] = ()) -> DataKey:
     """Make and commit the first data key of ``person`` without looking for one, and use it for their writes.
 
     Only for a person whose id was just drawn at random (a record being created): they can have
     neither a key nor a tombstone, so :func:`key_for_write`'s two look-ups would find nothing.
-    ``alongside`` runs in the same key-store transaction (a new person's blind-index entries).
+    ``entries`` (``(scope, value)``: a new person's blind-index entries) are committed with the key.
     """
     current = get_provider().current_version()
     _refuse_retiring(current, current)
-    row, key = _new_row(person, current)
-    with transaction.atomic(using=KEYSTORE_ALIAS):
-        row.save(using=KEYSTORE_ALIAS, force_insert=True)
-        if alongside is not None:
-            alongside()
+    raw = os.urandom(DATA_KEY_BYTES)
+    wrapped = get_provider().wrap(current, raw, _dek_context(person, current, current))
+    insert_first_key(person, current, current, wrapped, timezone.now(), entries)
+    key = DataKey(current, AESGCM(raw))
     _read_keys.put((person, current), key)
     _write_keys.put(("write", person), key)
     return key
@@ -299,15 +299,19 @@ def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
     connection = connections[KEYSTORE_ALIAS]
     native = connection.features.has_native_uuid_field
     table = connection.ops.quote_name(PersonKey._meta.db_table)
-    with connection.cursor() as cursor, _wrapped.lock:
+    columns = f"SELECT person, version, root_version, wrapped FROM {table} WHERE person"  # noqa: S608 - a quoted table name
+    with _wrapped.lock:
         expires, store = now + CACHE_SECONDS, _wrapped.items
         for chunk in _chunks(list(persons), PRELOAD_BATCH):
-            by_param = {person if native else person.hex: person for person in chunk}
-            cursor.execute(
-                f"SELECT person, version, root_version, wrapped FROM {table} WHERE person IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608 - a quoted table name; values bound
-                list(by_param),
-            )
-            for person, version, root_version, wrapped in cursor.fetchall():
+            if native:  # PostgreSQL: one prepared statement, the people as one array parameter
+                by_param: dict[Any, uuid.UUID] = {person: person for person in chunk}
+                rows = fetch_all_prepared(f"{columns} = ANY(%b)", [chunk], using=KEYSTORE_ALIAS)
+            else:
+                by_param = {person.hex: person for person in chunk}
+                with connection.cursor() as cursor:
+                    cursor.execute(f"{columns} IN ({', '.join(['%s'] * len(chunk))})", list(by_param))  # values bound
+                    rows = cursor.fetchall()
+            for person, version, root_version, wrapped in rows:
                 key = (by_param.get(person) or uuid.UUID(str(person)), version)
                 store[key] = (expires, root_version, wrapped if type(wrapped) is bytes else bytes(wrapped))
                 store.move_to_end(key)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connections, models, transaction
 
-from bastion.kernel.batch_sql import execute_many
+from bastion.kernel.batch_sql import execute_many, execute_prepared
+from bastion.kernel.crypto.models import BlindIndexEntry, PersonKey
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 
 
@@ -17,8 +20,10 @@ def insert_ignoring_conflicts(
     """``INSERT ... ON CONFLICT DO NOTHING`` of ``rows`` (values in the order of ``fields``) into ``model``'s table.
 
     Values are adapted by each field's ``get_db_prep_save``, as the ORM would; parameters are
-    always bound, never interpolated, and on PostgreSQL bound on the server
-    (``batch_sql.execute_many``): Django's client-side binding quoted every value in Python.
+    always bound, never interpolated. On PostgreSQL a batch is one prepared statement that reads
+    one array per column (``INSERT ... SELECT * FROM unnest(...)``): one round trip and one
+    execution on the server, where ``executemany`` binds and executes every row; on SQLite
+    ``executemany``, whose loop runs in C.
     """
     if not rows:
         return
@@ -26,14 +31,61 @@ def insert_ignoring_conflicts(
     opts = model._meta
     columns: list[Any] = [opts.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = (
-        f"INSERT INTO {quote(str(opts.db_table))} ({', '.join(quote(field.column) for field in columns)}) "  # noqa: S608 - quoted identifiers from _meta, values bound
-        f"VALUES ({placeholders}) ON CONFLICT DO NOTHING"
-    )
+    into = f"INSERT INTO {quote(str(opts.db_table))} ({', '.join(quote(field.column) for field in columns)})"
     prepared = [
         tuple(field.get_db_prep_save(value, connection) for field, value in zip(columns, row, strict=True)) for row in rows
     ]
     with transaction.atomic(using=KEYSTORE_ALIAS):
         for start in range(0, len(prepared), batch_size):
-            execute_many(sql, prepared[start : start + batch_size], using=KEYSTORE_ALIAS)
+            batch = prepared[start : start + batch_size]
+            if connection.vendor == "postgresql":
+                arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
+                execute_prepared(
+                    f"{into} SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",  # noqa: S608 - quoted identifiers and column types from _meta, values bound
+                    [list(column) for column in zip(*batch, strict=True)],
+                    using=KEYSTORE_ALIAS,
+                )
+            else:
+                placeholders = ", ".join(["%s"] * len(columns))
+                execute_many(f"{into} VALUES ({placeholders}) ON CONFLICT DO NOTHING", batch, using=KEYSTORE_ALIAS)  # noqa: S608 - as above
+
+
+_KEY_COLUMNS = ("person", "version", "root_version", "wrapped", "created_at")
+
+
+def insert_first_key(
+    person: uuid.UUID, version: int, root_version: int, wrapped: bytes, made: datetime, entries: Sequence[tuple[str, int]]
+) -> None:
+    """A new person's first wrapped data key and their blind-index entries (``(scope, value)``), committed together.
+
+    On PostgreSQL one prepared statement (the key inserted in a ``WITH`` clause, the entries from
+    two arrays): one round trip, no transaction to open and close, atomic as every statement is.
+    On SQLite two statements in one transaction. Either way none of the ORM's per-object work:
+    this runs once per record created. Inside a transaction on the key store, it joins it.
+    """
+    connection = connections[KEYSTORE_ALIAS]
+    key_fields: list[Any] = [PersonKey._meta.get_field(name) for name in _KEY_COLUMNS]
+    key_row = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(key_fields, (person, version, root_version, wrapped, made), strict=True)
+    ]
+    keys, index = _quoted_table(connection, PersonKey), _quoted_table(connection, BlindIndexEntry)
+    key_insert = f"INSERT INTO {keys} (person, version, root_version, wrapped, created_at) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 - quoted table names, values bound
+    if connection.vendor == "postgresql":
+        execute_prepared(
+            f"WITH made AS ({key_insert}) INSERT INTO {index} (scope, value, person) "  # noqa: S608 - as above
+            "SELECT entry.scope, entry.value, %s FROM unnest(%s::varchar[], %s::bigint[]) AS entry(scope, value) "
+            "ON CONFLICT DO NOTHING",
+            [*key_row, key_row[0], [scope for scope, _value in entries], [value for _scope, value in entries]],
+            using=KEYSTORE_ALIAS,
+        )
+        return
+    entry_insert = f"INSERT INTO {index} (scope, value, person) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"  # noqa: S608 - as above
+    with transaction.atomic(using=KEYSTORE_ALIAS):
+        execute_prepared(key_insert, key_row, using=KEYSTORE_ALIAS)
+        for scope, value in entries:
+            execute_prepared(entry_insert, [scope, value, key_row[0]], using=KEYSTORE_ALIAS)
+
+
+def _quoted_table(connection: Any, model: type[models.Model]) -> str:
+    return str(connection.ops.quote_name(str(model._meta.db_table)))

@@ -48,12 +48,20 @@ def test_a_value_sealed_with_the_documented_layout_opens_and_a_moved_one_does_no
         _ = Contact.objects.get(pk=contact.pk).street
 
 
-def test_a_page_costs_one_key_store_query_and_keys_are_unwrapped_only_when_read(personas: Any) -> None:
+def test_a_page_costs_one_key_store_query_and_keys_are_unwrapped_only_when_read(personas: Any, monkeypatch: Any) -> None:
     bulk_contacts(30, seed=6)
     keyring.clear_caches()
+    prepared: list[str] = []  # on PostgreSQL the query is a prepared statement, past Django's cursor
+    fetch = keyring.fetch_all_prepared
+
+    def counted(sql: str, *args: Any, **kwargs: Any) -> Any:
+        prepared.append(sql)
+        return fetch(sql, *args, **kwargs)
+
+    monkeypatch.setattr(keyring, "fetch_all_prepared", counted)
     with CaptureQueriesContext(connections["keys"]) as store_queries:
         page = list(Contact.objects.order_by("pk"))
-    assert len(store_queries.captured_queries) == 1
+    assert len(store_queries.captured_queries) + len(prepared) == 1
     assert not keyring._read_keys.items  # fetched wrapped, nothing unwrapped yet
     assert len(keyring._wrapped.items) == 30
     with CaptureQueriesContext(connections["keys"]) as store_queries:

@@ -1,0 +1,79 @@
+"""The key store's own inserts (kernel/crypto/store.py): what they write, what they skip, and that they are whole."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from bastion.kernel.crypto import blind, keyring
+from bastion.kernel.crypto.models import BlindIndexEntry, PersonKey
+from bastion.kernel.crypto.router import KEYSTORE_ALIAS
+from bastion.kernel.crypto.store import insert_first_key, insert_ignoring_conflicts
+
+KEYS = PersonKey.objects.using(KEYSTORE_ALIAS)
+ENTRIES = BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
+EMAILS = "directory.contact.email"
+
+
+def _stored(person: uuid.UUID) -> tuple[list[tuple[int, int, bytes, datetime]], set[tuple[str, int]]]:
+    keys = [(row.version, row.root_version, bytes(row.wrapped), row.created_at) for row in KEYS.filter(person=person)]
+    return keys, set(ENTRIES.filter(person=person).values_list("scope", "value"))
+
+
+@pytest.mark.django_db
+def test_inserts_store_every_value_as_given_across_batches_and_skip_rows_already_there() -> None:
+    made = datetime(2026, 11, 30, 12, 0, 0, 123456, tzinfo=UTC)
+    people = [uuid.uuid4() for _ in range(5)]
+    insert_ignoring_conflicts(
+        PersonKey, ["person", "version", "root_version", "wrapped", "created_at"], [(people[0], 1, 1, b"first", made)]
+    )
+    rows = [(person, 1, 2, bytes([i]) * 40 + b"\x00\xff", made + timedelta(seconds=i)) for i, person in enumerate(people)]
+    insert_ignoring_conflicts(PersonKey, ["person", "version", "root_version", "wrapped", "created_at"], rows, batch_size=2)
+
+    assert _stored(people[0])[0] == [(1, 1, b"first", made)]  # the row already there is left as it was
+    for i, person in enumerate(people[1:], start=1):
+        assert _stored(person)[0] == [(1, 2, bytes([i]) * 40 + b"\x00\xff", made + timedelta(seconds=i))]
+    entries = [(EMAILS, 2**40 + i, person) for i, person in enumerate(people)]
+    insert_ignoring_conflicts(BlindIndexEntry, ["scope", "value", "person"], [*entries, entries[0]], batch_size=3)
+    assert sorted(ENTRIES.filter(person__in=people).values_list("value", flat=True)) == [2**40 + i for i in range(5)]
+
+
+@pytest.mark.django_db
+def test_a_first_key_is_stored_with_its_entries() -> None:
+    person = uuid.uuid4()
+    made = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    insert_first_key(person, 3, 4, b"wrapped key", made, [(EMAILS, 17), (f"{EMAILS}@v2", 2**33), (EMAILS, 17)])
+    assert _stored(person) == ([(3, 4, b"wrapped key", made)], {(EMAILS, 17), (f"{EMAILS}@v2", 2**33)})
+    alone = uuid.uuid4()
+    insert_first_key(alone, 3, 4, b"no entries", made, [])
+    assert _stored(alone) == ([(3, 4, b"no entries", made)], set())
+
+
+def _a_second_first_key_leaves_nothing(*, in_savepoint: bool) -> None:
+    person = uuid.uuid4()
+    blind.enrol(person, {EMAILS: ["ann@x.example"]})
+    before = _stored(person)
+    assert len(before[0]) == 1 and len(before[1]) == 1
+    keyring.clear_caches()
+    # Inside the test's transaction a savepoint keeps it usable after the error (PostgreSQL).
+    with pytest.raises(IntegrityError), transaction.atomic(using=KEYSTORE_ALIAS) if in_savepoint else nullcontext():
+        blind.enrol(person, {EMAILS: ["someone.else@x.example"], "directory.contact.phone": ["442079460000"]})
+    assert _stored(person) == before  # neither the key nor any entry of the failed write
+    assert blind.lookup(EMAILS, "someone.else@x.example") == []
+    assert blind.lookup(EMAILS, "ann@x.example") == [person]
+
+
+@pytest.mark.django_db
+def test_a_first_key_that_cannot_be_stored_takes_its_entries_with_it_inside_a_transaction() -> None:
+    _a_second_first_key_leaves_nothing(in_savepoint=True)
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "keys"])
+def test_a_first_key_that_cannot_be_stored_takes_its_entries_with_it_on_its_own() -> None:
+    """Outside any transaction, as in a request: the key store is written before the main transaction commits."""
+    assert not transaction.get_connection(KEYSTORE_ALIAS).in_atomic_block
+    _a_second_first_key_leaves_nothing(in_savepoint=False)
