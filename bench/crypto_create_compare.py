@@ -17,22 +17,15 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
+
+from checkouts import fresh_checkout
 
 
 def main() -> None:
-    root = str(Path(sys.argv[1]).resolve())
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 4
     per_round = int(sys.argv[3]) if len(sys.argv) > 3 else 300
-    sys.path.insert(0, root + "/bench")
-    import crypto_bench as bench  # the benchmark module of that checkout (it puts its tree first on the path)
-
-    with tempfile.TemporaryDirectory() as data_dir:
-        bench.fresh_databases()
-        bench.setup_django(data_dir)
-        bench.migrate()
+    with fresh_checkout(sys.argv[1]) as (root, bench):
         bench.create_through_actions(100)  # warm-up: scope keys, caches, prepared statements
         runs: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
         for number in range(rounds):

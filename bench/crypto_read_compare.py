@@ -15,20 +15,14 @@ time; the ratios use the best of the three runs.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
-from pathlib import Path
+
+from checkouts import fresh_checkout
 
 
 def main() -> None:
-    root, count = str(Path(sys.argv[1]).resolve()), int(sys.argv[2])
-    sys.path.insert(0, root + "/bench")
-    import crypto_bench as bench  # the benchmark module of that checkout (it puts its tree first on the path)
-
-    with tempfile.TemporaryDirectory() as data_dir:
-        bench.fresh_databases()
-        bench.setup_django(data_dir)
-        bench.migrate()
+    count = int(sys.argv[2])
+    with fresh_checkout(sys.argv[1]) as (root, bench):
         bench.create(count, seed=1)
         from bastion.kernel.crypto import envelope, keyring
 

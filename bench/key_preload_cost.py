@@ -14,23 +14,16 @@ emptied first (with ``<name>_keys``).
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
+
+from checkouts import fresh_checkout
 
 
 def main() -> None:
-    root = str(Path(sys.argv[1]).resolve())
     people = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
     page = int(sys.argv[3]) if len(sys.argv) > 3 else 100
-    sys.path.insert(0, root + "/bench")
-    import crypto_bench as bench  # the benchmark module of that checkout (it puts its tree first on the path)
-
-    with tempfile.TemporaryDirectory() as data_dir:
-        bench.fresh_databases()
-        bench.setup_django(data_dir)
-        bench.migrate()
+    with fresh_checkout(sys.argv[1]) as (root, _bench):
         from databases import settle_statistics
 
         from bastion.kernel.crypto import keyring
