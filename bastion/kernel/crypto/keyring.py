@@ -32,7 +32,7 @@ from bastion.kernel.crypto.errors import UnknownKeyError
 from bastion.kernel.crypto.models import ErasedPerson, PersonKey, ServiceKey
 from bastion.kernel.crypto.provider import get_provider
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
-from bastion.kernel.crypto.store import insert_first_key, insert_ignoring_conflicts
+from bastion.kernel.crypto.store import KEY_COLUMNS, insert_first_key, insert_ignoring_conflicts
 
 DATA_KEY_BYTES = 32
 CACHE_SECONDS = 60.0
@@ -275,7 +275,7 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
         raw = os.urandom(DATA_KEY_BYTES)
         values.append((person, version, root, provider.wrap(root, raw, _dek_context(person, version, root)), now))
         keys.append((person, DataKey(version, AESGCM(raw))))
-    insert_ignoring_conflicts(PersonKey, ["person", "version", "root_version", "wrapped", "created_at"], values)
+    insert_ignoring_conflicts(PersonKey, KEY_COLUMNS, values)
     _read_keys.put_many([((person, version), key) for person, key in keys])
     _write_keys.put_many([(("write", person), key) for person, key in keys])
     return len(keys)

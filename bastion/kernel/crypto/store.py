@@ -35,22 +35,21 @@ def insert_ignoring_conflicts(
     prepared = [
         tuple(field.get_db_prep_save(value, connection) for field, value in zip(columns, row, strict=True)) for row in rows
     ]
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
+        sql = f"{into} SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"  # noqa: S608 - quoted identifiers and column types from _meta, values bound
+    else:
+        sql = f"{into} VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING"  # noqa: S608 - as above
     with transaction.atomic(using=KEYSTORE_ALIAS):
         for start in range(0, len(prepared), batch_size):
             batch = prepared[start : start + batch_size]
             if connection.vendor == "postgresql":
-                arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
-                execute_prepared(
-                    f"{into} SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",  # noqa: S608 - quoted identifiers and column types from _meta, values bound
-                    [list(column) for column in zip(*batch, strict=True)],
-                    using=KEYSTORE_ALIAS,
-                )
+                execute_prepared(sql, [list(column) for column in zip(*batch, strict=True)], using=KEYSTORE_ALIAS)
             else:
-                placeholders = ", ".join(["%s"] * len(columns))
-                execute_many(f"{into} VALUES ({placeholders}) ON CONFLICT DO NOTHING", batch, using=KEYSTORE_ALIAS)  # noqa: S608 - as above
+                execute_many(sql, batch, using=KEYSTORE_ALIAS)
 
 
-_KEY_COLUMNS = ("person", "version", "root_version", "wrapped", "created_at")
+KEY_COLUMNS = ["person", "version", "root_version", "wrapped", "created_at"]  # of a new PersonKey row
 
 
 def insert_first_key(
@@ -64,13 +63,13 @@ def insert_first_key(
     this runs once per record created. Inside a transaction on the key store, it joins it.
     """
     connection = connections[KEYSTORE_ALIAS]
-    key_fields: list[Any] = [PersonKey._meta.get_field(name) for name in _KEY_COLUMNS]
+    key_fields: list[Any] = [PersonKey._meta.get_field(name) for name in KEY_COLUMNS]
     key_row = [
         field.get_db_prep_save(value, connection)
         for field, value in zip(key_fields, (person, version, root_version, wrapped, made), strict=True)
     ]
     keys, index = _quoted_table(connection, PersonKey), _quoted_table(connection, BlindIndexEntry)
-    key_insert = f"INSERT INTO {keys} (person, version, root_version, wrapped, created_at) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 - quoted table names, values bound
+    key_insert = f"INSERT INTO {keys} ({', '.join(KEY_COLUMNS)}) VALUES ({', '.join(['%s'] * len(KEY_COLUMNS))})"  # noqa: S608 - quoted table names, values bound
     if connection.vendor == "postgresql":
         execute_prepared(
             f"WITH made AS ({key_insert}) INSERT INTO {index} (scope, value, person) "  # noqa: S608 - as above
