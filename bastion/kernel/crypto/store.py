@@ -21,8 +21,9 @@ def insert_ignoring_conflicts(
 
     Values are adapted by each field's ``get_db_prep_save``, as the ORM would; parameters are
     always bound, never interpolated. On PostgreSQL a batch is one prepared statement that reads
-    one array per column (``INSERT ... SELECT * FROM unnest(...)``): one round trip and one
-    execution on the server, where ``executemany`` binds and executes every row; on SQLite
+    one array per column (``INSERT ... SELECT * FROM unnest(...)``), sent in binary (``%b``: no
+    text quoting of each element): one round trip and one execution on the server, where
+    ``executemany`` binds and executes every row; on SQLite
     ``executemany``, whose loop runs in C.
     """
     if not rows:
@@ -36,7 +37,7 @@ def insert_ignoring_conflicts(
         tuple(field.get_db_prep_save(value, connection) for field, value in zip(columns, row, strict=True)) for row in rows
     ]
     if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
+        arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in columns)
         sql = f"{into} SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"  # noqa: S608 - quoted identifiers and column types from _meta, values bound
     else:
         sql = f"{into} VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING"  # noqa: S608 - as above
@@ -73,7 +74,7 @@ def insert_first_key(
     if connection.vendor == "postgresql":
         execute_prepared(
             f"WITH made AS ({key_insert}) INSERT INTO {index} (scope, value, person) "  # noqa: S608 - as above
-            "SELECT entry.scope, entry.value, %s FROM unnest(%s::varchar[], %s::bigint[]) AS entry(scope, value) "
+            "SELECT entry.scope, entry.value, %s FROM unnest(%b::varchar[], %b::bigint[]) AS entry(scope, value) "
             "ON CONFLICT DO NOTHING",
             [*key_row, key_row[0], [scope for scope, _value in entries], [value for _scope, value in entries]],
             using=KEYSTORE_ALIAS,
