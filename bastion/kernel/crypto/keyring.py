@@ -132,11 +132,16 @@ def _unwrap_row(row: PersonKey) -> DataKey:
     return _unwrap(row.person, row.version, row.root_version, row.wrapped)
 
 
-def _new_row(person: uuid.UUID, version: int) -> tuple[PersonKey, DataKey]:
+def _new_key(person: uuid.UUID, version: int, root: int) -> tuple[bytes, DataKey]:
+    """A fresh random data key of ``person`` at ``version``: wrapped by root key ``root``, and ready to use."""
     raw = os.urandom(DATA_KEY_BYTES)
+    return get_provider().wrap(root, raw, _dek_context(person, version, root)), DataKey(version, AESGCM(raw))
+
+
+def _new_row(person: uuid.UUID, version: int) -> tuple[PersonKey, DataKey]:
     root = get_provider().current_version()
-    wrapped = get_provider().wrap(root, raw, _dek_context(person, version, root))
-    return PersonKey(person=person, version=version, root_version=root, wrapped=wrapped), DataKey(version, AESGCM(raw))
+    wrapped, key = _new_key(person, version, root)
+    return PersonKey(person=person, version=version, root_version=root, wrapped=wrapped), key
 
 
 def key_for_read(person: uuid.UUID, version: int) -> DataKey | None:
@@ -196,10 +201,8 @@ def first_key(person: uuid.UUID, entries: Sequence[tuple[str, int]] = ()) -> Dat
     """
     current = get_provider().current_version()
     _refuse_retiring(current, current)
-    raw = os.urandom(DATA_KEY_BYTES)
-    wrapped = get_provider().wrap(current, raw, _dek_context(person, current, current))
+    wrapped, key = _new_key(person, current, current)
     insert_first_key(person, current, current, wrapped, timezone.now(), entries)
-    key = DataKey(current, AESGCM(raw))
     _read_keys.put((person, current), key)
     _write_keys.put(("write", person), key)
     return key
@@ -266,15 +269,14 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
     for chunk in _chunks(sorted(wanted), PRELOAD_BATCH):
         rows = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=chunk, version=version)
         have.update(row.person for row in rows)
-    provider = get_provider()
-    root = provider.current_version()
+    root = get_provider().current_version()
     now = timezone.now()
     values: list[tuple[Any, ...]] = []
     keys: list[tuple[uuid.UUID, DataKey]] = []
     for person in sorted(wanted - have):  # as _new_row, without a model instance per key
-        raw = os.urandom(DATA_KEY_BYTES)
-        values.append((person, version, root, provider.wrap(root, raw, _dek_context(person, version, root)), now))
-        keys.append((person, DataKey(version, AESGCM(raw))))
+        wrapped, key = _new_key(person, version, root)
+        values.append((person, version, root, wrapped, now))
+        keys.append((person, key))
     insert_ignoring_conflicts(PersonKey, KEY_COLUMNS, values)
     _read_keys.put_many([((person, version), key) for person, key in keys])
     _write_keys.put_many([(("write", person), key) for person, key in keys])

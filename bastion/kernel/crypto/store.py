@@ -23,8 +23,7 @@ def insert_ignoring_conflicts(
     always bound, never interpolated. On PostgreSQL a batch is one prepared statement that reads
     one array per column (``INSERT ... SELECT * FROM unnest(...)``), sent in binary (``%b``: no
     text quoting of each element): one round trip and one execution on the server, where
-    ``executemany`` binds and executes every row; on SQLite
-    ``executemany``, whose loop runs in C.
+    ``executemany`` binds and executes every row. On SQLite ``executemany``, whose loop runs in C.
     """
     if not rows:
         return
@@ -36,7 +35,8 @@ def insert_ignoring_conflicts(
     prepared = [
         tuple(field.get_db_prep_save(value, connection) for field, value in zip(columns, row, strict=True)) for row in rows
     ]
-    if connection.vendor == "postgresql":
+    postgres = connection.vendor == "postgresql"
+    if postgres:
         arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in columns)
         sql = f"{into} SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"  # noqa: S608 - quoted identifiers and column types from _meta, values bound
     else:
@@ -44,7 +44,7 @@ def insert_ignoring_conflicts(
     with transaction.atomic(using=KEYSTORE_ALIAS):
         for start in range(0, len(prepared), batch_size):
             batch = prepared[start : start + batch_size]
-            if connection.vendor == "postgresql":
+            if postgres:
                 execute_prepared(sql, [list(column) for column in zip(*batch, strict=True)], using=KEYSTORE_ALIAS)
             else:
                 execute_many(sql, batch, using=KEYSTORE_ALIAS)
