@@ -372,12 +372,19 @@ def _save_contact(actor: Any, contact: Contact, fields: dict[str, Any]) -> Writt
     if phones is not None:
         contact.primary_phone = next((row["number"] for row in phones if row["is_primary"]), "")
         index[PHONE_SCOPE] = [blind.normalize_phone(row["number"]) for row in phones]
-    # Index entries first (committed in the key store), then the data: a search never misses a saved address.
-    if creating:  # with the new person's data key, in one key-store transaction
-        blind.enrol(contact.pk, index)
-    else:
-        for scope, values in index.items():
-            blind.set_entries(scope, contact.pk, values)
+    # Index entries committed in the key store before the data: a search never misses a saved address.
+    if creating:  # with the new person's data key, in one key-store statement written alongside the contact
+        with blind.enrolling(contact.pk, index):
+            return _write_contact(actor, contact, fields, emails, phones, creating=True)
+    for scope, values in index.items():
+        blind.set_entries(scope, contact.pk, values)
+    return _write_contact(actor, contact, fields, emails, phones, creating=False)
+
+
+def _write_contact(
+    actor: Any, contact: Contact, fields: dict[str, Any], emails: list[Any] | None, phones: list[Any] | None, *, creating: bool
+) -> Written:
+    """Write the contact's row and tags, and its emails and phones where given (``None``: unchanged)."""
     tags = _save(actor, contact, fields)
     email_rows = phone_rows = None
     if emails is not None:

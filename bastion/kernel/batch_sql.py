@@ -12,10 +12,15 @@ is for bulk writes whose statements are fixed in code (the audit sealer and inbo
 :func:`fetch_one_prepared` is its counterpart for one fixed statement run very often (the audit
 inbox's INSERT, once per recorded event): prepared once per connection on PostgreSQL, so the
 server does not parse and plan it each time, and sent straight to ``sqlite3`` on SQLite.
+
+:func:`send` puts one fixed statement in flight on a connection in autocommit mode and returns at
+once: the server runs and commits it while this process goes on with other work (on another
+database), and :meth:`Sent.wait` reads the answer, raising its error if it failed (ADR 0054).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +32,7 @@ def execute_many(sql: str, rows: Sequence[Sequence[Any]], *, using: str = DEFAUL
     if not rows:
         return
     connection = connections[using]
+    _answer_first(connection)
     if connection.vendor == "postgresql":
         import psycopg
 
@@ -48,6 +54,7 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     if not rows:
         return
     connection = connections[using]
+    _answer_first(connection)
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     if connection.vendor != "postgresql":
         placeholders = ", ".join(["%s"] * len(columns))
@@ -88,6 +95,7 @@ def execute_prepared(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB
 
 def _run_prepared(sql: str, params: Sequence[Any], using: str, *, fetch: str | None) -> Any:
     connection = connections[using]
+    _answer_first(connection)
     if connection.connection is None:
         connection.ensure_connection()
     try:
@@ -123,4 +131,90 @@ def _qmark(sql: str) -> str:
     found = _QMARK.get(sql)
     if found is None:
         found = _QMARK[sql] = sql.replace("%s", "?")
+    return found
+
+
+class Sent:
+    """A statement :func:`send` put in flight: :meth:`wait` reads its answer (at most once; then it is done).
+
+    Until then the statement holds its connection: any other statement on it, through Django's
+    cursor (an execute wrapper) or this module, waits for the answer first. A transaction must
+    not be opened or closed on that connection in between (psycopg would refuse: a command is
+    still in progress).
+    """
+
+    def __init__(self, connection: Any = None) -> None:
+        self._connection = connection
+        if connection is not None:
+            connection.execute_wrappers.append(self._answer_before)
+            connection._bastion_sent = self
+
+    def wait(self) -> None:
+        """Read the answer; raise the statement's error, as django.db's own, if it failed."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        connection.execute_wrappers.remove(self._answer_before)
+        connection._bastion_sent = None
+        from psycopg import errors, generators, pq
+
+        raw = connection.connection
+        with connection.wrap_database_errors:
+            for result in raw.wait(generators.fetch_many(raw.pgconn)):
+                if result.status == pq.ExecStatus.FATAL_ERROR:
+                    raise errors.error_from_result(result, encoding=raw.info.encoding)
+
+    def _answer_before(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.wait()
+        return execute(sql, params, many, context)
+
+
+def send(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> Sent:
+    """Run the fixed statement ``sql`` (``%s``, or ``%b`` for binary) without waiting for its answer, where that is safe.
+
+    On a PostgreSQL connection in autocommit mode the statement is sent as one message (parse,
+    bind, execute, sync: the server commits it on its own) and this returns at once; the caller
+    does its other work and then calls :meth:`Sent.wait`. Anywhere else (SQLite, or inside a
+    transaction on that connection, which psycopg opens lazily) it runs now, as
+    :func:`execute_prepared`, and the returned :class:`Sent` has nothing left to wait for.
+    """
+    connection = connections[using]
+    _answer_first(connection)
+    if connection.vendor != "postgresql" or not connection.get_autocommit():
+        execute_prepared(sql, params, using=using)
+        return Sent()
+    from psycopg import adapt, generators
+
+    connection.ensure_connection()
+    raw = connection.connection
+    query, formats = _numbered(sql)
+    dumper = adapt.Transformer(raw)
+    values = dumper.dump_sequence(params, formats)
+    with connection.wrap_database_errors:
+        raw.pgconn.send_query_params(query, values, param_types=dumper.types, param_formats=dumper.formats)
+        raw.wait(generators.send(raw.pgconn))
+    return Sent(connection)
+
+
+def _answer_first(connection: Any) -> None:
+    """Wait for the answer of a statement :func:`send` left in flight on ``connection``, if any."""
+    sent = getattr(connection, "_bastion_sent", None)
+    if sent is not None:
+        sent.wait()
+
+
+_NUMBERED: dict[str, tuple[bytes, list[Any]]] = {}
+_PLACEHOLDER = re.compile(r"%([sb])")
+
+
+def _numbered(sql: str) -> tuple[bytes, list[Any]]:
+    """``sql`` with PostgreSQL's numbered placeholders (``$1``...), and each parameter's wanted format."""
+    found = _NUMBERED.get(sql)
+    if found is None:
+        from psycopg.adapt import PyFormat
+
+        parts = _PLACEHOLDER.split(sql)
+        query = "".join(part if i % 2 == 0 else f"${i // 2 + 1}" for i, part in enumerate(parts))
+        formats = [PyFormat.BINARY if kind == "b" else PyFormat.AUTO for kind in parts[1::2]]
+        found = _NUMBERED[sql] = (query.encode(), formats)
     return found

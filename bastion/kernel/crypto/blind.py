@@ -16,6 +16,7 @@ Entries live in the key store (see models.BlindIndexEntry), one per (scope, pers
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -24,7 +25,7 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -255,11 +256,20 @@ def set_entries(scope: str, person: uuid.UUID, normalized_values: Iterable[str])
 
 
 def enrol(person: uuid.UUID, values: Mapping[str, Iterable[str]]) -> None:
-    """Make a new person's first data key and their entries (``scope -> normalised values``), in one key-store transaction.
+    """Make a new person's first data key and their entries (``scope -> normalised values``), committed before this returns."""
+    with enrolling(person, values):
+        pass
+
+
+@contextlib.contextmanager
+def enrolling(person: uuid.UUID, values: Mapping[str, Iterable[str]]) -> Iterator[None]:
+    """:func:`enrol` while the body writes the new person's record: committed, or its error raised, as the body ends.
 
     For a record being created, whose id was just drawn at random: there is no key, entry or
     tombstone to look for, so nothing is read first (``set_entries`` and ``keyring.key_for_write``
-    each would). Committed before this returns: before the data they protect and index is written.
+    each would). The key and entries go to the key store in one statement, written while the
+    body writes the record (``keyring.making_first_key``) and committed before the record's
+    transaction can commit: a search never misses a saved address.
     """
     entries = [
         (entry, index)
@@ -267,7 +277,8 @@ def enrol(person: uuid.UUID, values: Mapping[str, Iterable[str]]) -> None:
         for entry, key, bits in _scope_keys(scope)
         for index in {_index(key, bits, value) for value in wanted if value}
     ]
-    keyring.first_key(person, entries)
+    with keyring.making_first_key(person, entries):
+        yield
 
 
 def _delete(entry: str, person: uuid.UUID, values: set[int]) -> None:

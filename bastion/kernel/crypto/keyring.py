@@ -7,19 +7,22 @@ root version) in the key store database. Unwrapped keys are cached per process f
 that time, and the live rows of a shredded person no longer hold ciphertext anyway).
 
 Cross-database consistency: a key is committed to the key store before the data it protects is
-written to the main database, so a data row never names a key that does not exist. If the data
-write then rolls back, the key is an orphan: harmless (it protects nothing); a sweep that removes
-keys of people who no longer exist is later work.
+committed to the main database, so a data row never names a key that does not exist. A new
+person's first key (:func:`making_first_key`) is written while their record is, and waited for
+before the record's transaction can commit; every other key is committed before it is returned.
+If the data write then rolls back, the key is an orphan: harmless (it protects nothing); a sweep
+that removes keys of people who no longer exist is later work.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -32,7 +35,7 @@ from bastion.kernel.crypto.errors import UnknownKeyError
 from bastion.kernel.crypto.models import ErasedPerson, PersonKey, ServiceKey
 from bastion.kernel.crypto.provider import get_provider
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
-from bastion.kernel.crypto.store import KEY_COLUMNS, insert_first_key, insert_ignoring_conflicts
+from bastion.kernel.crypto.store import KEY_COLUMNS, insert_ignoring_conflicts, send_first_key
 
 DATA_KEY_BYTES = 32
 CACHE_SECONDS = 60.0
@@ -199,13 +202,41 @@ def first_key(person: uuid.UUID, entries: Sequence[tuple[str, int]] = ()) -> Dat
     neither a key nor a tombstone, so :func:`key_for_write`'s two look-ups would find nothing.
     ``entries`` (``(scope, value)``: a new person's blind-index entries) are committed with the key.
     """
+    with making_first_key(person, entries) as key:
+        return key
+
+
+@contextlib.contextmanager
+def making_first_key(person: uuid.UUID, entries: Sequence[tuple[str, int]] = ()) -> Iterator[DataKey]:
+    """:func:`first_key`, stored while the body writes the person's record: committed, or its error raised, as the body ends.
+
+    The key is cached for the body's writes at once. Inside a transaction on the main database
+    (an action's), the key store's statement is left in flight (``batch_sql.send``) while the
+    body runs, and waited for when it ends: before that transaction can commit, so the order
+    above holds, and without the key store's round trip and commit in the create's own time
+    (ADR 0054). Outside one, the body's writes would commit as they go, so the key is committed
+    before the body starts. If the body fails, the key is left an orphan (see above).
+    """
     current = get_provider().current_version()
     _refuse_retiring(current, current)
     wrapped, key = _new_key(person, current, current)
-    insert_first_key(person, current, current, wrapped, timezone.now(), entries)
+    sent = send_first_key(person, current, current, wrapped, timezone.now(), entries)
+    if not transaction.get_connection().in_atomic_block:
+        sent.wait()
     _read_keys.put((person, current), key)
     _write_keys.put(("write", person), key)
-    return key
+    try:
+        yield key
+    except BaseException:
+        forget_person(person)
+        with contextlib.suppress(Exception):  # the body's error is the one to report
+            sent.wait()
+        raise
+    try:
+        sent.wait()
+    except Exception:
+        forget_person(person)
+        raise
 
 
 def _refuse_retiring(version: int, current: int) -> None:

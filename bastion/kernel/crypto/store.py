@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import connections, models, transaction
 
-from bastion.kernel.batch_sql import execute_many, execute_prepared
+from bastion.kernel.batch_sql import Sent, execute_many, execute_prepared, send
 from bastion.kernel.crypto.models import BlindIndexEntry, PersonKey
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 
@@ -56,12 +56,22 @@ KEY_COLUMNS = ["person", "version", "root_version", "wrapped", "created_at"]  # 
 def insert_first_key(
     person: uuid.UUID, version: int, root_version: int, wrapped: bytes, made: datetime, entries: Sequence[tuple[str, int]]
 ) -> None:
-    """A new person's first wrapped data key and their blind-index entries (``(scope, value)``), committed together.
+    """A new person's first wrapped data key and their blind-index entries (``(scope, value)``), committed together."""
+    send_first_key(person, version, root_version, wrapped, made, entries).wait()
 
-    On PostgreSQL one prepared statement (the key inserted in a ``WITH`` clause, the entries from
-    two arrays): one round trip, no transaction to open and close, atomic as every statement is.
-    On SQLite two statements in one transaction. Either way none of the ORM's per-object work:
-    this runs once per record created. Inside a transaction on the key store, it joins it.
+
+def send_first_key(
+    person: uuid.UUID, version: int, root_version: int, wrapped: bytes, made: datetime, entries: Sequence[tuple[str, int]]
+) -> Sent:
+    """:func:`insert_first_key`, left in flight where it commits on its own: the caller waits for it before its own commit.
+
+    On PostgreSQL one statement (the key inserted in a ``WITH`` clause, the entries from two
+    arrays): one round trip, no transaction to open and close, atomic as every statement is.
+    Outside a key-store transaction it is sent without waiting (:func:`batch_sql.send`), so the
+    server writes and commits it while the caller writes the record it protects (ADR 0054).
+    On SQLite two statements in one transaction, run now. Either way none of the ORM's
+    per-object work: this runs once per record created. Inside a transaction on the key
+    store, it joins it.
     """
     connection = connections[KEYSTORE_ALIAS]
     key_fields: list[Any] = [PersonKey._meta.get_field(name) for name in KEY_COLUMNS]
@@ -72,19 +82,19 @@ def insert_first_key(
     keys, index = _quoted_table(connection, PersonKey), _quoted_table(connection, BlindIndexEntry)
     key_insert = f"INSERT INTO {keys} ({', '.join(KEY_COLUMNS)}) VALUES ({', '.join(['%s'] * len(KEY_COLUMNS))})"  # noqa: S608 - quoted table names, values bound
     if connection.vendor == "postgresql":
-        execute_prepared(
+        return send(
             f"WITH made AS ({key_insert}) INSERT INTO {index} (scope, value, person) "  # noqa: S608 - as above
             "SELECT entry.scope, entry.value, %s FROM unnest(%b::varchar[], %b::bigint[]) AS entry(scope, value) "
             "ON CONFLICT DO NOTHING",
             [*key_row, key_row[0], [scope for scope, _value in entries], [value for _scope, value in entries]],
             using=KEYSTORE_ALIAS,
         )
-        return
     entry_insert = f"INSERT INTO {index} (scope, value, person) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"  # noqa: S608 - as above
     with transaction.atomic(using=KEYSTORE_ALIAS):
         execute_prepared(key_insert, key_row, using=KEYSTORE_ALIAS)
         for scope, value in entries:
             execute_prepared(entry_insert, [scope, value, key_row[0]], using=KEYSTORE_ALIAS)
+    return Sent()
 
 
 def _quoted_table(connection: Any, model: type[models.Model]) -> str:

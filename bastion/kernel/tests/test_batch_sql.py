@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from bastion.kernel.batch_sql import execute_many, fetch_one_prepared, insert_rows
+from bastion.kernel.batch_sql import execute_many, fetch_one_prepared, insert_rows, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,3 +112,47 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(tmp_path: Path, valu
     code = "import json, bastion.settings as s; print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(result.stdout) == expected
+
+
+def test_a_sent_statement_commits_on_its_own_and_another_statement_waits_for_its_answer(probe_table: str) -> None:
+    """``send`` in autocommit: committed once answered; a statement on the same connection meanwhile reads the answer first."""
+    sent = send(f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s)", [1, "sent"])  # noqa: S608
+    in_flight = connection.vendor == "postgresql"
+    assert (getattr(connection, "_bastion_sent", None) is sent) is in_flight  # SQLite: run at once
+    assert _rows() == [(1, "sent")]  # Django's cursor: the wrapper waited for the answer first
+    assert getattr(connection, "_bastion_sent", None) is None and not connection.execute_wrappers
+    sent.wait()  # already answered: nothing left to read
+    other = send(f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s)", [2, "then"])  # noqa: S608
+    assert fetch_one_prepared(f"SELECT count(*) FROM {TABLE}", []) == (2,)  # noqa: S608 - this module's own path waits too
+    other.wait()
+
+
+def test_a_sent_statement_that_fails_raises_djangos_error_when_answered_and_writes_nothing(probe_table: str) -> None:
+    insert = f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s)"  # noqa: S608
+    send(insert, [1, "first"]).wait()
+    if connection.vendor == "postgresql":
+        sent = send(insert, [1, "duplicate"])  # sent: the error comes with the answer
+        with pytest.raises(IntegrityError, match="kernel_batch_sql_probe_pkey"):
+            sent.wait()
+    else:
+        with pytest.raises(IntegrityError, match="UNIQUE constraint failed"):
+            send(insert, [1, "duplicate"])  # run at once
+    assert _rows() == [(1, "first")]  # and the connection works on
+    assert not connection.execute_wrappers
+
+
+def test_inside_a_transaction_a_statement_is_run_at_once_and_rolls_back_with_it(probe_table: str) -> None:
+    """psycopg opens the transaction lazily, so a statement sent past it would commit on its own: it is run instead."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        sent = send(f"INSERT INTO {TABLE} (id, label) VALUES (%s, %s)", [1, "rolled back"])  # noqa: S608
+        assert getattr(connection, "_bastion_sent", None) is None
+        sent.wait()
+        raise RuntimeError("the change fails after the write")
+    assert _rows() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="arrays and binary parameters (%b) are PostgreSQL's")
+def test_binary_and_text_parameters_keep_their_values(probe_table: str) -> None:
+    sent = send(f"INSERT INTO {TABLE} (id, label) SELECT * FROM unnest(%b::integer[], %b::varchar[])", [[1, 2], ["二", "it's"]])  # noqa: S608
+    sent.wait()
+    assert _rows() == [(1, "二"), (2, "it's")]

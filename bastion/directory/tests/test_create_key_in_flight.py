@@ -1,0 +1,123 @@
+"""A new contact's data key and index entries are written while the contact is (ADR 0054), and still committed first.
+
+The key store's statement is left in flight while the action writes the contact, and its answer
+is read before the action's transaction can commit. These tests run outside the test transaction
+(as a request does), so both databases commit for real: the key must be in the key store when
+the contact commits, a key store that refuses the key must leave no contact, no email and no
+audit event behind, and a create that fails after the key was sent must leave both connections
+usable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, connections
+
+from bastion.directory import actions
+from bastion.directory.models import EMAIL_SCOPE, Contact, ContactEmail
+from bastion.kernel.audit.models import AuditEvent, AuditInbox
+from bastion.kernel.crypto import blind, keyring
+from bastion.kernel.crypto.models import BlindIndexEntry, PersonKey
+from bastion.kernel.crypto.router import KEYSTORE_ALIAS
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "keys"])
+
+KEYS = PersonKey.objects.using(KEYSTORE_ALIAS)
+ENTRIES = BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
+POSTGRESQL = connection.vendor == "postgresql"
+
+
+def _data(address: str) -> dict[str, Any]:
+    return {"given_name": "Grace", "family_name": "Hopper", "emails": [{"address": address}], "street": "1 Navy Yard"}
+
+
+@pytest.fixture
+def drawn_id(monkeypatch: pytest.MonkeyPatch) -> Iterator[uuid.UUID]:
+    """The id the next new contact gets (the primary key's default, fixed for the test)."""
+    chosen = uuid.uuid4()
+    monkeypatch.setattr(Contact._meta.pk, "_get_default", lambda: chosen)
+    yield chosen
+
+
+def _audit_rows() -> int:
+    return AuditEvent.objects.count() + AuditInbox.objects.count()
+
+
+def test_the_key_is_in_flight_while_the_contact_is_written_and_committed_before_it(
+    personas: Any, drawn_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_flight_at_insert: list[bool] = []
+    keys_at_commit: list[tuple[bool, int]] = []
+
+    def watch_inserts(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith('INSERT INTO "directory_contact"'):
+            in_flight_at_insert.append(getattr(connections[KEYSTORE_ALIAS], "_bastion_sent", None) is not None)
+        return execute(sql, params, many, context)
+
+    commit = connection.commit
+
+    def watched_commit() -> None:
+        answered = getattr(connections[KEYSTORE_ALIAS], "_bastion_sent", None) is None
+        keys_at_commit.append((answered, KEYS.filter(person=drawn_id).count()))  # autocommit: committed rows
+        commit()
+
+    monkeypatch.setattr(connection, "commit", watched_commit)
+    with connection.execute_wrapper(watch_inserts):
+        contact = actions.create_contact(personas.rep_east, _data("grace@navy.example"))
+    assert contact.pk == drawn_id
+    # PostgreSQL: the contact's INSERT ran while the key store's statement was in flight. SQLite: written first.
+    assert in_flight_at_insert == [POSTGRESQL]
+    # The key store had answered, and held the key, when the contact committed (later commits: the audit sealer's).
+    assert keys_at_commit[0] == (True, 1)
+    assert blind.lookup(EMAIL_SCOPE, "grace@navy.example") == [drawn_id]
+    keyring.clear_caches()  # read back with the key from the key store
+    assert Contact.objects.get(pk=drawn_id).street == "1 Navy Yard"
+    assert not connections[KEYSTORE_ALIAS].execute_wrappers
+
+
+def test_a_key_the_key_store_refuses_leaves_no_contact_email_or_audit_event(
+    personas: Any, drawn_id: uuid.UUID, recorded: list[dict[str, Any]]
+) -> None:
+    blind.enrol(drawn_id, {EMAIL_SCOPE: ["first@navy.example"]})  # the id already has a key: the next one is refused
+    stored = (
+        set(KEYS.filter(person=drawn_id).values_list("version", "wrapped")),
+        set(ENTRIES.filter(person=drawn_id).values_list("scope", "value")),
+    )
+    audit_rows = _audit_rows()
+    keyring.clear_caches()
+    with pytest.raises(IntegrityError):
+        actions.create_contact(personas.rep_east, _data("second@navy.example"))
+    assert not Contact.objects.filter(pk=drawn_id).exists()
+    assert not ContactEmail.objects.filter(contact_id=drawn_id).exists()
+    assert recorded == [] and _audit_rows() == audit_rows
+    after = (
+        set(KEYS.filter(person=drawn_id).values_list("version", "wrapped")),
+        set(ENTRIES.filter(person=drawn_id).values_list("scope", "value")),
+    )
+    assert after == stored  # the first key and entry, unchanged; none of the refused write
+    assert blind.lookup(EMAIL_SCOPE, "second@navy.example") == []
+    assert keyring._write_keys.get(("write", drawn_id)) is None  # the refused key is not kept for later writes
+
+
+def test_a_create_that_fails_after_the_key_was_sent_leaves_both_databases_usable(
+    personas: Any, drawn_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_save(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the contact's write failed")
+
+    monkeypatch.setattr(actions, "_save", failing_save)
+    audit_rows = _audit_rows()
+    with pytest.raises(RuntimeError, match="the contact's write failed"):
+        actions.create_contact(personas.rep_east, _data("lost@navy.example"))
+    assert not Contact.objects.filter(pk=drawn_id).exists() and _audit_rows() == audit_rows
+    keys = connections[KEYSTORE_ALIAS]
+    assert getattr(keys, "_bastion_sent", None) is None and not keys.execute_wrappers  # the answer was read
+    assert KEYS.filter(person=drawn_id).count() == 1  # an orphan key: it protects nothing (keyring's docstring)
+    assert keyring._write_keys.get(("write", drawn_id)) is None
+    monkeypatch.undo()
+    other = actions.create_contact(personas.rep_east, _data("next@navy.example"))
+    assert blind.lookup(EMAIL_SCOPE, "next@navy.example") == [other.pk]
