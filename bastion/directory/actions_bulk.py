@@ -9,8 +9,9 @@ bulk insert), the blind-index entries (one bulk insert per scope), the inserts o
 emails, phones and tags (bulk), the visibility re-check (one query) and the audit events (one
 multi-row insert into the audit inbox).
 
-Key store first (docs/adr/0016): keys and index entries are committed before the contacts they
-serve; if the caller's transaction then rolls back they are orphans, which ``keys sweep`` removes
+Key store first (docs/adr/0016, 0054): keys and index entries are committed before the contacts
+they serve commit (written while the contacts are, waited for before the caller's transaction
+ends); if that transaction then rolls back they are orphans, which ``keys sweep`` removes
 (docs/adr/0022).
 """
 
@@ -104,22 +105,27 @@ def _build(actor: Any, fields: dict[str, Any]) -> _New:
 
 
 def _write(new: list[_New]) -> None:
-    """Key store first (data keys, blind-index entries), then the contacts, their emails, phones and tags."""
-    ids = [item.record.pk for item in new]
-    keyring.ensure_keys(ids)
-    blind.bulk_add(EMAIL_SCOPE, [(item.record.pk, blind.normalize_email(row["address"])) for item in new for row in item.emails])
-    blind.bulk_add(PHONE_SCOPE, [(item.record.pk, blind.normalize_phone(row["number"])) for item in new for row in item.phones])
-    insert_new(Contact, [item.record for item in new])
-    # contact_id rather than contact: the rows are only inserted, and the relation's descriptor costs per row
-    insert_new(
-        ContactEmail,
-        [ContactEmail(contact_id=item.record.pk, position=i, **row) for item in new for i, row in enumerate(item.emails)],
-    )
-    insert_new(
-        ContactPhone,
-        [ContactPhone(contact_id=item.record.pk, position=i, **row) for item in new for i, row in enumerate(item.phones)],
-    )
-    _write_tags(new)
+    """The new contacts' data keys and blind-index entries, written while their rows, emails, phones and tags are."""
+    entries = [
+        *blind.entries_of(
+            EMAIL_SCOPE, [(item.record.pk, blind.normalize_email(row["address"])) for item in new for row in item.emails]
+        ),
+        *blind.entries_of(
+            PHONE_SCOPE, [(item.record.pk, blind.normalize_phone(row["number"])) for item in new for row in item.phones]
+        ),
+    ]
+    with keyring.making_first_keys([item.record.pk for item in new], entries):  # committed before the caller's transaction
+        insert_new(Contact, [item.record for item in new])
+        # contact_id rather than contact: the rows are only inserted, and the relation's descriptor costs per row
+        insert_new(
+            ContactEmail,
+            [ContactEmail(contact_id=item.record.pk, position=i, **row) for item in new for i, row in enumerate(item.emails)],
+        )
+        insert_new(
+            ContactPhone,
+            [ContactPhone(contact_id=item.record.pk, position=i, **row) for item in new for i, row in enumerate(item.phones)],
+        )
+        _write_tags(new)
 
 
 def _write_tags(new: list[_New], model: type[Company] | type[Contact] = Contact) -> None:

@@ -5,8 +5,8 @@ statement is parsed for placeholders in Python and sent as text, which costs abo
 per row of a multi-row ``INSERT ... VALUES (...), (...)`` and 30 µs per row of ``executemany``.
 psycopg's own server-binding cursor sends the statement once and the rows in one pipeline
 (about 15 µs per row, measured in docs/benchmarks.md). :func:`execute_many` uses it on
-PostgreSQL, inside the caller's transaction (same connection), and Django's cursor on SQLite,
-where ``executemany`` runs in C. It bypasses Django's query logging and execute wrappers, so it
+PostgreSQL, inside the caller's transaction (same connection), and ``sqlite3``'s own
+``executemany``, whose loop runs in C, on SQLite. It bypasses Django's query logging and execute wrappers, so it
 is for bulk writes whose statements are fixed in code (the audit sealer and inbox, bulk inserts).
 
 :func:`fetch_one_prepared` is its counterpart for one fixed statement run very often (the audit
@@ -40,8 +40,9 @@ def execute_many(sql: str, rows: Sequence[Sequence[Any]], *, using: str = DEFAUL
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.executemany(sql, rows)
         return
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        connection.connection.executemany(_qmark(sql), rows)
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, using: str = DEFAULT_DB_ALIAS) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from factory.django import DjangoModelFactory
 
 from bastion.directory.models import (
@@ -154,8 +155,9 @@ def bulk_contacts(
 ) -> int:
     """Insert ``count`` contacts with one primary email and phone each, fast (``kernel.bulk.insert_new``, no actions).
 
-    Names repeat on purpose (ties in the sort order); keys are derived as ``save()`` would. Data
-    keys are made in one bulk insert per batch, and the emails and phones are blind-indexed.
+    Names repeat on purpose (ties in the sort order); keys are derived as ``save()`` would. Each
+    batch is one transaction, whose data keys and blind-index entries (emails and phones) go to
+    the key store in one statement, as an import's do.
     Emails are ``person<seed>-<n>@bulk.example`` with n counting from ``start``.
     """
     rng = random.Random(seed)
@@ -180,11 +182,14 @@ def bulk_contacts(
             contact.sort_name = search_key(f"{family} {given}")
             contact.name_search = search_key(contact.display_name)
             batch.append(contact)
-        keyring.ensure_keys(contact.pk for contact in batch)
-        insert_new(Contact, batch)  # the product's bulk insert (what an import's batch uses)
-        insert_new(ContactEmail, [ContactEmail(contact_id=c.pk, address=c.primary_email, is_primary=True) for c in batch])
-        insert_new(ContactPhone, [ContactPhone(contact_id=c.pk, number=c.primary_phone, is_primary=True) for c in batch])
-        blind.bulk_add(EMAIL_SCOPE, [(c.pk, blind.normalize_email(c.primary_email)) for c in batch])
-        blind.bulk_add(PHONE_SCOPE, [(c.pk, blind.normalize_phone(c.primary_phone)) for c in batch])
+        entries = [
+            *blind.entries_of(EMAIL_SCOPE, [(c.pk, blind.normalize_email(c.primary_email)) for c in batch]),
+            *blind.entries_of(PHONE_SCOPE, [(c.pk, blind.normalize_phone(c.primary_phone)) for c in batch]),
+        ]
+        # The product's bulk write (what an import's batch does, directory/actions_bulk._write).
+        with transaction.atomic(), keyring.making_first_keys([c.pk for c in batch], entries):
+            insert_new(Contact, batch)
+            insert_new(ContactEmail, [ContactEmail(contact_id=c.pk, address=c.primary_email, is_primary=True) for c in batch])
+            insert_new(ContactPhone, [ContactPhone(contact_id=c.pk, number=c.primary_phone, is_primary=True) for c in batch])
         created += len(batch)
     return created

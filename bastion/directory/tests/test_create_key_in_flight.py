@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, connections
 
-from bastion.directory import actions
+from bastion.directory import actions, actions_bulk
 from bastion.directory.models import EMAIL_SCOPE, Contact, ContactEmail
 from bastion.kernel.audit.models import AuditEvent, AuditInbox
 from bastion.kernel.crypto import blind, keyring
@@ -121,3 +121,51 @@ def test_a_create_that_fails_after_the_key_was_sent_leaves_both_databases_usable
     monkeypatch.undo()
     other = actions.create_contact(personas.rep_east, _data("next@navy.example"))
     assert blind.lookup(EMAIL_SCOPE, "next@navy.example") == [other.pk]
+
+
+@pytest.fixture
+def drawn_ids(monkeypatch: pytest.MonkeyPatch) -> list[uuid.UUID]:
+    """The ids the next new contacts get, in order."""
+    chosen = [uuid.uuid4() for _ in range(3)]
+    upcoming = iter(chosen)
+    monkeypatch.setattr(Contact._meta.pk, "_get_default", lambda: next(upcoming))
+    return chosen
+
+
+def test_a_bulk_create_sends_its_keys_and_entries_in_one_statement_committed_before_the_contacts(
+    personas: Any, drawn_ids: list[uuid.UUID], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys_at_commit: list[tuple[bool, int, int]] = []
+    commit = connection.commit
+
+    def watched_commit() -> None:
+        answered = getattr(connections[KEYSTORE_ALIAS], "_bastion_sent", None) is None
+        keys_at_commit.append((answered, KEYS.filter(person__in=drawn_ids).count(), ENTRIES.filter(person__in=drawn_ids).count()))
+        commit()
+
+    monkeypatch.setattr(connection, "commit", watched_commit)
+    rows = [_data(f"bulk{i}@navy.example") for i in range(3)]
+    created = actions_bulk.create_contacts(personas.rep_east, rows)
+    assert [contact.pk for contact in created] == drawn_ids
+    assert keys_at_commit[0] == (True, 3, 3)  # answered, with every key and entry, when the contacts committed
+    for i, person in enumerate(drawn_ids):
+        assert blind.lookup(EMAIL_SCOPE, f"bulk{i}@navy.example") == [person]
+    keyring.clear_caches()
+    assert [contact.street for contact in Contact.objects.filter(pk__in=drawn_ids)] == ["1 Navy Yard"] * 3
+
+
+def test_a_bulk_create_whose_key_is_refused_writes_none_of_its_keys_entries_or_contacts(
+    personas: Any, drawn_ids: list[uuid.UUID], recorded: list[dict[str, Any]]
+) -> None:
+    blind.enrol(drawn_ids[1], {EMAIL_SCOPE: ["taken@navy.example"]})  # the second id already has a key
+    before = (KEYS.count(), ENTRIES.count(), _audit_rows())
+    keyring.clear_caches()
+    with pytest.raises(IntegrityError):
+        actions_bulk.create_contacts(personas.rep_east, [_data(f"refused{i}@navy.example") for i in range(3)])
+    assert (
+        not Contact.objects.filter(pk__in=drawn_ids).exists()
+        and not ContactEmail.objects.filter(contact_id__in=drawn_ids).exists()
+    )
+    assert (KEYS.count(), ENTRIES.count(), _audit_rows()) == before and recorded == []
+    assert all(blind.lookup(EMAIL_SCOPE, f"refused{i}@navy.example") == [] for i in range(3))
+    assert all(keyring._write_keys.get(("write", person)) is None for person in (drawn_ids[0], drawn_ids[2]))

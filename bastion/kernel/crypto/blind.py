@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import hmac
 import math
 import re
@@ -36,7 +35,7 @@ from bastion.kernel.crypto import keyring
 from bastion.kernel.crypto.errors import UnknownKeyError
 from bastion.kernel.crypto.models import BlindIndexEntry, ServiceKey
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
-from bastion.kernel.crypto.store import insert_ignoring_conflicts
+from bastion.kernel.crypto.store import ENTRY_COLUMNS, insert_ignoring_conflicts
 
 MIN_POPULATION = 16
 MAX_BITS = 63  # stored in a signed 64-bit column
@@ -187,7 +186,7 @@ def _scope_keys(scope: str) -> list[tuple[str, bytes, int]]:
 
 
 def _index(key: bytes, bits: int, normalized: str) -> int:
-    digest = hmac.new(key, normalized.encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, normalized.encode(), "sha256")  # the C one-shot: what hmac.new(...).digest() gives
     return int.from_bytes(digest[:8], "big") >> (64 - bits)
 
 
@@ -268,16 +267,11 @@ def enrolling(person: uuid.UUID, values: Mapping[str, Iterable[str]]) -> Iterato
     For a record being created, whose id was just drawn at random: there is no key, entry or
     tombstone to look for, so nothing is read first (``set_entries`` and ``keyring.key_for_write``
     each would). The key and entries go to the key store in one statement, written while the
-    body writes the record (``keyring.making_first_key``) and committed before the record's
+    body writes the record (``keyring.making_first_keys``) and committed before the record's
     transaction can commit: a search never misses a saved address.
     """
-    entries = [
-        (entry, index)
-        for scope, wanted in values.items()
-        for entry, key, bits in _scope_keys(scope)
-        for index in {_index(key, bits, value) for value in wanted if value}
-    ]
-    with keyring.making_first_key(person, entries):
+    entries = [row for scope, wanted in values.items() for row in entries_of(scope, [(person, value) for value in wanted])]
+    with keyring.making_first_keys([person], entries):
         yield
 
 
@@ -285,12 +279,16 @@ def _delete(entry: str, person: uuid.UUID, values: set[int]) -> None:
     BlindIndexEntry.objects.using(KEYSTORE_ALIAS).filter(scope=entry, person=person, value__in=values).delete()
 
 
+def entries_of(scope: str, pairs: Iterable[tuple[uuid.UUID, str]]) -> list[tuple[str, int, uuid.UUID]]:
+    """The entries ``(entry scope, value, person)`` of ``(person, normalized value)`` pairs under every live key of ``scope``."""
+    pairs = [(person, value) for person, value in pairs if value]
+    return [(entry, _index(key, bits, value), person) for entry, key, bits in _scope_keys(scope) for person, value in pairs]
+
+
 def bulk_add(scope: str, pairs: Iterable[tuple[uuid.UUID, str]], *, batch_size: int = 2000) -> int:
     """Add entries for many ``(person, normalized value)`` pairs at once (bulk loads, rebuilds); returns the count."""
     pairs = [(person, value) for person, value in pairs if value]
-    for entry, key, bits in _scope_keys(scope):
-        rows = [(entry, _index(key, bits, value), person) for person, value in pairs]
-        insert_ignoring_conflicts(BlindIndexEntry, ["scope", "value", "person"], rows, batch_size=batch_size)
+    insert_ignoring_conflicts(BlindIndexEntry, ENTRY_COLUMNS, entries_of(scope, pairs), batch_size=batch_size)
     return len(pairs)
 
 

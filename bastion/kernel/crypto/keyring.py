@@ -8,7 +8,7 @@ that time, and the live rows of a shredded person no longer hold ciphertext anyw
 
 Cross-database consistency: a key is committed to the key store before the data it protects is
 committed to the main database, so a data row never names a key that does not exist. A new
-person's first key (:func:`making_first_key`) is written while their record is, and waited for
+person's first key (:func:`making_first_keys`) is written while their record is, and waited for
 before the record's transaction can commit; every other key is committed before it is returned.
 If the data write then rolls back, the key is an orphan: harmless (it protects nothing); a sweep
 that removes keys of people who no longer exist is later work.
@@ -35,7 +35,7 @@ from bastion.kernel.crypto.errors import UnknownKeyError
 from bastion.kernel.crypto.models import ErasedPerson, PersonKey, ServiceKey
 from bastion.kernel.crypto.provider import get_provider
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
-from bastion.kernel.crypto.store import KEY_COLUMNS, insert_ignoring_conflicts, send_first_key
+from bastion.kernel.crypto.store import KEY_COLUMNS, insert_ignoring_conflicts, send_first_keys
 
 DATA_KEY_BYTES = 32
 CACHE_SECONDS = 60.0
@@ -202,40 +202,51 @@ def first_key(person: uuid.UUID, entries: Sequence[tuple[str, int]] = ()) -> Dat
     neither a key nor a tombstone, so :func:`key_for_write`'s two look-ups would find nothing.
     ``entries`` (``(scope, value)``: a new person's blind-index entries) are committed with the key.
     """
-    with making_first_key(person, entries) as key:
+    with making_first_keys([person], [(scope, value, person) for scope, value in entries]) as (key,):
         return key
 
 
 @contextlib.contextmanager
-def making_first_key(person: uuid.UUID, entries: Sequence[tuple[str, int]] = ()) -> Iterator[DataKey]:
-    """:func:`first_key`, stored while the body writes the person's record: committed, or its error raised, as the body ends.
+def making_first_keys(
+    persons: Sequence[uuid.UUID], entries: Sequence[tuple[str, int, uuid.UUID]] = ()
+) -> Iterator[list[DataKey]]:
+    """New people's first data keys, stored while the body writes their records: committed, or failed, as the body ends.
 
-    The key is cached for the body's writes at once. Inside a transaction on the main database
-    (an action's), the key store's statement is left in flight (``batch_sql.send``) while the
-    body runs, and waited for when it ends: before that transaction can commit, so the order
-    above holds, and without the key store's round trip and commit in the create's own time
-    (ADR 0054). Outside one, the body's writes would commit as they go, so the key is committed
-    before the body starts. If the body fails, the key is left an orphan (see above).
+    For people whose ids were just drawn at random (records being created): nothing is looked up
+    first (see :func:`first_key`). ``entries`` are their blind-index entries ``(scope, value,
+    person)``, stored with the keys. The keys, in the order of ``persons``, are cached for the
+    body's writes at once. Inside a transaction on the main database (an action's), the key
+    store's statement is left in flight (``batch_sql.send``) while the body runs, and waited for
+    when it ends: before that transaction can commit, so the order above holds, and without the
+    key store's round trip and commit in the action's own time (ADR 0054). Outside one, the
+    body's writes would commit as they go, so the keys are committed before the body starts. If
+    the body fails, the keys are left orphans (see above).
     """
     current = get_provider().current_version()
     _refuse_retiring(current, current)
-    wrapped, key = _new_key(person, current, current)
-    sent = send_first_key(person, current, current, wrapped, timezone.now(), entries)
+    made = timezone.now()
+    rows: list[tuple[Any, ...]] = []
+    keys: list[DataKey] = []
+    for person in persons:
+        wrapped, key = _new_key(person, current, current)
+        rows.append((person, current, current, wrapped, made))
+        keys.append(key)
+    sent = send_first_keys(rows, entries)
     if not transaction.get_connection().in_atomic_block:
         sent.wait()
-    _read_keys.put((person, current), key)
-    _write_keys.put(("write", person), key)
+    _read_keys.put_many([((person, current), key) for person, key in zip(persons, keys, strict=True)])
+    _write_keys.put_many([(("write", person), key) for person, key in zip(persons, keys, strict=True)])
     try:
-        yield key
+        yield keys
     except BaseException:
-        forget_person(person)
+        forget_people(persons)
         with contextlib.suppress(Exception):  # the body's error is the one to report
             sent.wait()
         raise
     try:
         sent.wait()
     except Exception:
-        forget_person(person)
+        forget_people(persons)
         raise
 
 
@@ -269,9 +280,15 @@ def forget_version(version: int) -> None:
 
 def forget_person(person: uuid.UUID) -> None:
     """Drop every cached key of ``person`` in this process (after they were destroyed)."""
-    _read_keys.drop(lambda key: isinstance(key, tuple) and key[0] == person)
-    _wrapped.drop(lambda key: isinstance(key, tuple) and key[0] == person)
-    _write_keys.drop(lambda key: key == ("write", person))
+    forget_people([person])
+
+
+def forget_people(persons: Iterable[uuid.UUID]) -> None:
+    """:func:`forget_person` for several people, in one pass over each cache."""
+    gone = set(persons)
+    _read_keys.drop(lambda key: isinstance(key, tuple) and key[0] in gone)
+    _wrapped.drop(lambda key: isinstance(key, tuple) and key[0] in gone)
+    _write_keys.drop(lambda key: isinstance(key, tuple) and key[0] == "write" and key[1] in gone)
 
 
 def _create(person: uuid.UUID, version: int) -> DataKey:

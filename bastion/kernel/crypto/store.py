@@ -1,10 +1,9 @@
-"""Bulk inserts into the key store without the ORM's per-object cost (bulk loads, re-encryption)."""
+"""Inserts into the key store without the ORM's per-object cost: new people's keys and entries, bulk loads, re-encryption."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from django.db import connections, models, transaction
@@ -28,74 +27,89 @@ def insert_ignoring_conflicts(
     if not rows:
         return
     connection = connections[KEYSTORE_ALIAS]
-    opts = model._meta
-    columns: list[Any] = [opts.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    into = f"INSERT INTO {quote(str(opts.db_table))} ({', '.join(quote(field.column) for field in columns)})"
-    prepared = [
-        tuple(field.get_db_prep_save(value, connection) for field, value in zip(columns, row, strict=True)) for row in rows
-    ]
+    columns = _fields(model, fields)
+    prepared = _adapted(connection, columns, rows)
     postgres = connection.vendor == "postgresql"
-    if postgres:
-        arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in columns)
-        sql = f"{into} SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"  # noqa: S608 - quoted identifiers and column types from _meta, values bound
-    else:
-        sql = f"{into} VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING"  # noqa: S608 - as above
+    into = _from_arrays(connection, model, columns) if postgres else _from_values(connection, model, columns)
+    sql = f"{into} ON CONFLICT DO NOTHING"
     with transaction.atomic(using=KEYSTORE_ALIAS):
         for start in range(0, len(prepared), batch_size):
             batch = prepared[start : start + batch_size]
             if postgres:
-                execute_prepared(sql, [list(column) for column in zip(*batch, strict=True)], using=KEYSTORE_ALIAS)
+                execute_prepared(sql, _as_arrays(batch, len(columns)), using=KEYSTORE_ALIAS)
             else:
                 execute_many(sql, batch, using=KEYSTORE_ALIAS)
 
 
 KEY_COLUMNS = ["person", "version", "root_version", "wrapped", "created_at"]  # of a new PersonKey row
+ENTRY_COLUMNS = ["scope", "value", "person"]  # of a BlindIndexEntry row
 
 
-def insert_first_key(
-    person: uuid.UUID, version: int, root_version: int, wrapped: bytes, made: datetime, entries: Sequence[tuple[str, int]]
-) -> None:
-    """A new person's first wrapped data key and their blind-index entries (``(scope, value)``), committed together."""
-    send_first_key(person, version, root_version, wrapped, made, entries).wait()
+def insert_first_keys(keys: Sequence[tuple[Any, ...]], entries: Sequence[tuple[str, int, uuid.UUID]]) -> None:
+    """New people's first wrapped data keys and their blind-index entries, committed together.
+
+    ``keys`` hold values in the order of :data:`KEY_COLUMNS`, ``entries`` in that of :data:`ENTRY_COLUMNS`.
+    """
+    send_first_keys(keys, entries).wait()
 
 
-def send_first_key(
-    person: uuid.UUID, version: int, root_version: int, wrapped: bytes, made: datetime, entries: Sequence[tuple[str, int]]
-) -> Sent:
-    """:func:`insert_first_key`, left in flight where it commits on its own: the caller waits for it before its own commit.
+def send_first_keys(keys: Sequence[tuple[Any, ...]], entries: Sequence[tuple[str, int, uuid.UUID]]) -> Sent:
+    """:func:`insert_first_keys`, left in flight where it commits on its own: the caller waits for it before its own commit.
 
-    On PostgreSQL one statement (the key inserted in a ``WITH`` clause, the entries from two
-    arrays): one round trip, no transaction to open and close, atomic as every statement is.
-    Outside a key-store transaction it is sent without waiting (:func:`batch_sql.send`), so the
-    server writes and commits it while the caller writes the record it protects (ADR 0054).
-    On SQLite two statements in one transaction, run now. Either way none of the ORM's
-    per-object work: this runs once per record created. Inside a transaction on the key
+    ``entries`` are ``(scope, value, person)``. On PostgreSQL one statement: the keys inserted in
+    a ``WITH`` clause and the entries after them, each from one binary array per column. It is
+    atomic, as every statement is, and needs no transaction to open and close. Outside a
+    key-store transaction it is sent without waiting (:func:`batch_sql.send`), so the server
+    writes and commits it while the caller writes the records it protects (ADR 0054). On SQLite
+    two statements in one transaction, run now. A person who already has a key makes it fail
+    (they were to be new); an entry already there is skipped. Inside a transaction on the key
     store, it joins it.
     """
+    if not keys:
+        return Sent()
     connection = connections[KEYSTORE_ALIAS]
-    key_fields: list[Any] = [PersonKey._meta.get_field(name) for name in KEY_COLUMNS]
-    key_row = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(key_fields, (person, version, root_version, wrapped, made), strict=True)
-    ]
-    keys, index = _quoted_table(connection, PersonKey), _quoted_table(connection, BlindIndexEntry)
-    key_insert = f"INSERT INTO {keys} ({', '.join(KEY_COLUMNS)}) VALUES ({', '.join(['%s'] * len(KEY_COLUMNS))})"  # noqa: S608 - quoted table names, values bound
+    key_columns, entry_columns = _fields(PersonKey, KEY_COLUMNS), _fields(BlindIndexEntry, ENTRY_COLUMNS)
+    key_rows, entry_rows = _adapted(connection, key_columns, keys), _adapted(connection, entry_columns, entries)
     if connection.vendor == "postgresql":
+        keys_in = _from_arrays(connection, PersonKey, key_columns)
+        entries_in = _from_arrays(connection, BlindIndexEntry, entry_columns)
         return send(
-            f"WITH made AS ({key_insert}) INSERT INTO {index} (scope, value, person) "  # noqa: S608 - as above
-            "SELECT entry.scope, entry.value, %s FROM unnest(%b::varchar[], %b::bigint[]) AS entry(scope, value) "
-            "ON CONFLICT DO NOTHING",
-            [*key_row, key_row[0], [scope for scope, _value in entries], [value for _scope, value in entries]],
+            f"WITH made AS ({keys_in}) {entries_in} ON CONFLICT DO NOTHING",
+            [*_as_arrays(key_rows, len(key_columns)), *_as_arrays(entry_rows, len(entry_columns))],
             using=KEYSTORE_ALIAS,
         )
-    entry_insert = f"INSERT INTO {index} (scope, value, person) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"  # noqa: S608 - as above
     with transaction.atomic(using=KEYSTORE_ALIAS):
-        execute_prepared(key_insert, key_row, using=KEYSTORE_ALIAS)
-        for scope, value in entries:
-            execute_prepared(entry_insert, [scope, value, key_row[0]], using=KEYSTORE_ALIAS)
+        execute_many(_from_values(connection, PersonKey, key_columns), key_rows, using=KEYSTORE_ALIAS)
+        execute_many(
+            f"{_from_values(connection, BlindIndexEntry, entry_columns)} ON CONFLICT DO NOTHING", entry_rows, using=KEYSTORE_ALIAS
+        )
     return Sent()
 
 
-def _quoted_table(connection: Any, model: type[models.Model]) -> str:
-    return str(connection.ops.quote_name(str(model._meta.db_table)))
+def _fields(model: type[models.Model], names: list[str]) -> list[Any]:
+    return [model._meta.get_field(name) for name in names]
+
+
+def _adapted(connection: Any, columns: list[Any], rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """``rows`` with each value adapted by its field's ``get_db_prep_save``, as the ORM would."""
+    return [tuple(field.get_db_prep_save(value, connection) for field, value in zip(columns, row, strict=True)) for row in rows]
+
+
+def _as_arrays(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """One list per column of ``rows`` (``width`` columns, also when there are no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+def _into(connection: Any, model: type[models.Model], columns: list[Any]) -> str:
+    quote = connection.ops.quote_name
+    return f"INSERT INTO {quote(str(model._meta.db_table))} ({', '.join(quote(field.column) for field in columns)})"
+
+
+def _from_arrays(connection: Any, model: type[models.Model], columns: list[Any]) -> str:
+    """PostgreSQL: ``INSERT ... SELECT * FROM unnest(<one binary array per column>)``, typed from ``_meta``."""
+    arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in columns)
+    return f"{_into(connection, model, columns)} SELECT * FROM unnest({arrays})"  # noqa: S608 - quoted identifiers and column types from _meta, values bound
+
+
+def _from_values(connection: Any, model: type[models.Model], columns: list[Any]) -> str:
+    return f"{_into(connection, model, columns)} VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608 - as above

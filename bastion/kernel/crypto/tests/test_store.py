@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from bastion.kernel.crypto import blind, keyring
 from bastion.kernel.crypto.models import BlindIndexEntry, PersonKey
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
-from bastion.kernel.crypto.store import insert_first_key, insert_ignoring_conflicts
+from bastion.kernel.crypto.store import insert_first_keys, insert_ignoring_conflicts
 
 KEYS = PersonKey.objects.using(KEYSTORE_ALIAS)
 ENTRIES = BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
@@ -43,14 +43,26 @@ def test_inserts_store_every_value_as_given_across_batches_and_skip_rows_already
 
 
 @pytest.mark.django_db
-def test_a_first_key_is_stored_with_its_entries() -> None:
+def test_first_keys_are_stored_with_their_entries() -> None:
     person = uuid.uuid4()
     made = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
-    insert_first_key(person, 3, 4, b"wrapped key", made, [(EMAILS, 17), (f"{EMAILS}@v2", 2**33), (EMAILS, 17)])
+    insert_first_keys(
+        [(person, 3, 4, b"wrapped key", made)], [(EMAILS, 17, person), (f"{EMAILS}@v2", 2**33, person), (EMAILS, 17, person)]
+    )
     assert _stored(person) == ([(3, 4, b"wrapped key", made)], {(EMAILS, 17), (f"{EMAILS}@v2", 2**33)})
     alone = uuid.uuid4()
-    insert_first_key(alone, 3, 4, b"no entries", made, [])
+    insert_first_keys([(alone, 3, 4, b"no entries", made)], [])
     assert _stored(alone) == ([(3, 4, b"no entries", made)], set())
+    people = [uuid.uuid4() for _ in range(3)]
+    insert_first_keys(
+        [(p, 1, 2, bytes([i]) * 44, made) for i, p in enumerate(people)],
+        [(EMAILS, 2**40 + i, p) for i, p in enumerate(people[:2])],
+    )
+    assert [_stored(p) for p in people] == [
+        ([(1, 2, bytes([0]) * 44, made)], {(EMAILS, 2**40)}),
+        ([(1, 2, bytes([1]) * 44, made)], {(EMAILS, 2**40 + 1)}),
+        ([(1, 2, bytes([2]) * 44, made)], set()),
+    ]
 
 
 def _a_second_first_key_leaves_nothing(*, in_savepoint: bool) -> None:
