@@ -71,9 +71,13 @@ def fresh_databases() -> None:
 
 
 def migrate() -> None:
+    """Migrate both databases, then settle memory as a server process does once started (``bastion/wsgi.py``)."""
     from django.core.management import call_command
 
+    from bastion.kernel.memory import freeze_start_up_objects
+
     call_command("migrate", interactive=False, verbosity=0)  # the key store first, then the main database
+    freeze_start_up_objects()
 
 
 def encryption_off() -> Callable[[], None]:

@@ -100,7 +100,7 @@ def test_a_key_the_key_store_refuses_leaves_no_contact_email_or_audit_event(
     )
     assert after == stored  # the first key and entry, unchanged; none of the refused write
     assert blind.lookup(EMAIL_SCOPE, "second@navy.example") == []
-    assert keyring._write_keys.get(("write", drawn_id)) is None  # the refused key is not kept for later writes
+    assert keyring._write_keys.get_key(drawn_id.int) is None  # the refused key is not kept for later writes
 
 
 def test_a_create_that_fails_after_the_key_was_sent_leaves_both_databases_usable(
@@ -117,7 +117,7 @@ def test_a_create_that_fails_after_the_key_was_sent_leaves_both_databases_usable
     keys = connections[KEYSTORE_ALIAS]
     assert getattr(keys, "_bastion_sent", None) is None and not keys.execute_wrappers  # the answer was read
     assert KEYS.filter(person=drawn_id).count() == 1  # an orphan key: it protects nothing (keyring's docstring)
-    assert keyring._write_keys.get(("write", drawn_id)) is None
+    assert keyring._write_keys.get_key(drawn_id.int) is None
     monkeypatch.undo()
     other = actions.create_contact(personas.rep_east, _data("next@navy.example"))
     assert blind.lookup(EMAIL_SCOPE, "next@navy.example") == [other.pk]
@@ -168,4 +168,4 @@ def test_a_bulk_create_whose_key_is_refused_writes_none_of_its_keys_entries_or_c
     )
     assert (KEYS.count(), ENTRIES.count(), _audit_rows()) == before and recorded == []
     assert all(blind.lookup(EMAIL_SCOPE, f"refused{i}@navy.example") == [] for i in range(3))
-    assert all(keyring._write_keys.get(("write", person)) is None for person in (drawn_ids[0], drawn_ids[2]))
+    assert all(keyring._write_keys.get_key(person.int) is None for person in (drawn_ids[0], drawn_ids[2]))

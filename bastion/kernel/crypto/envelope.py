@@ -35,7 +35,7 @@ _HEADER = struct.Struct(">BI")
 _AD_PREFIX = b"bastion/field/v1"
 _BODY = _HEADER.size + NONCE_BYTES
 _MIN_SEALED = _BODY + TAG_BYTES
-_unwrapped = keyring._read_keys.items  # (person, version) -> (expiry, DataKey); cleared in place, never replaced
+_unwrapped = keyring._read_keys.items  # (person.int, version) -> (expiry, version, aead); cleared in place, never replaced
 
 
 def field_ad(label: str, field: str) -> bytes:
@@ -137,9 +137,9 @@ def open_bound(field_part: bytes, record_part: bytes, person: uuid.UUID, blob: b
             raise IntegrityError("is truncated: not a sealed value")
         raise IntegrityError(f"has an unknown format byte {blob[0]:#04x}")
     version = int.from_bytes(blob[1:5], "big")
-    cached = _unwrapped.get((person, version))  # keyring's cache, read in place: the per-value hot path
+    cached = _unwrapped.get((person.int, version))  # keyring's cache, read in place: the per-value hot path
     if cached is not None and cached[0] >= monotonic():
-        aead = cached[1].aead
+        aead = cached[2]
     else:
         aead = keyring.aead_for_read(person, version)
         if aead is None:

@@ -74,13 +74,6 @@ class _Cache:
             return None
         return item[1]
 
-    def fresh(self, *key: object) -> Any:
-        """:meth:`get` for a tuple key, without building the tuple twice (the hot read path)."""
-        item = self.items.get(key)
-        if item is None or item[0] < time.monotonic():
-            return None
-        return item[1]
-
     def put(self, key: object, value: object) -> None:
         with self.lock:
             self.items[key] = (time.monotonic() + CACHE_SECONDS, value)
@@ -88,14 +81,26 @@ class _Cache:
             while len(self.items) > CACHE_MAX_ENTRIES:
                 self.items.popitem(last=False)
 
-    def put_many(self, items: list[tuple[object, object]]) -> None:
+    def put_many(self, items: list[tuple[object, Any]], *, flat: bool = False) -> None:
         with self.lock:
             expires = time.monotonic() + CACHE_SECONDS
             for key, value in items:
-                self.items[key] = (expires, value)
+                self.items[key] = (expires, *value) if flat else (expires, value)
                 self.items.move_to_end(key)
             while len(self.items) > CACHE_MAX_ENTRIES:
                 self.items.popitem(last=False)
+
+    def get_key(self, ref: object) -> DataKey | None:
+        """A data key kept by :meth:`put_keys`, if fresh."""
+        item = self.items.get(ref)
+        if item is None or item[0] < time.monotonic():
+            return None
+        return DataKey(item[1], item[2])
+
+    def put_keys(self, items: list[tuple[object, DataKey]]) -> None:
+        """Keep data keys flat, ``ref -> (expiry, version, aead)``: tuples of ints and an AES-GCM object, which
+        the cyclic garbage collector stops tracking, so a full cache costs it nothing (ADR 0055)."""
+        self.put_many(items, flat=True)
 
     def drop(self, predicate: object) -> None:
         with self.lock:
@@ -107,10 +112,14 @@ class _Cache:
             self.items.clear()
 
 
-_read_keys = _Cache()  # (person, version) -> DataKey
-_write_keys = _Cache()  # ("write", person) -> DataKey
+# The data-key caches are keyed by the person's id as an integer (``person.int``), not the UUID: an
+# int hashes in C (a UUID's __hash__ is Python), and keys and values made only of ints, bytes and
+# AES-GCM objects are not tracked by the cyclic garbage collector, which otherwise walks every
+# entry of a full cache on each full collection (ADR 0055).
+_read_keys = _Cache()  # (person.int, version) -> (expiry, version, aead)
+_write_keys = _Cache()  # person.int -> (expiry, version, aead)
 _service_keys = _Cache()  # ("service", purpose) -> (bytes, bits)
-_wrapped = _Cache()  # (person, version) -> (expiry, root version, wrapped key): preloaded, not unwrapped yet
+_wrapped = _Cache()  # (person.int, version) -> (expiry, root version, wrapped key): preloaded, not unwrapped yet
 
 
 def clear_caches() -> None:
@@ -125,9 +134,9 @@ def clear_caches() -> None:
 def _unwrap(person: uuid.UUID, version: int, root_version: int, wrapped: bytes | memoryview) -> DataKey:
     raw = get_provider().unwrap(root_version, bytes(wrapped), _dek_context(person, version, root_version))
     key = DataKey(version, AESGCM(raw))
-    _read_keys.put((person, version), key)
+    _read_keys.put_keys([((person.int, version), key)])
     with _wrapped.lock:
-        _wrapped.items.pop((person, version), None)
+        _wrapped.items.pop((person.int, version), None)
     return key
 
 
@@ -149,10 +158,10 @@ def _new_row(person: uuid.UUID, version: int) -> tuple[PersonKey, DataKey]:
 
 def key_for_read(person: uuid.UUID, version: int) -> DataKey | None:
     """The data key ``version`` of ``person``, or None if it was shredded (raises UnknownKeyError if it never existed)."""
-    cached = _read_keys.get((person, version))
+    cached = _read_keys.get_key((person.int, version))
     if cached is not None:
-        return cached  # type: ignore[return-value]
-    pending = _wrapped.items.get((person, version))
+        return cached
+    pending = _wrapped.items.get((person.int, version))
     if pending is not None and pending[0] >= time.monotonic():  # fetched by preload, unwrapped on first use
         return _unwrap(person, version, pending[1], pending[2])
     row = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person, version=version).first()
@@ -165,12 +174,11 @@ def key_for_read(person: uuid.UUID, version: int) -> DataKey | None:
 
 def aead_for_read(person: uuid.UUID, version: int) -> AESGCM | None:
     """The AES-GCM object of :func:`key_for_read` (the per-value read path: one dict lookup when cached)."""
-    item = _read_keys.fresh(person, version)
-    if item is None:
-        item = key_for_read(person, version)
-        if item is None:
-            return None
-    return item.aead
+    item = _read_keys.items.get((person.int, version))
+    if item is not None and item[0] >= time.monotonic():
+        return item[2]
+    key = key_for_read(person, version)
+    return None if key is None else key.aead
 
 
 def key_for_write(person: uuid.UUID) -> DataKey:
@@ -178,9 +186,9 @@ def key_for_write(person: uuid.UUID) -> DataKey:
 
     The key is committed to the key store before it is returned (see the module docstring).
     """
-    cached = _write_keys.get(("write", person))
+    cached = _write_keys.get_key(person.int)
     if cached is not None:
-        return cached  # type: ignore[return-value]
+        return cached
     current = get_provider().current_version()
     row = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person=person).order_by("-version").first()
     version = row.version if row is not None and row.version >= current else current
@@ -191,7 +199,7 @@ def key_for_write(person: uuid.UUID) -> DataKey:
         if ErasedPerson.objects.using(KEYSTORE_ALIAS).filter(person=person).exists():
             raise UnknownKeyError(f"person {person} was erased: no new data can be encrypted for them")
         key = _create(person, current)
-    _write_keys.put(("write", person), key)
+    _write_keys.put_keys([(person.int, key)])
     return key
 
 
@@ -234,8 +242,8 @@ def making_first_keys(
     sent = send_first_keys(rows, entries)
     if not transaction.get_connection().in_atomic_block:
         sent.wait()
-    _read_keys.put_many([((person, current), key) for person, key in zip(persons, keys, strict=True)])
-    _write_keys.put_many([(("write", person), key) for person, key in zip(persons, keys, strict=True)])
+    _read_keys.put_keys([((person.int, current), key) for person, key in zip(persons, keys, strict=True)])
+    _write_keys.put_keys([(person.int, key) for person, key in zip(persons, keys, strict=True)])
     try:
         yield keys
     except BaseException:
@@ -273,7 +281,7 @@ def _retiring() -> frozenset[int]:
 def forget_version(version: int) -> None:
     """Drop every cached key of data-key ``version`` in this process (after it was destroyed)."""
     for cache in (_read_keys, _wrapped):
-        cache.drop(lambda key: isinstance(key, tuple) and len(key) == 2 and key[1] == version)
+        cache.drop(lambda key: key[1] == version)
     _write_keys.drop(lambda key: True)
     _service_keys.drop(lambda key: key == "retiring")
 
@@ -285,10 +293,10 @@ def forget_person(person: uuid.UUID) -> None:
 
 def forget_people(persons: Iterable[uuid.UUID]) -> None:
     """:func:`forget_person` for several people, in one pass over each cache."""
-    gone = set(persons)
-    _read_keys.drop(lambda key: isinstance(key, tuple) and key[0] in gone)
-    _wrapped.drop(lambda key: isinstance(key, tuple) and key[0] in gone)
-    _write_keys.drop(lambda key: isinstance(key, tuple) and key[0] == "write" and key[1] in gone)
+    gone = {person.int for person in persons}
+    _read_keys.drop(lambda key: key[0] in gone)
+    _wrapped.drop(lambda key: key[0] in gone)
+    _write_keys.drop(lambda key: key in gone)
 
 
 def _create(person: uuid.UUID, version: int) -> DataKey:
@@ -299,7 +307,7 @@ def _create(person: uuid.UUID, version: int) -> DataKey:
     except DbIntegrityError:  # another process made it first: use theirs
         existing = PersonKey.objects.using(KEYSTORE_ALIAS).get(person=person, version=version)
         return _unwrap_row(existing)
-    _read_keys.put((person, version), key)
+    _read_keys.put_keys([((person.int, version), key)])
     return key
 
 
@@ -326,8 +334,8 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
         values.append((person, version, root, wrapped, now))
         keys.append((person, key))
     insert_ignoring_conflicts(PersonKey, KEY_COLUMNS, values)
-    _read_keys.put_many([((person, version), key) for person, key in keys])
-    _write_keys.put_many([(("write", person), key) for person, key in keys])
+    _read_keys.put_keys([((person.int, version), key) for person, key in keys])
+    _write_keys.put_keys([(person.int, key) for person, key in keys])
     return len(keys)
 
 
@@ -340,10 +348,11 @@ def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
     """
     now, unwrapped, fetched = time.monotonic(), _read_keys.items, _wrapped.items
     persons: dict[uuid.UUID, None] = {}  # an ordered set
-    for pair in pairs:
-        item = unwrapped.get(pair) or fetched.get(pair)
+    for person, version in pairs:
+        ref = (person.int, version)
+        item = unwrapped.get(ref) or fetched.get(ref)
         if item is None or item[0] < now:
-            persons[pair[0]] = None
+            persons[person] = None
     if not persons:
         return
     connection = connections[KEYSTORE_ALIAS]
@@ -362,7 +371,7 @@ def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
                     cursor.execute(f"{columns} IN ({', '.join(['%s'] * len(chunk))})", list(by_param))  # values bound
                     rows = cursor.fetchall()
             for person, version, root_version, wrapped in rows:
-                key = (by_param.get(person) or uuid.UUID(str(person)), version)
+                key = ((by_param.get(person) or uuid.UUID(str(person))).int, version)
                 store[key] = (expires, root_version, wrapped if type(wrapped) is bytes else bytes(wrapped))
                 store.move_to_end(key)
         while len(store) > CACHE_MAX_ENTRIES:

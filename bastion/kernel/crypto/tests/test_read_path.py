@@ -68,7 +68,7 @@ def test_a_page_costs_one_key_store_query_and_keys_are_unwrapped_only_when_read(
         assert page[0].primary_email.endswith("@bulk.example")
         assert page[0].city == "London"
     assert not store_queries.captured_queries
-    assert set(keyring._read_keys.items) == {(page[0].pk, 1)}  # only the row that was read
+    assert set(keyring._read_keys.items) == {(page[0].pk.int, 1)}  # only the row that was read
     assert len(keyring._wrapped.items) == 29
 
 
@@ -99,5 +99,24 @@ def test_a_key_that_fails_its_check_fails_only_its_own_person(personas: Any) -> 
     assert page[0].city == "London" and page[2].city == "London"
     with pytest.raises(IntegrityError, match="wrapped key failed its integrity check"):
         _ = page[1].city
-    assert {(first.pk, 1), (third.pk, 1)} <= set(keyring._read_keys.items)
-    assert (second.pk, 1) not in keyring._read_keys.items
+    assert {(first.pk.int, 1), (third.pk.int, 1)} <= set(keyring._read_keys.items)
+    assert (second.pk.int, 1) not in keyring._read_keys.items
+
+
+def test_a_full_key_cache_holds_nothing_the_garbage_collector_tracks(personas: Any) -> None:
+    """Cached data keys are ints, bytes and AES-GCM objects only (ADR 0055): a full cache adds nothing to each collection."""
+    import gc
+
+    people = [uuid.uuid4() for _ in range(50)]
+    keyring.ensure_keys(people)
+    keyring.clear_caches()
+    version = keyring.get_provider().current_version()
+    keyring.preload([(person, version) for person in people])  # fetched, kept wrapped
+    for person in people[:25]:
+        keyring.key_for_read(person, version)  # unwrapped
+        keyring.key_for_write(person)
+    gc.collect()  # untracks the tuples that hold nothing trackable
+    caches = (keyring._read_keys, keyring._write_keys, keyring._wrapped)
+    assert [len(cache.items) for cache in caches] == [25, 25, 25]
+    entries = [entry for cache in caches for entry in cache.items.items()]
+    assert [entry for entry in entries if gc.is_tracked(entry[0]) or gc.is_tracked(entry[1])] == []
