@@ -91,8 +91,27 @@ def _fields(model: type[models.Model], names: list[str]) -> list[Any]:
 
 
 def _adapted(connection: Any, columns: list[Any], rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """``rows`` with each value adapted by its field's ``get_db_prep_save``, as the ORM would."""
-    return [tuple(field.get_db_prep_save(value, connection) for field, value in zip(columns, row, strict=True)) for row in rows]
+    """``rows`` with each value adapted by its field's ``get_db_prep_save``, as the ORM would.
+
+    A value that is the very object of the row before in its column (a batch's key version, its
+    time, an entry's scope) is adapted once: the same object adapts the same way.
+    """
+    adapters = [(field.get_db_prep_save, connection) for field in columns]
+    last: list[Any] = [_NOTHING] * len(columns)
+    done: list[Any] = [None] * len(columns)
+    prepared: list[tuple[Any, ...]] = []
+    for number, row in enumerate(rows, start=1):
+        if len(row) != len(columns):
+            raise ValueError(f"row {number} has {len(row)} values for {len(columns)} columns")
+        for i, value in enumerate(row):
+            if value is not last[i]:
+                adapt, on = adapters[i]
+                last[i], done[i] = value, adapt(value, on)
+        prepared.append(tuple(done))
+    return prepared
+
+
+_NOTHING = object()
 
 
 def _as_arrays(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:

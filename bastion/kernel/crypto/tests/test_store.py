@@ -89,3 +89,14 @@ def test_a_first_key_that_cannot_be_stored_takes_its_entries_with_it_on_its_own(
     """Outside any transaction, as in a request: the key store is written before the main transaction commits."""
     assert not transaction.get_connection(KEYSTORE_ALIAS).in_atomic_block
     _a_second_first_key_leaves_nothing(in_savepoint=False)
+
+
+@pytest.mark.django_db
+def test_a_value_repeated_from_row_to_row_is_stored_in_every_row_and_a_short_row_is_refused() -> None:
+    made, other = datetime(2026, 11, 30, 16, 0, tzinfo=UTC), datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+    people = [uuid.uuid4() for _ in range(4)]
+    times = [made, made, other, made]  # the same object twice running, then another, then the first again
+    insert_first_keys([(p, 1, 1, b"k" * 44, when) for p, when in zip(people, times, strict=True)], [])
+    assert [_stored(p)[0][0][3] for p in people] == times
+    with pytest.raises(ValueError, match="row 2 has 4 values for 5 columns"):
+        insert_first_keys([(uuid.uuid4(), 1, 1, b"k" * 44, made), (uuid.uuid4(), 1, 1, b"k" * 44)], [])
