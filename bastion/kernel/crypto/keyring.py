@@ -184,7 +184,9 @@ def aead_for_read(person: uuid.UUID, version: int) -> AESGCM | None:
 def key_for_write(person: uuid.UUID) -> DataKey:
     """The data key new ciphertexts of ``person`` use: their newest, made at the current root version if older.
 
-    The key is committed to the key store before it is returned (see the module docstring).
+    The key is committed to the key store before it is returned, or, for a new person's first key
+    cached by :func:`making_first_keys`, before the transaction that uses it can commit (see the
+    module docstring).
     """
     cached = _write_keys.get_key(person.int)
     if cached is not None:
