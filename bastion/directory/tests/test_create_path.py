@@ -34,7 +34,7 @@ CONTACTS = "/api/v1/contacts/"
 API_CREATE_QUERIES = 14
 # In the key store, through Django's cursor: at most the blind-index scope keys and the list of retiring
 # key versions, which this new process has not cached yet. The new person's data key and their
-# blind-index entries are written past it (kernel/crypto/store.insert_first_key: one prepared
+# blind-index entries are written past it (kernel/crypto/store.send_first_keys: one
 # statement on PostgreSQL, two statements in one transaction on SQLite), with nothing read first.
 API_CREATE_KEYSTORE_QUERIES = 4
 CONTACT_TABLES = ("directory_contact", "directory_contactemail", "directory_contactphone")

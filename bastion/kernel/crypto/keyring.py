@@ -81,15 +81,6 @@ class _Cache:
             while len(self.items) > CACHE_MAX_ENTRIES:
                 self.items.popitem(last=False)
 
-    def put_many(self, items: list[tuple[object, Any]], *, flat: bool = False) -> None:
-        with self.lock:
-            expires = time.monotonic() + CACHE_SECONDS
-            for key, value in items:
-                self.items[key] = (expires, *value) if flat else (expires, value)
-                self.items.move_to_end(key)
-            while len(self.items) > CACHE_MAX_ENTRIES:
-                self.items.popitem(last=False)
-
     def get_key(self, ref: object) -> DataKey | None:
         """A data key kept by :meth:`put_keys`, if fresh."""
         item = self.items.get(ref)
@@ -100,7 +91,13 @@ class _Cache:
     def put_keys(self, items: list[tuple[object, DataKey]]) -> None:
         """Keep data keys flat, ``ref -> (expiry, version, aead)``: tuples of ints and an AES-GCM object, which
         the cyclic garbage collector stops tracking, so a full cache costs it nothing (ADR 0055)."""
-        self.put_many(items, flat=True)
+        with self.lock:
+            expires = time.monotonic() + CACHE_SECONDS
+            for ref, (version, aead) in items:
+                self.items[ref] = (expires, version, aead)
+                self.items.move_to_end(ref)
+            while len(self.items) > CACHE_MAX_ENTRIES:
+                self.items.popitem(last=False)
 
     def drop(self, predicate: object) -> None:
         with self.lock:
@@ -205,27 +202,14 @@ def key_for_write(person: uuid.UUID) -> DataKey:
     return key
 
 
-def first_key(person: uuid.UUID, entries: Sequence[tuple[str, int]] = ()) -> DataKey:
-    """Make and commit the first data key of ``person`` without looking for one, and use it for their writes.
-
-    Only for a person whose id was just drawn at random (a record being created): they can have
-    neither a key nor a tombstone, so :func:`key_for_write`'s two look-ups would find nothing.
-    ``entries`` (``(scope, value)``: a new person's blind-index entries) are committed with the key.
-    """
-    with making_first_keys([person], [(scope, value, person) for scope, value in entries]) as (key,):
-        return key
-
-
 @contextlib.contextmanager
-def making_first_keys(
-    persons: Sequence[uuid.UUID], entries: Sequence[tuple[str, int, uuid.UUID]] = ()
-) -> Iterator[list[DataKey]]:
+def making_first_keys(persons: Sequence[uuid.UUID], entries: Sequence[tuple[str, int, uuid.UUID]] = ()) -> Iterator[None]:
     """New people's first data keys, stored while the body writes their records: committed, or failed, as the body ends.
 
-    For people whose ids were just drawn at random (records being created): nothing is looked up
-    first (see :func:`first_key`). ``entries`` are their blind-index entries ``(scope, value,
-    person)``, stored with the keys. The keys, in the order of ``persons``, are cached for the
-    body's writes at once. Inside a transaction on the main database (an action's), the key
+    For people whose ids were just drawn at random (records being created): they can have neither
+    a key nor a tombstone, so nothing is looked up first (:func:`key_for_write` would).
+    ``entries`` are their blind-index entries ``(scope, value, person)``, stored with the keys.
+    The keys are cached for the body's writes at once. Inside a transaction on the main database (an action's), the key
     store's statement is left in flight (``batch_sql.send``) while the body runs, and waited for
     when it ends: before that transaction can commit, so the order above holds, and without the
     key store's round trip and commit in the action's own time (ADR 0054). Outside one, the
@@ -247,7 +231,7 @@ def making_first_keys(
     _read_keys.put_keys([((person.int, current), key) for person, key in zip(persons, keys, strict=True)])
     _write_keys.put_keys([(person.int, key) for person, key in zip(persons, keys, strict=True)])
     try:
-        yield keys
+        yield
     except BaseException:
         forget_people(persons)
         with contextlib.suppress(Exception):  # the body's error is the one to report

@@ -45,18 +45,14 @@ KEY_COLUMNS = ["person", "version", "root_version", "wrapped", "created_at"]  # 
 ENTRY_COLUMNS = ["scope", "value", "person"]  # of a BlindIndexEntry row
 
 
-def insert_first_keys(keys: Sequence[tuple[Any, ...]], entries: Sequence[tuple[str, int, uuid.UUID]]) -> None:
-    """New people's first wrapped data keys and their blind-index entries, committed together.
-
-    ``keys`` hold values in the order of :data:`KEY_COLUMNS`, ``entries`` in that of :data:`ENTRY_COLUMNS`.
-    """
-    send_first_keys(keys, entries).wait()
-
-
 def send_first_keys(keys: Sequence[tuple[Any, ...]], entries: Sequence[tuple[str, int, uuid.UUID]]) -> Sent:
-    """:func:`insert_first_keys`, left in flight where it commits on its own: the caller waits for it before its own commit.
+    """New people's first wrapped data keys and their blind-index entries, committed together; in flight where it can be.
 
-    ``entries`` are ``(scope, value, person)``. On PostgreSQL one statement: the keys inserted in
+    ``keys`` hold values in the order of :data:`KEY_COLUMNS`, ``entries`` (``(scope, value,
+    person)``) in that of :data:`ENTRY_COLUMNS`. The caller waits for the answer
+    (:meth:`Sent.wait`) before its own commit.
+
+    On PostgreSQL one statement: the keys inserted in
     a ``WITH`` clause and the entries after them, each from one binary array per column. It is
     atomic, as every statement is, and needs no transaction to open and close. Outside a
     key-store transaction it is sent without waiting (:func:`batch_sql.send`), so the server

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -12,11 +13,15 @@ from django.db import IntegrityError, transaction
 from bastion.kernel.crypto import blind, keyring
 from bastion.kernel.crypto.models import BlindIndexEntry, PersonKey
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
-from bastion.kernel.crypto.store import insert_first_keys, insert_ignoring_conflicts
+from bastion.kernel.crypto.store import insert_ignoring_conflicts, send_first_keys
 
 KEYS = PersonKey.objects.using(KEYSTORE_ALIAS)
 ENTRIES = BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
 EMAILS = "directory.contact.email"
+
+
+def _store_first_keys(keys: list[tuple[Any, ...]], entries: list[tuple[str, int, uuid.UUID]]) -> None:
+    send_first_keys(keys, entries).wait()
 
 
 def _stored(person: uuid.UUID) -> tuple[list[tuple[int, int, bytes, datetime]], set[tuple[str, int]]]:
@@ -46,15 +51,15 @@ def test_inserts_store_every_value_as_given_across_batches_and_skip_rows_already
 def test_first_keys_are_stored_with_their_entries() -> None:
     person = uuid.uuid4()
     made = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
-    insert_first_keys(
+    _store_first_keys(
         [(person, 3, 4, b"wrapped key", made)], [(EMAILS, 17, person), (f"{EMAILS}@v2", 2**33, person), (EMAILS, 17, person)]
     )
     assert _stored(person) == ([(3, 4, b"wrapped key", made)], {(EMAILS, 17), (f"{EMAILS}@v2", 2**33)})
     alone = uuid.uuid4()
-    insert_first_keys([(alone, 3, 4, b"no entries", made)], [])
+    _store_first_keys([(alone, 3, 4, b"no entries", made)], [])
     assert _stored(alone) == ([(3, 4, b"no entries", made)], set())
     people = [uuid.uuid4() for _ in range(3)]
-    insert_first_keys(
+    _store_first_keys(
         [(p, 1, 2, bytes([i]) * 44, made) for i, p in enumerate(people)],
         [(EMAILS, 2**40 + i, p) for i, p in enumerate(people[:2])],
     )
@@ -96,7 +101,7 @@ def test_a_value_repeated_from_row_to_row_is_stored_in_every_row_and_a_short_row
     made, other = datetime(2026, 11, 30, 16, 0, tzinfo=UTC), datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
     people = [uuid.uuid4() for _ in range(4)]
     times = [made, made, other, made]  # the same object twice running, then another, then the first again
-    insert_first_keys([(p, 1, 1, b"k" * 44, when) for p, when in zip(people, times, strict=True)], [])
+    _store_first_keys([(p, 1, 1, b"k" * 44, when) for p, when in zip(people, times, strict=True)], [])
     assert [_stored(p)[0][0][3] for p in people] == times
     with pytest.raises(ValueError, match="row 2 has 4 values for 5 columns"):
-        insert_first_keys([(uuid.uuid4(), 1, 1, b"k" * 44, made), (uuid.uuid4(), 1, 1, b"k" * 44)], [])
+        _store_first_keys([(uuid.uuid4(), 1, 1, b"k" * 44, made), (uuid.uuid4(), 1, 1, b"k" * 44)], [])
