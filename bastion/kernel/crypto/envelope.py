@@ -5,7 +5,9 @@ Layout of a sealed value (all integers big-endian)::
     format (1) | key version (4) | nonce (12) | ciphertext + GCM tag (16)
 
 ``format`` is the crypto-agility byte: ``0x01`` is AES-256-GCM under a person data key;
-``0x00`` alone marks a value erased by crypto-shredding. The associated data binds the value
+``0x00`` alone marks a value erased by crypto-shredding; ``0x02`` alone is an empty value (no
+plaintext: the empty text, or no date), stored without encryption because a ciphertext of
+nothing would disclose exactly that through its length (ADR 0056). The associated data binds the value
 to where it belongs: ``app_label.model``, the field, the record's primary key, the person and the
 header (format and key version). A value copied to another row, field or person, or with any
 byte changed, fails authentication and raises :class:`IntegrityError`: it never decrypts to
@@ -29,6 +31,8 @@ FORMAT_AES_GCM = 0x01
 FORMAT_ERASED = 0x00
 CURRENT_FORMAT = FORMAT_AES_GCM
 ERASED_MARKER = bytes([FORMAT_ERASED])
+FORMAT_EMPTY = 0x02
+EMPTY_MARKER = bytes([FORMAT_EMPTY])
 NONCE_BYTES = 12
 TAG_BYTES = 16
 _HEADER = struct.Struct(">BI")
@@ -71,6 +75,8 @@ def header(blob: bytes) -> tuple[int, int]:
     """``(format, key version)`` of a sealed value; ``(0, 0)`` for the erased marker."""
     if blob == ERASED_MARKER:
         return FORMAT_ERASED, 0
+    if blob == EMPTY_MARKER:
+        return FORMAT_EMPTY, 0
     if len(blob) < _HEADER.size + NONCE_BYTES + TAG_BYTES:
         raise IntegrityError("a sealed value is truncated")
     fmt, version = _HEADER.unpack_from(blob)
@@ -78,8 +84,10 @@ def header(blob: bytes) -> tuple[int, int]:
 
 
 def seal(context: FieldContext, plaintext: bytes) -> bytes:
-    """Encrypt ``plaintext`` for ``context`` under the person's current data key."""
+    """Encrypt ``plaintext`` for ``context`` under the person's current data key (empty: :data:`EMPTY_MARKER`)."""
     key = keyring.key_for_write(context.person)
+    if not plaintext:
+        return EMPTY_MARKER
     head = _HEADER.pack(CURRENT_FORMAT, key.version)
     nonce = os.urandom(NONCE_BYTES)
     return head + nonce + key.aead.encrypt(nonce, plaintext, context.associated_data(head))
@@ -92,6 +100,8 @@ def seal_bound(field_part: bytes, record_part: bytes, person: uuid.UUID, plainte
     :meth:`FieldContext.associated_data` gives.
     """
     key = keyring.key_for_write(person)
+    if not plaintext:
+        return EMPTY_MARKER
     head = _HEADER.pack(CURRENT_FORMAT, key.version)
     nonce = os.urandom(NONCE_BYTES)
     return head + nonce + key.aead.encrypt(nonce, plaintext, field_part + record_part + head)
@@ -103,15 +113,19 @@ def seal_many(key: keyring.DataKey, record_part: bytes, values: list[tuple[bytes
     ``values`` are ``(field part, plaintext)`` pairs; each result is exactly what :func:`seal_bound`
     would give (same header, a fresh random nonce, associated data ``field part + record_part +
     header``). The nonces come from one ``os.urandom`` call cut in 12-byte pieces: as random as one
-    call per value, with one system call per record instead of one per value.
+    call per value, with one system call per record instead of one per value. An empty plaintext
+    gives :data:`EMPTY_MARKER`, as there.
     """
     head = _HEADER.pack(CURRENT_FORMAT, key.version)
     nonces = os.urandom(NONCE_BYTES * len(values))
     encrypt = key.aead.encrypt
     sealed: list[bytes] = []
     for start, (field_part, plaintext) in zip(range(0, len(nonces), NONCE_BYTES), values, strict=True):
-        nonce = nonces[start : start + NONCE_BYTES]
-        sealed.append(head + nonce + encrypt(nonce, plaintext, field_part + record_part + head))
+        if plaintext:
+            nonce = nonces[start : start + NONCE_BYTES]
+            sealed.append(head + nonce + encrypt(nonce, plaintext, field_part + record_part + head))
+        else:
+            sealed.append(EMPTY_MARKER)
     return sealed
 
 
@@ -131,6 +145,8 @@ def open_bound(field_part: bytes, record_part: bytes, person: uuid.UUID, blob: b
     :class:`IntegrityError` raised does not name the value: the caller prefixes where it lives.
     """
     if len(blob) < _MIN_SEALED or blob[0] != FORMAT_AES_GCM:
+        if blob == EMPTY_MARKER:
+            return b""
         if blob == ERASED_MARKER or (len(blob) >= _MIN_SEALED and blob[0] == FORMAT_ERASED):
             return None
         if len(blob) < _MIN_SEALED:
@@ -155,4 +171,4 @@ def open_bound(field_part: bytes, record_part: bytes, person: uuid.UUID, blob: b
 def needs_reencrypt(blob: bytes, current_version: int) -> bool:
     """Whether ``blob`` is not yet in the current format under a key of ``current_version`` or newer."""
     fmt, version = header(blob)
-    return fmt != FORMAT_ERASED and (fmt != CURRENT_FORMAT or version < current_version)
+    return fmt not in (FORMAT_ERASED, FORMAT_EMPTY) and (fmt != CURRENT_FORMAT or version < current_version)

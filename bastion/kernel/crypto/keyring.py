@@ -31,7 +31,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from bastion.kernel.batch_sql import fetch_all_prepared
-from bastion.kernel.crypto.errors import UnknownKeyError
+from bastion.kernel.crypto.errors import KeyProviderError, UnknownKeyError
 from bastion.kernel.crypto.models import ErasedPerson, PersonKey, ServiceKey
 from bastion.kernel.crypto.provider import get_provider
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
@@ -147,6 +147,20 @@ def _new_key(person: uuid.UUID, version: int, root: int) -> tuple[bytes, DataKey
     return get_provider().wrap(root, raw, _dek_context(person, version, root)), DataKey(version, AESGCM(raw))
 
 
+def _new_keys(persons: Sequence[uuid.UUID], version: int, root: int) -> list[tuple[bytes, DataKey]]:
+    """:func:`_new_key` for each of ``persons``: the keys drawn with one system call, wrapped in one provider call where
+    the provider can (``wrap_many``)."""
+    raws = os.urandom(DATA_KEY_BYTES * len(persons))
+    keys = [raws[start : start + DATA_KEY_BYTES] for start in range(0, len(raws), DATA_KEY_BYTES)]
+    items = [(raw, _dek_context(person, version, root)) for raw, person in zip(keys, persons, strict=True)]
+    provider = get_provider()
+    wrap_many = getattr(provider, "wrap_many", None)
+    wrapped = wrap_many(root, items) if wrap_many is not None else [provider.wrap(root, raw, context) for raw, context in items]
+    if len(wrapped) != len(items):
+        raise KeyProviderError(f"the {provider.name} key provider wrapped {len(wrapped)} keys of {len(items)}")
+    return [(sealed, DataKey(version, AESGCM(raw))) for sealed, raw in zip(wrapped, keys, strict=True)]
+
+
 def _new_row(person: uuid.UUID, version: int) -> tuple[PersonKey, DataKey]:
     root = get_provider().current_version()
     wrapped, key = _new_key(person, version, root)
@@ -219,12 +233,9 @@ def making_first_keys(persons: Sequence[uuid.UUID], entries: Sequence[tuple[str,
     current = get_provider().current_version()
     _refuse_retiring(current, current)
     made = timezone.now()
-    rows: list[tuple[Any, ...]] = []
-    keys: list[DataKey] = []
-    for person in persons:
-        wrapped, key = _new_key(person, current, current)
-        rows.append((person, current, current, wrapped, made))
-        keys.append(key)
+    made_keys = _new_keys(persons, current, current)
+    rows = [(person, current, current, wrapped, made) for person, (wrapped, _key) in zip(persons, made_keys, strict=True)]
+    keys = [key for _wrapped, key in made_keys]
     sent = send_first_keys(rows, entries)
     if not transaction.get_connection().in_atomic_block:
         sent.wait()
@@ -313,12 +324,10 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
         have.update(row.person for row in rows)
     root = get_provider().current_version()
     now = timezone.now()
-    values: list[tuple[Any, ...]] = []
-    keys: list[tuple[uuid.UUID, DataKey]] = []
-    for person in sorted(wanted - have):  # as _new_row, without a model instance per key
-        wrapped, key = _new_key(person, version, root)
-        values.append((person, version, root, wrapped, now))
-        keys.append((person, key))
+    lacking = sorted(wanted - have)
+    made = _new_keys(lacking, version, root)  # as _new_row, without a model instance per key
+    values = [(person, version, root, wrapped, now) for person, (wrapped, _key) in zip(lacking, made, strict=True)]
+    keys = [(person, key) for person, (_wrapped, key) in zip(lacking, made, strict=True)]
     insert_ignoring_conflicts(PersonKey, KEY_COLUMNS, values)
     _read_keys.put_keys([((person.int, version), key) for person, key in keys])
     _write_keys.put_keys([(person.int, key) for person, key in keys])

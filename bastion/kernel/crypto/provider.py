@@ -25,6 +25,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -79,6 +80,10 @@ class KeyProvider(Protocol):
     def create_version(self) -> int:
         """Make a new current version and return it; raise KeyProviderError if this provider cannot."""
         ...
+
+    # Optional: ``wrap_many(version, items) -> list[bytes]``, :meth:`wrap` for many ``(key,
+    # context)`` pairs at once (a batch of new people: an import's). The keyring uses it when a
+    # provider has it (one request to a KMS instead of one per key) and calls ``wrap`` otherwise.
 
 
 def decode_key(text: str, *, source: str) -> bytes:
@@ -143,6 +148,16 @@ class LocalKeyProvider:
     def wrap(self, version: int, key: bytes, context: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
         return nonce + self._aead(version).encrypt(nonce, key, context)
+
+    def wrap_many(self, version: int, items: Sequence[tuple[bytes, bytes]]) -> list[bytes]:
+        """:meth:`wrap` of each ``(key, context)``: a fresh nonce each, drawn with one system call for all."""
+        aead = self._aead(version)
+        nonces = os.urandom(NONCE_BYTES * len(items))
+        wrapped = []
+        for start, (key, context) in zip(range(0, len(nonces), NONCE_BYTES), items, strict=True):
+            nonce = nonces[start : start + NONCE_BYTES]
+            wrapped.append(nonce + aead.encrypt(nonce, key, context))
+        return wrapped
 
     def unwrap(self, version: int, wrapped: bytes, context: bytes) -> bytes:
         if len(wrapped) < NONCE_BYTES + 16:

@@ -60,11 +60,14 @@ class Status:
 
 
 def _ciphertext_versions(model: type[models.Model], enc: EncryptedMixin) -> dict[str, int]:
-    """How many values of one field are under each key version (``erased`` for shredded ones)."""
+    """How many values of one field are under each key version (``erased`` for shredded ones, ``empty`` for empty ones)."""
     counts: dict[str, int] = {}
     rows = model._base_manager.values(head=Substr(enc.name, 1, 5)).annotate(n=Count("pk")).order_by()
     for row in rows:
         head = bytes(row["head"] or b"")
+        if head == envelope.EMPTY_MARKER:
+            counts["empty"] = counts.get("empty", 0) + int(row["n"])
+            continue
         fmt, version = envelope.header(head + bytes(28)) if len(head) == 5 else (envelope.FORMAT_ERASED, 0)
         label = (
             "erased"

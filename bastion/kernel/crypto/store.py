@@ -90,9 +90,11 @@ def _adapted(connection: Any, columns: list[Any], rows: Sequence[tuple[Any, ...]
     """``rows`` with each value adapted by its field's ``get_db_prep_save``, as the ORM would.
 
     A value that is the very object of the row before in its column (a batch's key version, its
-    time, an entry's scope) is adapted once: the same object adapts the same way.
+    time, an entry's scope) is adapted once: the same object adapts the same way. The values each
+    row has afresh (a person's id, a wrapped key, an index value) are adapted by
+    :func:`_adapter`'s short forms of those methods.
     """
-    adapters = [(field.get_db_prep_save, connection) for field in columns]
+    adapters = [_adapter(field, connection) for field in columns]
     last: list[Any] = [_NOTHING] * len(columns)
     done: list[Any] = [None] * len(columns)
     prepared: list[tuple[Any, ...]] = []
@@ -101,10 +103,35 @@ def _adapted(connection: Any, columns: list[Any], rows: Sequence[tuple[Any, ...]
             raise ValueError(f"row {number} has {len(row)} values for {len(columns)} columns")
         for i, value in enumerate(row):
             if value is not last[i]:
-                adapt, on = adapters[i]
-                last[i], done[i] = value, adapt(value, on)
+                last[i], done[i] = value, adapters[i](value)
         prepared.append(tuple(done))
     return prepared
+
+
+def _adapter(field: Any, connection: Any) -> Any:
+    """``field.get_db_prep_save(value, connection)`` for one column, shortened for the value types these rows hold.
+
+    What Django's methods give for them, without their chain of calls: a ``UUID`` in a
+    ``UUIDField`` stays a ``UUID`` where the database has the type and becomes its ``hex``
+    otherwise; ``bytes`` in a ``BinaryField`` are the driver's ``Binary``; an ``int`` in an
+    integer field is what ``adapt_integerfield_value`` makes of it. Any other value, or another
+    kind of field, goes through ``get_db_prep_save`` itself.
+    """
+    full = field.get_db_prep_save
+
+    def slow(value: Any) -> Any:
+        return full(value, connection)
+
+    if isinstance(field, models.UUIDField):
+        native = connection.features.has_native_uuid_field
+        return lambda value: (value if native else value.hex) if type(value) is uuid.UUID else slow(value)
+    if isinstance(field, models.BinaryField):
+        binary = connection.Database.Binary
+        return lambda value: binary(value) if type(value) is bytes else slow(value)
+    if isinstance(field, models.IntegerField):
+        kind, adapt = field.get_internal_type(), connection.ops.adapt_integerfield_value
+        return lambda value: adapt(value, kind) if type(value) is int else slow(value)
+    return slow
 
 
 _NOTHING = object()

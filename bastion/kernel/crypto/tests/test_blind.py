@@ -51,3 +51,18 @@ def test_phone_normalisation(raw: str, normalised: str) -> None:
 
 def test_email_normalisation() -> None:
     assert blind.normalize_email("  Alice.Smith@ACME.Example ") == "alice.smith@acme.example"
+
+
+def test_index_values_are_the_truncated_hmac_of_each_value_under_its_own_key() -> None:
+    import hmac
+    import os
+
+    keys = [os.urandom(32) for _ in range(3)]
+    for key in keys * 2:  # the second time from the keyed copies kept
+        for value in ["alice@example.com", "", "王伟@例子.中国", "x" * 500]:
+            expected = int.from_bytes(hmac.digest(key, value.encode(), "sha256")[:8], "big")
+            assert blind._index(key, 18, value) == expected >> 46
+            assert blind._index(key, 63, value) == expected >> 1
+    for _ in range(blind._KEYED_MAX + 5):  # many replaced keys: what is kept stays bounded
+        blind._index(os.urandom(32), 18, "a")
+    assert len(blind._KEYED) <= blind._KEYED_MAX

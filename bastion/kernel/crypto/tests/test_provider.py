@@ -8,9 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bastion.kernel.crypto.errors import IntegrityError, KeyProviderError, UnknownKeyError
-from bastion.kernel.crypto.provider import EnvKeyProvider, FileKeyProvider, KeyProvider, build_provider
+from bastion.kernel.crypto.provider import EnvKeyProvider, FileKeyProvider, KeyProvider, RootKeyVersion, build_provider
 
 KEY_A = base64.b64encode(b"a" * 32).decode()
 KEY_B = base64.b64encode(b"b" * 32).decode()
@@ -92,3 +93,62 @@ def test_provider_by_dotted_path_must_implement_the_protocol(tmp_path: Path) -> 
         build_provider("collections.OrderedDict", key_file=tmp_path / "x", env_value=None, create=False)
     with pytest.raises(KeyProviderError, match="neither file, env"):
         build_provider("no.such.Provider", key_file=tmp_path / "x", env_value=None, create=False)
+
+
+def test_keys_wrapped_together_each_unwrap_with_their_own_context_and_nonce(tmp_path: Path) -> None:
+    provider = FileKeyProvider(tmp_path / "k.json", create=True)
+    items = [(bytes([n]) * 32, f"person-{n}".encode()) for n in range(5)]
+    wrapped = provider.wrap_many(1, items)
+    assert [provider.unwrap(1, sealed, context) for sealed, (_key, context) in zip(wrapped, items, strict=True)] == [
+        key for key, _context in items
+    ]
+    assert len({sealed[:12] for sealed in wrapped}) == 5  # a nonce each
+    with pytest.raises(IntegrityError):
+        provider.unwrap(1, wrapped[0], items[1][1])  # bound to its own owner
+    assert provider.wrap_many(1, []) == []
+
+
+@pytest.mark.django_db(databases=["default", "keys"])
+def test_new_keys_made_through_a_provider_without_wrap_many_use_wrap(tmp_path: Path) -> None:
+    """A KMS provider need not implement ``wrap_many``: the keyring wraps one key at a time through ``wrap``."""
+    import uuid
+
+    from bastion.kernel.crypto import keyring
+    from bastion.kernel.crypto.provider import get_provider, set_provider
+
+    inner = FileKeyProvider(tmp_path / "k.json", create=True)
+    calls: list[bytes] = []
+
+    class WrapOnly:  # the protocol's required methods only, over a real local provider
+        name = "wrap-only"
+
+        def current_version(self) -> int:
+            return inner.current_version()
+
+        def versions(self) -> list[RootKeyVersion]:
+            return inner.versions()
+
+        def wrap(self, version: int, key: bytes, context: bytes) -> bytes:
+            calls.append(context)
+            return inner.wrap(version, key, context)
+
+        def unwrap(self, version: int, wrapped: bytes, context: bytes) -> bytes:
+            return inner.unwrap(version, wrapped, context)
+
+        def create_version(self) -> int:
+            return inner.create_version()
+
+    assert isinstance(WrapOnly(), KeyProvider)
+    previous = get_provider()
+    set_provider(WrapOnly())
+    try:
+        persons = [uuid.uuid4(), uuid.uuid4()]
+        made = keyring._new_keys(persons, 1, 1)
+    finally:
+        set_provider(previous)
+    assert len(calls) == 2 and len(made) == 2
+    for person, (wrapped, key) in zip(persons, made, strict=True):  # each wrapped key is the key made ready to use
+        raw = inner.unwrap(1, wrapped, keyring._dek_context(person, 1, 1))
+        sealed = AESGCM(raw).encrypt(b"n" * 12, b"x", b"")
+        assert key.version == 1 and key.aead.decrypt(b"n" * 12, sealed, b"") == b"x"
+    assert made[0][0] != made[1][0]

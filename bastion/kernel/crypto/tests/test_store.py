@@ -105,3 +105,32 @@ def test_a_value_repeated_from_row_to_row_is_stored_in_every_row_and_a_short_row
     assert [_stored(p)[0][0][3] for p in people] == times
     with pytest.raises(ValueError, match="row 2 has 4 values for 5 columns"):
         _store_first_keys([(uuid.uuid4(), 1, 1, b"k" * 44, made), (uuid.uuid4(), 1, 1, b"k" * 44)], [])
+
+
+@pytest.mark.django_db(databases=["default", "keys"])
+def test_short_adapters_give_what_the_fields_own_methods_give() -> None:
+    from django.db import connections
+
+    from bastion.kernel.crypto.store import KEY_COLUMNS, _adapter, _fields
+
+    connection = connections[KEYSTORE_ALIAS]
+    person = uuid.uuid4()
+    samples: dict[str, list[Any]] = {
+        "person": [person, str(person), None],
+        "version": [1, 2**31 + 5, "7", None],
+        "wrapped": [b"\x00wrapped", bytearray(b"ba"), None],
+        "created_at": [datetime(2026, 11, 30, 18, 0, tzinfo=UTC), None],
+    }
+    fields = dict(zip(KEY_COLUMNS, _fields(PersonKey, KEY_COLUMNS), strict=True))
+    for name, values in samples.items():
+        field = fields[name]
+        adapt = _adapter(field, connection)
+        for value in values:
+            short, full = adapt(value), field.get_db_prep_save(value, connection)
+            assert type(short) is type(full) and _as_stored(short) == _as_stored(full), (name, value)
+
+
+def _as_stored(adapted: Any) -> Any:
+    """What a driver's wrapper (psycopg's ``Binary``, sqlite3's ``memoryview``, psycopg's ``Int8``) holds."""
+    inner = getattr(adapted, "obj", adapted)
+    return bytes(inner) if isinstance(inner, memoryview | bytearray) else inner
