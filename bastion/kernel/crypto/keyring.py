@@ -141,15 +141,11 @@ def _unwrap_row(row: PersonKey) -> DataKey:
     return _unwrap(row.person, row.version, row.root_version, row.wrapped)
 
 
-def _new_key(person: uuid.UUID, version: int, root: int) -> tuple[bytes, DataKey]:
-    """A fresh random data key of ``person`` at ``version``: wrapped by root key ``root``, and ready to use."""
-    raw = os.urandom(DATA_KEY_BYTES)
-    return get_provider().wrap(root, raw, _dek_context(person, version, root)), DataKey(version, AESGCM(raw))
-
-
 def _new_keys(persons: Sequence[uuid.UUID], version: int, root: int) -> list[tuple[bytes, DataKey]]:
-    """:func:`_new_key` for each of ``persons``: the keys drawn with one system call, wrapped in one provider call where
-    the provider can (``wrap_many``)."""
+    """A fresh random data key at ``version`` for each of ``persons``, wrapped by root key ``root`` and ready to use.
+
+    The keys are drawn with one system call, and wrapped in one provider call where the provider
+    can (``wrap_many``), else one ``wrap`` each."""
     raws = os.urandom(DATA_KEY_BYTES * len(persons))
     keys = [raws[start : start + DATA_KEY_BYTES] for start in range(0, len(raws), DATA_KEY_BYTES)]
     items = [(raw, _dek_context(person, version, root)) for raw, person in zip(keys, persons, strict=True)]
@@ -163,7 +159,7 @@ def _new_keys(persons: Sequence[uuid.UUID], version: int, root: int) -> list[tup
 
 def _new_row(person: uuid.UUID, version: int) -> tuple[PersonKey, DataKey]:
     root = get_provider().current_version()
-    wrapped, key = _new_key(person, version, root)
+    wrapped, key = _new_keys([person], version, root)[0]
     return PersonKey(person=person, version=version, root_version=root, wrapped=wrapped), key
 
 
