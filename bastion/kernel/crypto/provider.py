@@ -146,8 +146,7 @@ class LocalKeyProvider:
         return [RootKeyVersion(version, created) for version, (_key, created) in sorted(self._keys.items())]
 
     def wrap(self, version: int, key: bytes, context: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._aead(version).encrypt(nonce, key, context)
+        return self.wrap_many(version, [(key, context)])[0]
 
     def wrap_many(self, version: int, items: Sequence[tuple[bytes, bytes]]) -> list[bytes]:
         """:meth:`wrap` of each ``(key, context)``: a fresh nonce each, drawn with one system call for all."""
