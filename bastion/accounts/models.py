@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -11,12 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.kernel.access.records import DEFAULT_VISIBILITY, Level, Visibility
 from bastion.kernel.access.roles import Role
+from bastion.kernel.ids import new_id
 
 
 class Team(models.Model):
     """A department or team (e.g. "Sales East"); records and people belong to teams."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
     # Managers see the records of the team and of its members (the manager chain, ADR 0027).
     managers = models.ManyToManyField(
@@ -63,7 +62,7 @@ class ApiToken(models.Model):
     (256 bits from the OS CSPRNG) is compared in constant time with the stored digest.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
@@ -129,7 +128,7 @@ class AccessReview(models.Model):
     PCI DSS 7.2.4 asks for a review every six months; the page flags when the next one is due.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
     )
@@ -178,7 +177,7 @@ class RecordShare(models.Model):
     the record's sharing page until someone removes it.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     object_type = models.CharField(_("object type"), max_length=100)
     object_id = models.UUIDField(_("record"))
     user = models.ForeignKey(

@@ -12,7 +12,6 @@ Writes go through bastion.commerce.actions; reads through ``objects.visible_to(u
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from bastion.directory.names import search_key
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Owned, Through, Vocabulary
 from bastion.kernel.crypto.classification import classify
+from bastion.kernel.ids import new_id
 
 CENT = Decimal("0.01")
 
@@ -32,7 +32,7 @@ CENT = Decimal("0.01")
 class Product(models.Model):
     """Something the organisation sells, at a list price in one currency; deactivated rather than deleted once ordered."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=200)
     name_key = KeyField(max_length=200, editable=False, default="")
     sku = models.CharField(_("SKU"), max_length=64, null=True, blank=True, unique=True)
@@ -114,7 +114,7 @@ class Order(models.Model):
     converted when the order is saved (and again when its status changes).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
     currency = models.CharField(_("currency"), max_length=3)
@@ -180,7 +180,7 @@ class Order(models.Model):
 class OrderLine(models.Model):
     """One line of an order: a catalogue product or free text, a quantity and a unit price (copied, not linked)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     product = models.ForeignKey(

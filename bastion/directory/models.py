@@ -18,7 +18,6 @@ Writes go through bastion.directory.actions; reads through ``objects.visible_to(
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +30,7 @@ from bastion.kernel.access.records import Owned, Through, Vocabulary
 from bastion.kernel.crypto import blind
 from bastion.kernel.crypto.classification import classify
 from bastion.kernel.crypto.fields import EncryptedDateField, EncryptedTextField
+from bastion.kernel.ids import new_id
 
 
 class Industry(models.TextChoices):
@@ -120,7 +120,7 @@ class KeyField(models.CharField):
 class Tag(models.Model):
     """A free label (e.g. "VIP", "渠道伙伴") shared by companies and contacts; unique ignoring case."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=50)
     key = KeyField(max_length=50, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -149,7 +149,7 @@ class Record(models.Model):
     the organisation's default for the object type (``record_access``; ADR 0027).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("owner")
     )
@@ -328,7 +328,7 @@ class ContactEmail(models.Model):
     Found by the blind index of its normalised form (bastion.directory.selectors.contact_ids_with_email).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
     address = EncryptedTextField(_("email address"), person="contact_id", max_length=254)
     label = models.CharField(_("label"), max_length=16, choices=EmailLabel.choices, default=EmailLabel.WORK)
@@ -356,7 +356,7 @@ class ContactEmail(models.Model):
 class ContactPhone(models.Model):
     """One phone number of a contact, kept as entered (national or international format), encrypted."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
     number = EncryptedTextField(_("phone number"), person="contact_id", max_length=40)
     label = models.CharField(_("label"), max_length=16, choices=PhoneLabel.choices, default=PhoneLabel.WORK)

@@ -20,6 +20,7 @@ from bastion.directory.models import Contact
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import ThroughOneOf
 from bastion.kernel.crypto.classification import classify
+from bastion.kernel.ids import new_id
 
 PERSON = ("contact", "lead")
 ONE_PERSON = (Q(contact__isnull=False) & Q(lead__isnull=True)) | (Q(contact__isnull=True) & Q(lead__isnull=False))
@@ -41,7 +42,7 @@ class Interaction(models.Model):
     product that ``properties.product`` named, resolved when the event was recorded.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("contact")
     )
@@ -89,7 +90,7 @@ class Interest(models.Model):
     interactions: how many named it (``count``), first and last seen. No decay: recency is
     ``last_seen``, and lead scoring counts recent interactions itself (ADR 0042)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("contact")
     )

@@ -15,7 +15,6 @@ bastion.imports.selectors.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Personal, Through, Vocabulary
 from bastion.kernel.crypto.classification import classify
 from bastion.kernel.crypto.fields import EncryptedMixin, EncryptedTextField, Sealed
+from bastion.kernel.ids import new_id
 
 
 class EncryptedBinaryField(EncryptedMixin, models.BinaryField):  # type: ignore[misc]
@@ -72,7 +72,7 @@ ACTIVE = (Status.QUEUED, Status.RUNNING)
 class ImportJob(models.Model):
     """One uploaded CSV file being imported as one object type (companies, contacts...) by one member of staff."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -147,7 +147,7 @@ class ImportJob(models.Model):
 class ImportRejection(models.Model):
     """A row the import refused: its line in the file, the columns at fault and why, and its values (encrypted)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rejections")
     row_index = models.PositiveIntegerField()
     line = models.PositiveIntegerField(_("line"))

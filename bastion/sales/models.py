@@ -14,7 +14,6 @@ seeks instead of scanning. Writes go through bastion.sales.actions; reads throug
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +28,7 @@ from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Owned, Through, Vocabulary
 from bastion.kernel.crypto.classification import classify
 from bastion.kernel.crypto.fields import EncryptedTextField
+from bastion.kernel.ids import new_id
 
 CENT = Decimal("0.01")
 
@@ -42,7 +42,7 @@ class StageKind(models.TextChoices):
 class Pipeline(models.Model):
     """A sales process (e.g. "New business", "Renewals") with its own ordered stages; set up by administrators."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=100)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_default = models.BooleanField(_("default pipeline"), default=False)
@@ -74,7 +74,7 @@ class Stage(models.Model):
     close the deal (``Deal.closed_at``).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages", verbose_name=_("pipeline"))
     name = models.CharField(_("name"), max_length=100)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -133,7 +133,7 @@ class Deal(models.Model):
     and cleared when it is reopened.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=200)
     name_key = KeyField(max_length=200, editable=False, default="")
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals", verbose_name=_("pipeline"))
@@ -226,7 +226,7 @@ class Deal(models.Model):
 class DealStageChange(models.Model):
     """One move of a deal from a stage to another (or its first stage), with who moved it and when."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
     from_stage = models.ForeignKey(Stage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     to_stage = models.ForeignKey(Stage, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -282,7 +282,7 @@ class Lead(models.Model):
     with status "converted", as the record of where the customer came from.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     given_name = models.CharField(_("given name"), max_length=100, blank=True, default="")
     family_name = models.CharField(_("family name"), max_length=100, blank=True, default="")
     company_name = models.CharField(_("company"), max_length=200, blank=True, default="")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +10,7 @@ from bastion.directory.models import Company, Contact
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Owned
 from bastion.kernel.crypto.classification import classify
+from bastion.kernel.ids import new_id
 
 
 class ActivityKind(models.TextChoices):
@@ -30,7 +29,7 @@ class Activity(models.Model):
     deletes it too.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     kind = models.CharField(_("kind"), max_length=8, choices=ActivityKind.choices)
     subject = models.CharField(_("subject"), max_length=200)
     details = models.TextField(_("details"), blank=True, default="")

@@ -7,7 +7,6 @@ The stage itself is a field on the contact and on the lead (``lifecycle_stage``,
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from bastion.directory.models import Contact, LifecycleStage
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Through, ThroughOneOf, Vocabulary
 from bastion.kernel.crypto.classification import classify
+from bastion.kernel.ids import new_id
 
 
 class LifecycleReason(models.TextChoices):
@@ -38,7 +38,7 @@ class LifecycleReason(models.TextChoices):
 class LifecycleChange(models.Model):
     """One move of a contact's or a lead's lifecycle stage, with why, who and when."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="lifecycle_changes")
     lead = models.ForeignKey("sales.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="lifecycle_changes")
     from_stage = models.CharField(_("from"), max_length=20, choices=LifecycleStage.choices, blank=True, default="")
@@ -113,7 +113,7 @@ class DealLine(models.Model):
     lines become the lines of the customer's order (ADR 0044).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     deal = models.ForeignKey("sales.Deal", on_delete=models.CASCADE, related_name="lines", verbose_name=_("deal"))
     position = models.PositiveSmallIntegerField(default=0)
     product = models.ForeignKey(

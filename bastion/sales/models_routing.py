@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from bastion.directory.names import search_key
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Vocabulary
 from bastion.kernel.crypto.classification import classify
+from bastion.kernel.ids import new_id
 
 
 class LeadRouting(models.Model):
@@ -54,7 +54,7 @@ class TerritoryRule(models.Model):
     go to ``owner`` (a member of that team) instead of the next person in turn. Rules are tried by
     ``position``; an empty condition matches anything, but a rule has at least one."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     position = models.PositiveIntegerField(_("position"), default=0)
     country = models.CharField(_("country or region"), max_length=100, blank=True, default="")
     country_key = KeyField(max_length=100, editable=False, default="")

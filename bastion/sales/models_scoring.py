@@ -3,8 +3,6 @@ them), edited by administrators; a lead's score is the sum of the rules it match
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Vocabulary
 from bastion.kernel.crypto.classification import classify
+from bastion.kernel.ids import new_id
 
 
 class ScoreCategory(models.TextChoices):
@@ -47,7 +46,7 @@ class Operator(models.TextChoices):
 
 
 class ScoringRule(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=120)
     category = models.CharField(_("kind of points"), max_length=12, choices=ScoreCategory.choices)
     field = models.CharField(_("looks at"), max_length=24, choices=ScoredField.choices)
