@@ -16,7 +16,8 @@ data, and only the "on" side has a key store; here each side's databases are tho
 that many contacts, as in ``crypto_bench.py``, but alternating in one process, so that a busy
 host's drift falls on both sides alike. "Off" is ``crypto_bench.encryption_off``. Prints each round
 and the medians of the rounds of the second half (the sides at half size and more): wall-clock µs
-per contact (on PostgreSQL including the server) and CPU µs of this process.
+per contact (on PostgreSQL including the server), CPU µs of this process, and bytes written (see
+:func:`bytes_written`), which a busy host does not change.
 """
 
 from __future__ import annotations
@@ -84,6 +85,21 @@ def check_sides(off_names: dict[str, Any], on_names: dict[str, Any], contacts: i
             raise SystemExit(f"{names}: {found[0]} contacts and {found[1]} keys, expected {contacts} and {keys}")
 
 
+def bytes_written() -> int:
+    """What the databases have written so far: on SQLite this process's ``write()`` bytes (both
+    databases' files and logs, ``wchar`` in ``/proc/self/io``); on PostgreSQL the server's WAL
+    position (the whole server, so keep it otherwise idle). Unlike time, it does not depend on how
+    busy the host is."""
+    from django.db import connections
+
+    if connections["default"].vendor == "postgresql":
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+            return int(cursor.fetchone()[0])
+    with open("/proc/self/io") as counters:
+        return next(int(line.split()[1]) for line in counters if line.startswith("wchar:"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tree", help="the checkout whose code runs")
@@ -93,31 +109,32 @@ def main() -> None:
     rounds = args.contacts // args.round
     with fresh_checkout(args.tree) as (root, bench):
         off_names, on_names, drop = second_set()
-        runs: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+        runs: dict[str, list[tuple[float, float, float]]] = {"off": [], "on": []}
         try:
             for number in range(rounds):
                 for mode in ("off", "on") if number % 2 == 0 else ("on", "off"):
                     use(off_names if mode == "off" else on_names)
                     restore = bench.encryption_off() if mode == "off" else (lambda: None)
                     try:
-                        started = time.process_time()
+                        started, written = time.process_time(), bytes_written()
                         wall = bench.create(args.round, seed=number)
-                        cpu = time.process_time() - started
+                        cpu, written = time.process_time() - started, bytes_written() - written
                     finally:
                         restore()
-                    wall_us, cpu_us = wall * 1e6 / args.round, cpu * 1e6 / args.round
-                    runs[mode].append((wall_us, cpu_us))
-                    print(f"  round {number + 1} {mode:<3} {wall_us:.0f} µs wall, {cpu_us:.0f} µs CPU", flush=True)
+                    wall_us, cpu_us, per = wall * 1e6 / args.round, cpu * 1e6 / args.round, written / args.round
+                    runs[mode].append((wall_us, cpu_us, per))
+                    print(f"  round {number + 1} {mode:<3} {wall_us:.0f} µs wall, {cpu_us:.0f} µs CPU, {per:,.0f} B", flush=True)
             check_sides(off_names, on_names, args.contacts - args.contacts % args.round)
         finally:
             use(off_names)
             drop()
     later = slice(rounds // 2, None)
-    medians = {mode: [statistics.median(run[i] for run in runs[mode][later]) for i in (0, 1)] for mode in runs}
-    (off_wall, off_cpu), (on_wall, on_cpu) = medians["off"], medians["on"]
+    medians = {mode: [statistics.median(run[i] for run in runs[mode][later]) for i in (0, 1, 2)] for mode in runs}
+    (off_wall, off_cpu, off_bytes), (on_wall, on_cpu, on_bytes) = medians["off"], medians["on"]
     print(f"{root}: {args.contacts:,} contacts a side, rounds of {args.round:,}; medians of rounds {rounds // 2 + 1}-{rounds}")
     print(f"  off {off_wall:.0f} / {off_cpu:.0f} µs, on {on_wall:.0f} / {on_cpu:.0f} µs (wall / CPU per contact);"
           f" on/off x{on_wall / off_wall:.2f} wall, x{on_cpu / off_cpu:.2f} CPU")  # fmt: skip
+    print(f"  written per contact: off {off_bytes:,.0f} B, on {on_bytes:,.0f} B, x{on_bytes / off_bytes:.2f}")
     overall = [sum(run[i] for run in runs[mode]) for mode in ("off", "on") for i in (0, 1)]
     print(f"  all rounds: on/off x{overall[2] / overall[0]:.2f} wall, x{overall[3] / overall[1]:.2f} CPU")
 
