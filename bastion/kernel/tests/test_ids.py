@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Any
@@ -31,7 +32,9 @@ def test_an_id_starts_with_the_millisecond_it_was_drawn() -> None:
 
 def test_ids_of_a_later_millisecond_sort_after_earlier_ones() -> None:
     earlier = [new_id() for _ in range(50)]
-    time.sleep(0.003)
+    last_millisecond, deadline = max(earlier).int >> 80, time.monotonic() + 5
+    while time.time_ns() // 1_000_000 <= last_millisecond:  # until the clock is past the earlier ids' last millisecond
+        assert time.monotonic() < deadline, "the wall clock did not move on"
     later = [new_id() for _ in range(50)]
     assert max(earlier) < min(later)
     assert max(str(value) for value in earlier) < min(str(value) for value in later)  # as stored in text, too
@@ -46,11 +49,40 @@ def test_every_one_of_the_74_random_bits_varies_and_no_two_ids_repeat() -> None:
     assert len(RANDOM_BITS) == 74
 
 
+def _counter_bits(value: int) -> int:
+    """The 42 bits after the version where RFC 9562's counter method keeps its counter (rand_a, top of rand_b)."""
+    return ((value >> 64) & 0xFFF) << 30 | (value >> 32) & ((1 << 30) - 1)
+
+
+def counted_pairs(draw: Any, count: int = 5000) -> tuple[int, int]:
+    """Of consecutive ids drawn in one millisecond: how many pairs, and how many whose counter bits step by 0 or 1."""
+    values = [draw().int for _ in range(count)]
+    same = [(a, b) for a, b in zip(values, values[1:], strict=False) if a >> 80 == b >> 80]
+    return len(same), sum(1 for a, b in same if 0 <= _counter_bits(b) - _counter_bits(a) <= 1)
+
+
 def test_ids_drawn_in_one_millisecond_share_no_counter() -> None:
-    """No counter: the random part of the next id is not the last one's plus one (RFC 9562 6.2, method not used)."""
-    values = [new_id().int & ((1 << 62) - 1) for _ in range(2000)]
-    steps = {later - earlier for earlier, later in zip(values, values[1:], strict=False)}
-    assert len(steps) > 1900
+    """No counter (RFC 9562 section 6.2, method 1 not used): the next id is not the last one's counter plus one."""
+    pairs, counted = counted_pairs(new_id)
+    assert pairs > 100
+    assert counted == 0
+
+
+def test_the_counter_check_catches_a_generator_that_counts() -> None:
+    state = {"counter": 0, "ms": 0}
+
+    def counting() -> uuid.UUID:  # method 1: a 42-bit counter, then 32 random bits
+        ms = time.time_ns() // 1_000_000
+        state["counter"] = state["counter"] + 1 if ms == state["ms"] else 0
+        state["ms"] = ms
+        counter, random_bits = state["counter"], int.from_bytes(os.urandom(4), "big")
+        return uuid.UUID(
+            int=ms << 80 | 0x7 << 76 | (counter >> 30) << 64 | 0b10 << 62 | (counter & ((1 << 30) - 1)) << 32 | random_bits
+        )
+
+    pairs, counted = counted_pairs(counting)
+    assert pairs > 100
+    assert counted == pairs
 
 
 def test_every_uuid_primary_key_defaults_to_a_new_time_ordered_id() -> None:
