@@ -307,8 +307,11 @@ def _create(person: uuid.UUID, version: int) -> DataKey:
 def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int:
     """Make data keys at ``version`` (default: the current root version) for those of ``persons`` who lack one.
 
-    One query to look and one bulk insert: for bulk loads and ``bastion keys reencrypt``.
-    Returns how many keys were made.
+    One query to look, one bulk insert and one query to read back: for ``bastion keys reencrypt``.
+    Another process may make a person's key between the look and the insert (a contact saved
+    while ``reencrypt`` runs: :func:`_create`); the insert then keeps theirs, and only the keys
+    stored as made here are cached, so nothing is ever sealed under a key the store does not
+    hold. Returns how many keys were made and stored.
     """
     version = version or get_provider().current_version()
     wanted = set(persons)
@@ -323,11 +326,21 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
     lacking = sorted(wanted - have)
     made = _new_keys(lacking, version, root)  # as _new_row, without a model instance per key
     values = [(person, version, root, wrapped, now) for person, (wrapped, _key) in zip(lacking, made, strict=True)]
-    keys = [(person, key) for person, (_wrapped, key) in zip(lacking, made, strict=True)]
     insert_ignoring_conflicts(PersonKey, KEY_COLUMNS, values)
-    _read_keys.put_keys([((person.int, version), key) for person, key in keys])
-    _write_keys.put_keys([(person.int, key) for person, key in keys])
-    return len(keys)
+    stored = _stored_wrapped(lacking, version)
+    kept = [(person, key) for person, (wrapped, key) in zip(lacking, made, strict=True) if stored.get(person) == wrapped]
+    _read_keys.put_keys([((person.int, version), key) for person, key in kept])
+    _write_keys.put_keys([(person.int, key) for person, key in kept])
+    return len(kept)
+
+
+def _stored_wrapped(persons: list[uuid.UUID], version: int) -> dict[uuid.UUID, bytes]:
+    """The wrapped key ``version`` of each of ``persons`` as the key store holds it (a wrapping is unique: its nonce)."""
+    found: dict[uuid.UUID, bytes] = {}
+    for chunk in _chunks(persons, PRELOAD_BATCH):
+        rows = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=chunk, version=version).values_list("person", "wrapped")
+        found.update((person, bytes(wrapped)) for person, wrapped in rows)
+    return found
 
 
 def preload(pairs: Iterable[tuple[uuid.UUID, int]]) -> None:
