@@ -317,13 +317,10 @@ def ensure_keys(persons: Iterable[uuid.UUID], version: int | None = None) -> int
     wanted = set(persons)
     if not wanted:
         return 0
-    have: set[uuid.UUID] = set()
-    for chunk in _chunks(sorted(wanted), PRELOAD_BATCH):
-        rows = PersonKey.objects.using(KEYSTORE_ALIAS).filter(person__in=chunk, version=version)
-        have.update(row.person for row in rows)
+    have = _stored_wrapped(sorted(wanted), version)
     root = get_provider().current_version()
     now = timezone.now()
-    lacking = sorted(wanted - have)
+    lacking = sorted(wanted - have.keys())
     made = _new_keys(lacking, version, root)  # as _new_row, without a model instance per key
     values = [(person, version, root, wrapped, now) for person, (wrapped, _key) in zip(lacking, made, strict=True)]
     insert_ignoring_conflicts(PersonKey, KEY_COLUMNS, values)
