@@ -85,12 +85,8 @@ def header(blob: bytes) -> tuple[int, int]:
 
 def seal(context: FieldContext, plaintext: bytes) -> bytes:
     """Encrypt ``plaintext`` for ``context`` under the person's current data key (empty: :data:`EMPTY_MARKER`)."""
-    key = keyring.key_for_write(context.person)
-    if not plaintext:
-        return EMPTY_MARKER
-    head = _HEADER.pack(CURRENT_FORMAT, key.version)
-    nonce = os.urandom(NONCE_BYTES)
-    return head + nonce + key.aead.encrypt(nonce, plaintext, context.associated_data(head))
+    field_part, record_part = field_ad(context.label, context.field), record_ad(context.record, context.person)
+    return seal_bound(field_part, record_part, context.person, plaintext)
 
 
 def seal_bound(field_part: bytes, record_part: bytes, person: uuid.UUID, plaintext: bytes) -> bytes:
