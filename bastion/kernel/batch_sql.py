@@ -13,6 +13,10 @@ is for bulk writes whose statements are fixed in code (the audit sealer and inbo
 inbox's INSERT, once per recorded event): prepared once per connection on PostgreSQL, so the
 server does not parse and plan it each time, and sent straight to ``sqlite3`` on SQLite.
 
+:func:`run_beside` is SQLite's counterpart: work on a thread of this process, with a connection
+of its own, while the caller goes on (ADR 0058); :func:`insert_values` writes many rows in a
+statement that runs without the GIL.
+
 :func:`send` puts one fixed statement in flight on a connection in autocommit mode and returns at
 once: the server runs and commits it while this process goes on with other work (on another
 database), and :meth:`Sent.wait` reads the answer, raising its error if it failed (ADR 0054).
@@ -20,11 +24,15 @@ database), and :meth:`Sent.wait` reads the answer, raising its error if it faile
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def execute_many(sql: str, rows: Sequence[Sequence[Any]], *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -43,6 +51,32 @@ def execute_many(sql: str, rows: Sequence[Sequence[Any]], *, using: str = DEFAUL
     connection.ensure_connection()
     with connection.wrap_database_errors:
         connection.connection.executemany(_qmark(sql), rows)
+
+
+def insert_values(head: str, rows: Sequence[Sequence[Any]], *, tail: str = "", using: str = DEFAULT_DB_ALIAS) -> None:
+    """SQLite: ``head VALUES (...), (...), ... tail`` with as many rows as one statement may bind, in the current transaction.
+
+    Each statement runs in one ``sqlite3_step``, during which ``sqlite3`` lets go of the GIL, where
+    ``executemany`` takes the GIL back after each row: on a thread beside busy Python code
+    (:func:`run_beside`), waiting for the GIL after every row would cost more than the rows.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        raise ValueError(f"insert_values is for SQLite; {using!r} is {connection.vendor}")
+    if not rows:
+        return
+    _answer_first(connection)
+    width = len(rows[0])
+    per = max(1, _SQLITE_VARIABLES // width)
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            values = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chunk))
+            connection.connection.execute(f"{head} VALUES {values}{tail}", [value for row in chunk for value in row])
+
+
+_SQLITE_VARIABLES = 32_766  # SQLite's bound parameters per statement, the least of any build since 3.32
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -157,6 +191,9 @@ class Sent:
             return
         connection.execute_wrappers.remove(self._answer_before)
         connection._bastion_sent = None
+        self._answer(connection)
+
+    def _answer(self, connection: Any) -> None:
         from psycopg import errors, generators, pq
 
         raw = connection.connection
@@ -195,6 +232,62 @@ def send(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> S
         raw.pgconn.send_query_params(query, values, param_types=dumper.types, param_formats=dumper.formats)
         raw.wait(generators.send(raw.pgconn))
     return Sent(connection)
+
+
+class _Beside(Sent):
+    """Work :func:`run_beside` handed to this process's worker thread: :meth:`wait` waits for it to end."""
+
+    def __init__(self, connection: Any, done: Future[None]) -> None:
+        self._done = done
+        super().__init__(connection)
+
+    def _answer(self, connection: Any) -> None:
+        self._done.result()
+
+
+def run_beside(work: Callable[[], None], *, using: str = DEFAULT_DB_ALIAS) -> Sent:
+    """Start ``work``, statements on ``using``, on a thread of this process with a connection of its own; return at once.
+
+    SQLite's counterpart of :func:`send` (ADR 0058): a SQLite statement runs in this process,
+    so the only way to overlap it with the caller's other work (on another database) is another
+    thread. ``sqlite3`` lets go of the GIL while SQLite works, so the two go on at once on two
+    cores. ``work`` runs on the thread's own connection to the same database (it must take
+    ``connections[using]`` itself: through this module's functions, say), and commits there.
+    Until :meth:`Sent.wait`, any other statement on this thread's connection to ``using`` waits
+    for it first, as after :func:`send`; ``wait`` raises ``work``'s error.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        # The thread would keep a connection of its own open to the server; PostgreSQL has send().
+        raise ValueError(f"run_beside is for SQLite; {using!r} is {connection.vendor}")
+    _answer_first(connection)
+    return _Beside(connection, _worker().submit(_on_own_connection, work, using))
+
+
+def _on_own_connection(work: Callable[[], None], using: str) -> None:
+    connection: Any = connections[using]  # the worker thread's own
+    name = connection.settings_dict["NAME"]
+    if connection.connection is not None and getattr(connection, "_bastion_opened_as", None) != name:
+        # The database was switched (a test's, a benchmark's) since this was opened. Django's SQLite
+        # close() would keep it open if the new name is an in-memory database's; the base class's closes it.
+        BaseDatabaseWrapper.close(connection)
+    connection.ensure_connection()
+    connection._bastion_opened_as = name
+    work()
+
+
+_WORKER: dict[int, ThreadPoolExecutor] = {}
+_WORKER_LOCK = threading.Lock()
+
+
+def _worker() -> ThreadPoolExecutor:
+    """This process's one worker thread (a forked child makes its own: threads do not survive ``fork``)."""
+    with _WORKER_LOCK:
+        worker = _WORKER.get(os.getpid())
+        if worker is None:
+            _WORKER.clear()
+            worker = _WORKER[os.getpid()] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bastion-beside")
+        return worker
 
 
 def _answer_first(connection: Any) -> None:

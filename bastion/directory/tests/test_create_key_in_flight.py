@@ -10,6 +10,7 @@ usable.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -19,8 +20,9 @@ from django.db import IntegrityError, connection, connections
 
 from bastion.directory import actions, actions_bulk
 from bastion.directory.models import EMAIL_SCOPE, Contact, ContactEmail
+from bastion.kernel import bulk
 from bastion.kernel.audit.models import AuditEvent, AuditInbox
-from bastion.kernel.crypto import blind, keyring
+from bastion.kernel.crypto import blind, keyring, store
 from bastion.kernel.crypto.models import BlindIndexEntry, PersonKey
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 
@@ -69,7 +71,8 @@ def test_the_key_is_in_flight_while_the_contact_is_written_and_committed_before_
     with connection.execute_wrapper(watch_inserts):
         contact = actions.create_contact(personas.rep_east, _data("grace@navy.example"))
     assert contact.pk == drawn_id
-    # PostgreSQL: the contact's INSERT ran while the key store's statement was in flight. SQLite: written first.
+    # PostgreSQL: the contact's INSERT ran while the key store's statement was in flight. SQLite:
+    # one person's key is written first (the worker thread is for batches: store.BESIDE_FROM).
     assert in_flight_at_insert == [POSTGRESQL]
     # The key store had answered, and held the key, when the contact committed (later commits: the audit sealer's).
     assert keys_at_commit[0] == (True, 1)
@@ -132,11 +135,32 @@ def drawn_ids(monkeypatch: pytest.MonkeyPatch) -> list[uuid.UUID]:
     return chosen
 
 
+@pytest.fixture(params=["at once", "beside"])
+def key_writes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """On SQLite a batch's keys are written at once or, from ``store.BESIDE_FROM`` people, on the worker thread (ADR 0058)."""
+    monkeypatch.setattr(store, "BESIDE_FROM", 1 if request.param == "beside" else 10**9)
+    return str(request.param)
+
+
 def test_a_bulk_create_sends_its_keys_and_entries_in_one_statement_committed_before_the_contacts(
-    personas: Any, drawn_ids: list[uuid.UUID], monkeypatch: pytest.MonkeyPatch
+    personas: Any, drawn_ids: list[uuid.UUID], monkeypatch: pytest.MonkeyPatch, key_writes: str
 ) -> None:
     keys_at_commit: list[tuple[bool, int, int]] = []
-    commit = connection.commit
+    in_flight_at_insert: list[bool] = []
+    key_writers: list[int] = []
+    commit, insert_rows, insert_values = connection.commit, bulk.insert_rows, store.insert_values
+
+    def watched_insert(table: str, *args: Any, **kwargs: Any) -> None:
+        if table == "directory_contact":
+            in_flight_at_insert.append(getattr(connections[KEYSTORE_ALIAS], "_bastion_sent", None) is not None)
+        insert_rows(table, *args, **kwargs)
+
+    def watched_key_write(*args: Any, **kwargs: Any) -> None:  # SQLite's
+        key_writers.append(threading.get_ident())
+        insert_values(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "insert_rows", watched_insert)
+    monkeypatch.setattr(store, "insert_values", watched_key_write)
 
     def watched_commit() -> None:
         answered = getattr(connections[KEYSTORE_ALIAS], "_bastion_sent", None) is None
@@ -148,6 +172,12 @@ def test_a_bulk_create_sends_its_keys_and_entries_in_one_statement_committed_bef
     created = actions_bulk.create_contacts(personas.rep_east, rows)
     assert [contact.pk for contact in created if isinstance(contact, Contact)] == drawn_ids  # no row was refused
     assert keys_at_commit[0] == (True, 3, 3)  # answered, with every key and entry, when the contacts committed
+    beside = key_writes == "beside"
+    # The contacts were written while the keys were: PostgreSQL's statement in flight, or SQLite's on the worker thread.
+    assert in_flight_at_insert == [POSTGRESQL or beside]
+    here = threading.get_ident()
+    assert len(key_writers) == (0 if POSTGRESQL else 2)  # SQLite's two statements: keys, then entries
+    assert all((writer != here) is beside for writer in key_writers)
     for i, person in enumerate(drawn_ids):
         assert blind.lookup(EMAIL_SCOPE, f"bulk{i}@navy.example") == [person]
     keyring.clear_caches()
@@ -155,7 +185,7 @@ def test_a_bulk_create_sends_its_keys_and_entries_in_one_statement_committed_bef
 
 
 def test_a_bulk_create_whose_key_is_refused_writes_none_of_its_keys_entries_or_contacts(
-    personas: Any, drawn_ids: list[uuid.UUID], recorded: list[dict[str, Any]]
+    personas: Any, drawn_ids: list[uuid.UUID], recorded: list[dict[str, Any]], key_writes: str
 ) -> None:
     blind.enrol(drawn_ids[1], {EMAIL_SCOPE: ["taken@navy.example"]})  # the second id already has a key
     before = (KEYS.count(), ENTRIES.count(), _audit_rows())

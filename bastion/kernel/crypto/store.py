@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import connections, models, transaction
 
-from bastion.kernel.batch_sql import Sent, execute_many, execute_prepared, send
+from bastion.kernel.batch_sql import Sent, execute_many, execute_prepared, insert_values, run_beside, send
 from bastion.kernel.crypto.models import BlindIndexEntry, PersonKey
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 
@@ -57,9 +57,11 @@ def send_first_keys(keys: Sequence[tuple[Any, ...]], entries: Sequence[tuple[str
     atomic, as every statement is, and needs no transaction to open and close. Outside a
     key-store transaction it is sent without waiting (:func:`batch_sql.send`), so the server
     writes and commits it while the caller writes the records it protects (ADR 0054). On SQLite
-    two statements in one transaction, run now. A person who already has a key makes it fail
-    (they were to be new); an entry already there is skipped. Inside a transaction on the key
-    store, it joins it.
+    two statements in one transaction: for :data:`BESIDE_FROM` people or more, outside a
+    key-store transaction, on this process's worker thread while the caller writes its records
+    (:func:`batch_sql.run_beside`, ADR 0058); else run now. A person who already has a key makes
+    it fail (they were to be new); an entry already there is skipped. Inside a transaction on
+    the key store, it joins it.
     """
     if not keys:
         return Sent()
@@ -74,12 +76,22 @@ def send_first_keys(keys: Sequence[tuple[Any, ...]], entries: Sequence[tuple[str
             [*_as_arrays(key_rows, len(key_columns)), *_as_arrays(entry_rows, len(entry_columns))],
             using=KEYSTORE_ALIAS,
         )
-    with transaction.atomic(using=KEYSTORE_ALIAS):
-        execute_many(_from_values(connection, PersonKey, key_columns), key_rows, using=KEYSTORE_ALIAS)
-        execute_many(
-            f"{_from_values(connection, BlindIndexEntry, entry_columns)} ON CONFLICT DO NOTHING", entry_rows, using=KEYSTORE_ALIAS
-        )
+    keys_into, entries_into = _into(connection, PersonKey, key_columns), _into(connection, BlindIndexEntry, entry_columns)
+
+    def write() -> None:
+        with transaction.atomic(using=KEYSTORE_ALIAS):
+            insert_values(keys_into, key_rows, using=KEYSTORE_ALIAS)
+            insert_values(entries_into, entry_rows, tail=" ON CONFLICT DO NOTHING", using=KEYSTORE_ALIAS)
+
+    if len(key_rows) >= BESIDE_FROM and not connection.in_atomic_block:
+        return run_beside(write, using=KEYSTORE_ALIAS)
+    write()
     return Sent()
+
+
+# On SQLite, the fewest new people whose keys are written on the worker thread (ADR 0058): for
+# one person the thread's hand-over costs more than it overlaps (bench/crypto_create_compare.py).
+BESIDE_FROM = 100
 
 
 def _fields(model: type[models.Model], names: list[str]) -> list[Any]:

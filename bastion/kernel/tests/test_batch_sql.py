@@ -6,13 +6,16 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
-from bastion.kernel.batch_sql import execute_many, fetch_one_prepared, insert_rows, send
+from bastion.kernel import batch_sql
+from bastion.kernel.batch_sql import execute_many, fetch_one_prepared, insert_rows, insert_values, run_beside, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -156,3 +159,108 @@ def test_binary_and_text_parameters_keep_their_values(probe_table: str) -> None:
     sent = send(f"INSERT INTO {TABLE} (id, label) SELECT * FROM unnest(%b::integer[], %b::varchar[])", [[1, 2], ["二", "it's"]])  # noqa: S608
     sent.wait()
     assert _rows() == [(1, "二"), (2, "it's")]
+
+
+SQLITE = pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="run_beside and insert_values are for SQLite; PostgreSQL has send",
+)
+INSERT = f"INSERT INTO {TABLE} (id, label)"
+
+
+@SQLITE
+def test_work_run_beside_commits_on_a_thread_and_connection_of_its_own_and_a_statement_here_waits_for_it(
+    probe_table: str,
+) -> None:
+    started, go_on = threading.Event(), threading.Event()
+    seen: dict[str, Any] = {}
+
+    def work() -> None:
+        seen["thread"], seen["connection"] = threading.get_ident(), connections["default"]
+        with transaction.atomic():
+            insert_values(INSERT, [(1, "beside"), (2, "too")])
+            started.set()
+            go_on.wait(30)
+
+    sent = run_beside(work)
+    assert started.wait(30)  # the work is under way, uncommitted, while this thread goes on
+    assert seen["thread"] != threading.get_ident() and seen["connection"] is not connection
+    assert getattr(connection, "_bastion_sent", None) is sent
+    go_on.set()
+    assert _rows() == [(1, "beside"), (2, "too")]  # Django's cursor here waited for the work to commit
+    assert getattr(connection, "_bastion_sent", None) is None and not connection.execute_wrappers
+    sent.wait()  # already answered: nothing left to wait for
+
+
+@SQLITE
+def test_work_beside_that_fails_raises_djangos_error_on_wait_and_writes_nothing(probe_table: str) -> None:
+    def work() -> None:
+        with transaction.atomic():
+            insert_values(INSERT, [(1, "first"), (1, "the same id")])
+
+    sent = run_beside(work)
+    with pytest.raises(IntegrityError, match="UNIQUE constraint failed: kernel_batch_sql_probe.id"):
+        sent.wait()
+    assert _rows() == [] and not connection.execute_wrappers
+    run_beside(lambda: insert_values(INSERT, [(3, "after")])).wait()  # the worker's connection works on
+    assert _rows() == [(3, "after")]
+
+
+@SQLITE
+def test_the_worker_opens_its_connection_again_when_the_database_was_switched(tmp_path: Path) -> None:
+    """A benchmark or a test points an alias at another file: the worker must not go on writing to the old one."""
+    seen: list[str] = []
+
+    def where() -> None:
+        seen.append(connections["default"].connection.execute("PRAGMA database_list").fetchone()[2])
+
+    settings_dict = connection.settings_dict
+    original, other = settings_dict["NAME"], tmp_path / "other.sqlite3"
+    run_beside(where).wait()
+    settings_dict["NAME"] = str(other)
+    try:
+        run_beside(where).wait()
+    finally:
+        settings_dict["NAME"] = original
+    run_beside(where).wait()
+    assert seen[1] == str(other) and seen[2] == seen[0] != str(other)
+
+
+@SQLITE
+def test_a_forked_process_makes_a_worker_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads do not survive fork: a child that used its parent's worker would wait for ever."""
+    parents = batch_sql._worker()
+    assert batch_sql._worker() is parents
+    monkeypatch.setattr(batch_sql.os, "getpid", lambda: -1)  # as in a forked child
+    childs = batch_sql._worker()
+    assert childs is not parents and childs.submit(threading.get_ident).result(timeout=30) != threading.get_ident()
+    monkeypatch.undo()
+    assert batch_sql._worker() is not childs
+    childs.shutdown()
+
+
+@SQLITE
+def test_insert_values_binds_as_many_rows_as_one_statement_may(probe_table: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch_sql, "_SQLITE_VARIABLES", 5)  # two rows of two values per statement
+    statements: list[str] = []
+    connection.ensure_connection()
+    connection.connection.set_trace_callback(statements.append)
+    try:
+        insert_values(INSERT, [(i, f"row {i}") for i in range(1, 6)], tail=" ON CONFLICT DO NOTHING")
+        insert_values(INSERT, [(5, "again")], tail=" ON CONFLICT DO NOTHING")
+    finally:
+        connection.connection.set_trace_callback(None)
+    assert _rows() == [(i, f"row {i}") for i in range(1, 6)]
+    inserts = [sql for sql in statements if sql.startswith("INSERT")]
+    assert [sql.count("), (") + 1 for sql in inserts] == [2, 2, 1, 1]
+    with pytest.raises(IntegrityError, match="UNIQUE constraint failed: kernel_batch_sql_probe.id"):
+        insert_values(INSERT, [(6, "new"), (1, "taken")])
+    assert len(_rows()) == 5  # the failed statement wrote none of its rows
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="the refusal is for databases other than SQLite")
+def test_run_beside_and_insert_values_refuse_other_databases() -> None:
+    with pytest.raises(ValueError, match="run_beside is for SQLite; 'default' is postgresql"):
+        run_beside(lambda: None)
+    with pytest.raises(ValueError, match="insert_values is for SQLite; 'default' is postgresql"):
+        insert_values(INSERT, [(1, "x")])
