@@ -67,8 +67,8 @@ def send_first_keys(keys: Sequence[tuple[Any, ...]], entries: Sequence[tuple[str
         return Sent()
     connection = connections[KEYSTORE_ALIAS]
     key_columns, entry_columns = _fields(PersonKey, KEY_COLUMNS), _fields(BlindIndexEntry, ENTRY_COLUMNS)
-    key_rows, entry_rows = _adapted(connection, key_columns, keys), _adapted(connection, entry_columns, entries)
     if connection.vendor == "postgresql":
+        key_rows, entry_rows = _adapted(connection, key_columns, keys), _adapted(connection, entry_columns, entries)
         keys_in = _from_arrays(connection, PersonKey, key_columns)
         entries_in = _from_arrays(connection, BlindIndexEntry, entry_columns)
         return send(
@@ -78,12 +78,14 @@ def send_first_keys(keys: Sequence[tuple[Any, ...]], entries: Sequence[tuple[str
         )
     keys_into, entries_into = _into(connection, PersonKey, key_columns), _into(connection, BlindIndexEntry, entry_columns)
 
-    def write() -> None:
+    def write() -> None:  # the values adapted where they are written: on the worker thread, beside
+        writing = connections[KEYSTORE_ALIAS]
+        key_rows, entry_rows = _adapted(writing, key_columns, keys), _adapted(writing, entry_columns, entries)
         with transaction.atomic(using=KEYSTORE_ALIAS):
             insert_values(keys_into, key_rows, using=KEYSTORE_ALIAS)
             insert_values(entries_into, entry_rows, tail=" ON CONFLICT DO NOTHING", using=KEYSTORE_ALIAS)
 
-    if len(key_rows) >= BESIDE_FROM and not connection.in_atomic_block:
+    if len(keys) >= BESIDE_FROM and not connection.in_atomic_block:
         return run_beside(write, using=KEYSTORE_ALIAS)
     write()
     return Sent()
