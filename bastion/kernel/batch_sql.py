@@ -271,6 +271,7 @@ def _on_own_connection(work: Callable[[], None], using: str) -> None:
         # The database was switched (a test's, a benchmark's) since this was opened. Django's SQLite
         # close() would keep it open if the new name is an in-memory database's; the base class's closes it.
         BaseDatabaseWrapper.close(connection)
+    connection.close_if_unusable_or_obsolete()  # as after a request: CONN_MAX_AGE, and after an error
     connection.ensure_connection()
     connection._bastion_opened_as = name
     work()

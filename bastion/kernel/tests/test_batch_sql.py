@@ -227,6 +227,27 @@ def test_the_worker_opens_its_connection_again_when_the_database_was_switched(tm
 
 
 @SQLITE
+def test_the_workers_connection_is_kept_for_conn_max_age_as_a_requests_is(tmp_path: Path) -> None:
+    seen: list[Any] = []
+
+    def which() -> None:
+        seen.append(connections["default"].connection)  # kept alive here, so a new one cannot reuse its id
+
+    settings_dict = connection.settings_dict
+    original = settings_dict["NAME"], settings_dict["CONN_MAX_AGE"]
+    settings_dict["NAME"], settings_dict["CONN_MAX_AGE"] = str(tmp_path / "aged.sqlite3"), 0
+    try:
+        run_beside(which).wait()
+        run_beside(which).wait()
+    finally:
+        settings_dict["NAME"], settings_dict["CONN_MAX_AGE"] = original
+    run_beside(which).wait()
+    run_beside(which).wait()
+    assert seen[1] is not seen[0]  # CONN_MAX_AGE 0: a connection per piece of work
+    assert seen[3] is seen[2]  # the default (60 s): kept
+
+
+@SQLITE
 def test_a_forked_process_makes_a_worker_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
     """Threads do not survive fork: a child that used its parent's worker would wait for ever."""
     parents = batch_sql._worker()
