@@ -37,7 +37,7 @@ lint: install
 	$(BIN)/ruff format --check bastion tests bench conftest.py
 
 typecheck: install
-	BASTION_ENV=test $(BIN)/mypy bastion
+	BASTION_ENV=test $(BIN)/mypy bastion bench/*.py
 
 checks: install
 	BASTION_ENV=test $(BIN)/python tests/migrations_check.py

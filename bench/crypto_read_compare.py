@@ -31,10 +31,10 @@ def main() -> None:
         runs: dict[str, list[float]] = {"off": [], "cold": [], "warm": []}
         for _round in range(3):
             setattr(envelope, name, lambda *args: b"person1-1234@bulk.example")
-            keyring.preload = lambda pairs: None  # type: ignore[assignment]
+            keyring.preload = lambda pairs: None
             runs["off"].append(cpu(bench.read_all))
             setattr(envelope, name, real_open)
-            keyring.preload = real_preload  # type: ignore[assignment]
+            keyring.preload = real_preload
             keyring.clear_caches()
             runs["cold"].append(cpu(bench.read_all))
             runs["warm"].append(cpu(bench.read_all))

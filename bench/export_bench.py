@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -59,7 +60,7 @@ def main() -> None:
     page = selectors.contact_page(marketer, selectors.ContactFilters(), PageRequest(ordering=ordering, limit=100)).items
 
     class Raw(ContactSummarySerializer):
-        def to_representation(self, instance: object) -> object:
+        def to_representation(self, instance: Any) -> dict[str, Any]:
             return super(MaskedSerializerMixin, self).to_representation(instance)  # skips the masking
 
     def median_ms(serializer: type) -> float:
