@@ -38,7 +38,6 @@ from bastion.kernel.access.scoping import can_change_customer_records
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.kinds import Outcome as AuditOutcome
 from bastion.kernel.crypto import keyring
-from bastion.kernel.ids import new_id
 
 logger = logging.getLogger(__name__)
 STALLED_AFTER_S = 120
@@ -110,7 +109,7 @@ def create_import(
         raise ValidationError({"file": [str(problem)]}) from None
     adapter = adapter_for(object_type)
     job = ImportJob(
-        id=new_id(), created_by=actor, object_type=object_type, source_name=source,
+        created_by=actor, object_type=object_type, source_name=source,
         source_key=selectors.source_key(source), file_name=str(file_name)[-255:], file_size=len(data),
         detected_encoding=detected, encoding=encoding or detected, delimiter=delimiter, headers=parsed.headers,
         mapping=suggest_mapping(adapter, parsed.headers, selectors.saved_mapping(object_type, source)),

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,18 @@ SQLITE = pytest.mark.skipif(
 INSERT = f"INSERT INTO {TABLE} (id, label)"
 
 
+@contextmanager
+def _default_database_switched(**settings: Any) -> Iterator[None]:
+    """The default alias's settings changed in place, as a benchmark or a test switches databases; restored after."""
+    settings_dict = connection.settings_dict
+    saved = {name: settings_dict[name] for name in settings}
+    settings_dict.update(settings)
+    try:
+        yield
+    finally:
+        settings_dict.update(saved)
+
+
 @SQLITE
 def test_work_run_beside_commits_on_a_thread_and_connection_of_its_own_and_a_statement_here_waits_for_it(
     probe_table: str,
@@ -214,14 +227,10 @@ def test_the_worker_opens_its_connection_again_when_the_database_was_switched(tm
     def where() -> None:
         seen.append(connections["default"].connection.execute("PRAGMA database_list").fetchone()[2])
 
-    settings_dict = connection.settings_dict
-    original, other = settings_dict["NAME"], tmp_path / "other.sqlite3"
+    other = tmp_path / "other.sqlite3"
     run_beside(where).wait()
-    settings_dict["NAME"] = str(other)
-    try:
+    with _default_database_switched(NAME=str(other)):
         run_beside(where).wait()
-    finally:
-        settings_dict["NAME"] = original
     run_beside(where).wait()
     assert seen[1] == str(other) and seen[2] == seen[0] != str(other)
 
@@ -233,14 +242,9 @@ def test_the_workers_connection_is_kept_for_conn_max_age_as_a_requests_is(tmp_pa
     def which() -> None:
         seen.append(connections["default"].connection)  # kept alive here, so a new one cannot reuse its id
 
-    settings_dict = connection.settings_dict
-    original = settings_dict["NAME"], settings_dict["CONN_MAX_AGE"]
-    settings_dict["NAME"], settings_dict["CONN_MAX_AGE"] = str(tmp_path / "aged.sqlite3"), 0
-    try:
+    with _default_database_switched(NAME=str(tmp_path / "aged.sqlite3"), CONN_MAX_AGE=0):
         run_beside(which).wait()
         run_beside(which).wait()
-    finally:
-        settings_dict["NAME"], settings_dict["CONN_MAX_AGE"] = original
     run_beside(which).wait()
     run_beside(which).wait()
     assert seen[1] is not seen[0]  # CONN_MAX_AGE 0: a connection per piece of work
