@@ -93,7 +93,7 @@ def encryption_off() -> Callable[[], None]:
         envelope: {
             "seal": lambda context, plaintext: header + plaintext,
             "seal_bound": lambda field_part, record_part, person, plaintext: header + plaintext,
-            "seal_many": lambda key, record_part, values: [header + plaintext for _field_part, plaintext in values],
+            "seal_many": lambda key, record_part, values, nonces=None: [header + plaintext for _field_part, plaintext in values],
             "open_bound": lambda field_part, record_part, person, blob: blob[17:],
         },
         keyring: {

@@ -7,7 +7,8 @@ contact import (docs/adr/0043): each field's value is taken with ``field.pre_sav
 as the ORM would, then sent all at once (``batch_sql.insert_rows``: on PostgreSQL one ``COPY``
 stream, ADR 0051; on SQLite one ``INSERT`` run for every row by ``sqlite3``'s C loop). The encrypted fields of an instance
 are sealed together (``kernel.crypto.sealing.sealed_values``: the same values ``pre_save`` gives,
-with one data-key look-up per record instead of one per value); a field whose ``pre_save`` is
+with one data-key look-up per record instead of one per value, and the batch's nonces drawn in one
+call, ADR 0060); a field whose ``pre_save`` is
 Django's own is read with ``getattr``, which is all that method does. Written here because Django
 has no cheaper public bulk insert; nothing else about the write changes.
 """
@@ -20,6 +21,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
 from bastion.kernel.batch_sql import insert_rows
+from bastion.kernel.crypto.envelope import NONCE_BYTES, fresh_nonces
 from bastion.kernel.crypto.fields import EncryptedMixin
 from bastion.kernel.crypto.sealing import sealed_values
 
@@ -40,14 +42,17 @@ def insert_new(model: type[models.Model], objs: Sequence[Any], *, using: str = D
         if not isinstance(field, EncryptedMixin)
     ]
     places = [index for index, field in enumerate(fields) if isinstance(field, EncryptedMixin)]
+    width = NONCE_BYTES * len(encrypted)  # each record's slice of the batch's nonces, drawn in one call
+    nonces = fresh_nonces(len(encrypted) * len(objs)) if encrypted else b""
     rows: list[list[Any]] = []
-    for obj in objs:
+    for number, obj in enumerate(objs):
         row: list[Any] = [None] * len(fields)
         for index, field, default_pre_save in plain:
             value = getattr(obj, field.attname) if default_pre_save else field.pre_save(obj, True)
             row[index] = field.get_db_prep_save(value, connection)
         if encrypted:
-            for index, field, sealed in zip(places, encrypted, sealed_values(encrypted, obj), strict=True):
+            mine = nonces[number * width : (number + 1) * width]
+            for index, field, sealed in zip(places, encrypted, sealed_values(encrypted, obj, mine), strict=True):
                 row[index] = field.get_db_prep_value(sealed, connection)
         rows.append(row)
     insert_rows(str(opts.db_table), [field.column for field in fields], rows, using=using)

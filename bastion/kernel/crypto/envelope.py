@@ -103,26 +103,41 @@ def seal_bound(field_part: bytes, record_part: bytes, person: uuid.UUID, plainte
     return head + nonce + key.aead.encrypt(nonce, plaintext, field_part + record_part + head)
 
 
-def seal_many(key: keyring.DataKey, record_part: bytes, values: list[tuple[bytes, bytes]]) -> list[bytes]:
+def seal_many(
+    key: keyring.DataKey, record_part: bytes, values: list[tuple[bytes, bytes]], nonces: bytes | None = None
+) -> list[bytes]:
     """:func:`seal_bound` for several values of one record and person under the data key ``key`` (the bulk write path).
 
     ``values`` are ``(field part, plaintext)`` pairs; each result is exactly what :func:`seal_bound`
     would give (same header, a fresh random nonce, associated data ``field part + record_part +
-    header``). The nonces come from one ``os.urandom`` call cut in 12-byte pieces: as random as one
-    call per value, with one system call per record instead of one per value. An empty plaintext
-    gives :data:`EMPTY_MARKER`, as there.
+    header``). The nonces are ``nonces`` cut in 12-byte pieces, one per value: bytes the caller
+    drew from ``os.urandom`` for these values alone, as :func:`fresh_nonces` does for a whole batch;
+    without them, one ``os.urandom`` call here. As random as one call per value, with one system
+    call per record or batch instead. An empty plaintext gives :data:`EMPTY_MARKER`, as there.
     """
+    if nonces is None:
+        nonces = os.urandom(NONCE_BYTES * len(values))
+    elif len(nonces) != NONCE_BYTES * len(values):
+        raise ValueError(f"{len(values)} values need {NONCE_BYTES * len(values)} bytes of nonces, not {len(nonces)}")
     head = _HEADER.pack(CURRENT_FORMAT, key.version)
-    nonces = os.urandom(NONCE_BYTES * len(values))
+    bound = record_part + head
     encrypt = key.aead.encrypt
     sealed: list[bytes] = []
     for start, (field_part, plaintext) in zip(range(0, len(nonces), NONCE_BYTES), values, strict=True):
         if plaintext:
             nonce = nonces[start : start + NONCE_BYTES]
-            sealed.append(head + nonce + encrypt(nonce, plaintext, field_part + record_part + head))
+            sealed.append(head + nonce + encrypt(nonce, plaintext, field_part + bound))
         else:
             sealed.append(EMPTY_MARKER)
     return sealed
+
+
+def fresh_nonces(count: int) -> bytes:
+    """``count`` nonces' worth of bytes from the operating system's CSPRNG, in one call, for :func:`seal_many`.
+
+    Drawn afresh by each caller, never kept or shared: each slice is used for one value only.
+    """
+    return os.urandom(NONCE_BYTES * count)
 
 
 def open_sealed(context: FieldContext, blob: bytes) -> bytes | None:
