@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections, transaction
 
 
 def wait_for(condition: Callable[[], bool], what: str, deadline: float = 30.0, interval: float = 0.05) -> None:
@@ -16,3 +19,25 @@ def wait_for(condition: Callable[[], bool], what: str, deadline: float = 30.0, i
         if time.monotonic() > until:
             raise AssertionError(f"timed out after {deadline:.0f} s waiting for {what}")
         time.sleep(interval)  # the pause between two checks of the condition
+
+
+def query_plan(queryset: Any, *, turned_off: Sequence[str] = ("enable_seqscan",), analyze: str | None = None) -> str:
+    """The database's plan for ``queryset``, one line per row: ``EXPLAIN`` on PostgreSQL, ``EXPLAIN QUERY PLAN`` on SQLite.
+
+    On PostgreSQL, in a transaction of its own, the planner settings ``turned_off`` are set off
+    for it (a test table is tiny: without that, the planner would rather scan it), and the
+    table ``analyze`` is analysed first (the statistics autovacuum keeps in production).
+    """
+    using = queryset.db
+    connection = connections[using]
+    sql, params = queryset.query.sql_with_params()
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if analyze:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(analyze)}")
+            for setting in turned_off:
+                cursor.execute(f"SET LOCAL {setting} = off")
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(str(row[0] if connection.vendor == "postgresql" else row) for row in cursor.fetchall())

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from bastion.directory import actions, selectors
 from bastion.directory.models import Contact
 from bastion.directory.tests.factories import CompanyFactory, ContactFactory, TagFactory
 from bastion.kernel.pagination import PageRequest, parse_ordering
+from bastion.kernel.testing import query_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -168,16 +168,6 @@ def test_assignable_owners_are_active_colleagues_who_may_write(personas: Any, re
     assert usernames == {"admin", "rep_east", "rep_west", "sales_manager", "service_agent", "marketer"}
 
 
-def _plan(sql: str, params: Any) -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return "\n".join(str(row) for row in cursor.fetchall())
-
-
 @pytest.mark.parametrize(
     ("query", "indexes"),
     [
@@ -187,7 +177,7 @@ def _plan(sql: str, params: Any) -> str:
 )
 def test_name_search_uses_indexes(personas: Any, people: Any, query: str, indexes: list[str]) -> None:
     queryset = Contact.objects.visible_to(personas.admin).filter(selectors._contact_search(query))
-    plan = _plan(*queryset.query.sql_with_params())
+    plan = query_plan(queryset)
     for index in indexes:
         assert index in plan, plan
     assert "SCAN directory_contact" not in plan  # SQLite: no full table scan
@@ -196,6 +186,6 @@ def test_name_search_uses_indexes(personas: Any, people: Any, query: str, indexe
 
 def test_email_search_looks_up_the_blind_index_then_primary_keys(personas: Any, people: Any) -> None:
     queryset = Contact.objects.visible_to(personas.admin).filter(selectors._contact_search("bob@globex.example"))
-    plan = _plan(*queryset.query.sql_with_params())
+    plan = query_plan(queryset)
     assert "Seq Scan" not in plan and "SCAN directory_contact" not in plan, plan  # a primary-key lookup
     assert list(queryset) == [people["bob"]]

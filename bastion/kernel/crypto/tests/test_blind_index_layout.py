@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import Any
 
 import pytest
 from django.db import IntegrityError, connections, transaction
@@ -13,6 +12,7 @@ from django.db.models import Q
 from bastion.kernel.crypto.models import BlindIndexEntry
 from bastion.kernel.crypto.router import KEYSTORE_ALIAS
 from bastion.kernel.crypto.store import insert_ignoring_conflicts
+from bastion.kernel.testing import query_plan
 
 ENTRIES = BlindIndexEntry.objects.using(KEYSTORE_ALIAS)
 EMAILS = "directory.contact.email"
@@ -26,19 +26,6 @@ def _indexes() -> dict[str, tuple[list[str], bool]]:
         found = connection.introspection.get_constraints(cursor, TABLE)
     indexed = {name: info for name, info in found.items() if info["index"] or info["unique"]}
     return {name: (list(info["columns"]), bool(info["unique"])) for name, info in indexed.items()}
-
-
-def _plan(queryset: Any) -> str:
-    connection = connections[KEYSTORE_ALIAS]
-    sql, params = queryset.query.sql_with_params()
-    with transaction.atomic(using=KEYSTORE_ALIAS), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {TABLE}")  # the statistics autovacuum keeps in production
-            cursor.execute("SET LOCAL enable_seqscan = off")  # on a table this small the planner would rather scan
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return "\n".join(str(row) for row in cursor.fetchall())
 
 
 @pytest.mark.django_db
@@ -68,12 +55,15 @@ def test_a_search_and_a_persons_entries_each_use_their_own_index() -> None:
     rows = [(scope, rng.getrandbits(18), person) for person in people for scope in (EMAILS, f"{EMAILS}@v2")]
     insert_ignoring_conflicts(BlindIndexEntry, ["scope", "value", "person"], rows)
     wanted = Q(scope=EMAILS, value=rows[10][1]) | Q(scope=f"{EMAILS}@v2", value=rows[11][1])
-    search = _plan(ENTRIES.filter(wanted).values_list("person", flat=True).distinct())  # as blind.lookup asks
+    lookup = ENTRIES.filter(wanted).values_list("person", flat=True).distinct()  # as blind.lookup asks
+    search = query_plan(lookup, analyze=TABLE)
     assert "keystore_blind_value" in search, search
     assert f"SCAN {TABLE}" not in search and "Seq Scan" not in search, search
-    many = _plan(ENTRIES.filter(scope=EMAILS, value__in=[value for _scope, value, _person in rows[:50]]))  # lookup_many
+    batch = ENTRIES.filter(scope=EMAILS, value__in=[value for _scope, value, _person in rows[:50]])  # lookup_many
+    many = query_plan(batch, analyze=TABLE)
     assert "keystore_blind_value" in many and "Seq Scan" not in many, many
-    theirs = _plan(ENTRIES.filter(scope=EMAILS, person=people[3]).values_list("value", flat=True))  # set_entries
+    own = ENTRIES.filter(scope=EMAILS, person=people[3]).values_list("value", flat=True)  # set_entries
+    theirs = query_plan(own, analyze=TABLE)
     # SQLite names a table's inline unique constraint's index sqlite_autoindex_...: its columns tell it.
     assert "keystore_blind_person_unique" in theirs or "(person=? AND scope=?)" in theirs, theirs
     assert f"SCAN {TABLE}" not in theirs and "Seq Scan" not in theirs, theirs
