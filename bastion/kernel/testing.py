@@ -30,9 +30,10 @@ def query_plan(queryset: Any, *, turned_off: Sequence[str] = ("enable_seqscan",)
     """
     using = queryset.db
     connection = connections[using]
+    postgres = connection.vendor == "postgresql"
     sql, params = queryset.query.sql_with_params()
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgres:
             if analyze:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(analyze)}")
             for setting in turned_off:
@@ -40,4 +41,4 @@ def query_plan(queryset: Any, *, turned_off: Sequence[str] = ("enable_seqscan",)
             cursor.execute("EXPLAIN " + sql, params)
         else:
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return "\n".join(str(row[0] if connection.vendor == "postgresql" else row) for row in cursor.fetchall())
+        return "\n".join(str(row[0] if postgres else row) for row in cursor.fetchall())
