@@ -447,6 +447,12 @@ AUDIT_CHECKPOINT_MINUTES = env_int("BASTION_AUDIT_CHECKPOINT_MINUTES", 10, minim
 # Recorded events wait in the inbox until sealed into the chain (docs/adr/0024): normally less
 # than a second; `bastion auditlog verify` fails when one has waited longer than this.
 AUDIT_MAX_UNSEALED_SECONDS = env_int("BASTION_AUDIT_MAX_UNSEALED_SECONDS", 300, minimum=1)
+# Who seals: "inline", each process after its own commits; "process", one dedicated process
+# (`bastion auditlog seal --follow`) for all. `bastion serve` starts that process and sets
+# "process" for its web and job processes unless this says "inline" (docs/adr/0061).
+AUDIT_SEALER = env_str("BASTION_AUDIT_SEALER", "inline")
+if AUDIT_SEALER not in ("inline", "process"):
+    raise ImproperlyConfigured(f"BASTION_AUDIT_SEALER must be inline or process, got {AUDIT_SEALER!r}")
 # `bastion auditlog verify --workers N` checks a log of at least this many events in N processes.
 AUDIT_VERIFY_PARALLEL_FROM = env_int("BASTION_AUDIT_VERIFY_PARALLEL_FROM", 100_000, minimum=0)
 # PostgreSQL: the role the application connects as, if not the owner that runs migrations;

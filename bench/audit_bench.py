@@ -4,11 +4,15 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_d .venv/bin/python bench/audit_bench.py
     .venv/bin/python bench/audit_bench.py --threads 8      # 4 processes x 8 threads (gunicorn --threads)
     AUDIT_BENCH_COMPARE_TREE=/path/to/older/checkout ...   # also time that checkout's verify on the same rows
+    .venv/bin/python bench/audit_bench.py --sealer inline  # each appender seals after its commits (no sealer process)
 
 1. Appends: ``--processes`` OS processes append through ``record_event`` (one event per
    transaction, as the actions do) to a fresh database for ``--seconds`` seconds: a new SQLite
    file, and with DATABASE_URL a scratch PostgreSQL database ``bastion_audit_bench`` on that
-   server (created, migrated and dropped). The sequence is then checked for gaps and forks.
+   server (created, migrated and dropped). As ``bastion serve`` runs them, a dedicated
+   ``bastion auditlog seal --follow`` process seals for them (``--sealer process``, the default;
+   ``--sealer inline``: each appender seals after its own commits, docs/adr/0061). The sequence
+   is then checked for gaps and forks.
 2. Verify: ``--events`` events are seeded into another fresh database by computing the chain in
    Python with the writer's own canonical encoding (``entry_of`` + ``canonical.encode`` +
    ``merkle.leaf_hash``) and inserted as the sealer inserts (``batch_sql.execute_many``) in
@@ -36,7 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bastion.kernel.audit.tests.concurrency import log_stats, run_appenders, scratch_database  # noqa: E402
+from bastion.kernel.audit.tests.concurrency import dedicated_sealer, log_stats, run_appenders, scratch_database  # noqa: E402
 
 BATCH = 10_000
 COLUMNS = ("sequence", "timestamp", "kind", "outcome", "actor_id", "actor_snapshot", "on_behalf_of_id", "client_ip",
@@ -136,12 +140,20 @@ def ceiling(folder: Path, postgres_url: str | None, processes: int, seconds: flo
     return sum(r["events"] for r in reports) / seconds
 
 
-def appends(folder: Path, postgres_url: str | None, processes: int, seconds: float, threads: int = 1) -> dict[str, Any]:
+def appends(
+    folder: Path, postgres_url: str | None, processes: int, seconds: float, threads: int = 1, sealer: str = "process"
+) -> dict[str, Any]:
     with scratch_database(folder, postgres_url, name="bastion_audit_bench") as scratch:
-        reports = run_appenders(scratch, folder, processes=processes, seconds=seconds, threads=threads)
+        if sealer == "process":
+            with dedicated_sealer(scratch) as run:
+                reports = run_appenders(run.scratch, folder, processes=processes, seconds=seconds, threads=threads)
+        else:
+            reports = run_appenders(scratch, folder, processes=processes, seconds=seconds, threads=threads)
         total = sum(r["events"] for r in reports)
         stats = log_stats(scratch)
-        left = stats.pop("left_in_inbox")
+        left = stats.pop("left_in_inbox")  # none with the sealer process: it seals what is left when it stops
+        if sealer == "process":
+            left = run.on_stopping
         sound = stats == {"count": total, "first": 1, "last": total, "prevs": total}
         verify = scratch.run("auditlog", "verify")
     return {
@@ -180,6 +192,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--skip-verify", action="store_true")
     parser.add_argument("--ceiling", action="store_true", help="also time the same transactions without audit events")
+    parser.add_argument(
+        "--sealer", choices=("process", "inline"), default="process", help="who seals: a dedicated process, or each appender"
+    )
     parser.add_argument("--child-verify", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_verify:
@@ -190,7 +205,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="audit-bench-") as tmp:
         folder = Path(tmp)
         append = (
-            None if args.skip_appends else appends(folder / "appends", postgres_url, args.processes, args.seconds, args.threads)
+            None
+            if args.skip_appends
+            else appends(folder / "appends", postgres_url, args.processes, args.seconds, args.threads, args.sealer)
         )
         if append:
             print(f"appends: {json.dumps(append)}", file=sys.stderr)  # noqa: T201
@@ -201,6 +218,7 @@ def main() -> None:
     rows = []
     if append:
         shape = f"{args.processes} processes x {args.threads} threads" if args.threads > 1 else f"{args.processes} processes"
+        shape += ", a sealer process" if args.sealer == "process" else ", each sealing after its commits"
         rows.append(
             (
                 f"appends/s, {shape}, {args.seconds:.0f} s",

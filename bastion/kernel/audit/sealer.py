@@ -16,6 +16,11 @@ seals. The sealer runs:
 - before anything reads the log (``AuditEvent.objects``, verify, checkpoints, exports), waiting
   for the lock, so a reader sees every event committed before it started;
 - every minute from huey (``kernel.tasks``), as a safety net.
+
+With ``BASTION_AUDIT_SEALER=process`` (what ``bastion serve`` sets for its web and job
+processes, docs/adr/0061) the writing processes do not seal after their commits: one dedicated
+process, ``bastion auditlog seal --follow`` (:func:`seal_continuously`), seals for all of them,
+so an append never waits behind a batch. Readers and the minute job still seal first.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import OperationalError, connection, transaction
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, close_old_connections, connection, transaction
 
 from bastion.kernel.audit import canonical, merkle
 from bastion.kernel.batch_sql import insert_rows
@@ -261,6 +268,62 @@ def seal_after_commit() -> None:
         seal_pending(wait=False, limit=AFTER_COMMIT_LIMIT)
     except Exception:  # the change is committed; its event waits in the inbox for the next sealer
         logger.exception("sealing audit events after a commit failed; they stay in the inbox")
+
+
+def sealed_by_a_dedicated_process() -> bool:
+    """True when ``bastion auditlog seal --follow`` seals for this process (``BASTION_AUDIT_SEALER=process``)."""
+    return bool(settings.AUDIT_SEALER == "process")
+
+
+# The dedicated sealer looks for waiting events this often, and waits this long after a failure.
+FOLLOW_INTERVAL = 0.25
+FOLLOW_RETRY_SECONDS = 5.0
+# PostgreSQL keeps a released inbox row (and its index entry) until the table is vacuumed, and
+# every look at the inbox walks past them: after a minute at 5,000 events/s, 300,000 of them.
+# The dedicated sealer vacuums the inbox itself after sealing this many rows (docs/adr/0061).
+VACUUM_INBOX_AFTER = 20_000
+
+
+def vacuum_inbox() -> None:
+    """PostgreSQL: reclaim the released inbox rows (not in a transaction; a role that does not own the table is skipped)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM kernel_auditinbox")
+
+
+def seal_continuously(stop: threading.Event, *, interval: float = FOLLOW_INTERVAL) -> tuple[int, int]:
+    """The dedicated sealer (docs/adr/0061): seal what is waiting until ``stop`` is set.
+
+    Each round seals at most ``AFTER_COMMIT_LIMIT`` rows in one transaction and goes on at once
+    when there were more, else waits ``interval``. An empty inbox costs one ``SELECT``, not a
+    transaction. On PostgreSQL it vacuums the inbox after every ``VACUUM_INBOX_AFTER`` rows it
+    sealed. A database error is logged and retried after ``FOLLOW_RETRY_SECONDS`` on a new
+    connection: the rows wait in the inbox, where readers and the minute job find them too.
+    Once stopped, what was committed until then is sealed. Returns the numbers sealed while
+    running and on stopping.
+    """
+    running = unvacuumed = 0
+    while not stop.is_set():
+        close_old_connections()  # a restarted server or CONN_MAX_AGE, as between two requests
+        try:
+            sealed = 0 if inbox_is_empty() else seal_pending(wait=True, limit=AFTER_COMMIT_LIMIT)
+            running, unvacuumed = running + sealed, unvacuumed + sealed
+            if unvacuumed >= VACUUM_INBOX_AFTER:
+                unvacuumed = 0
+                vacuum_inbox()
+        except DatabaseError:
+            logger.exception("the audit sealer could not seal; retrying in %.0f s", FOLLOW_RETRY_SECONDS)
+            connection.close()
+            stop.wait(FOLLOW_RETRY_SECONDS)
+            continue
+        if sealed < AFTER_COMMIT_LIMIT:
+            stop.wait(interval)
+    try:
+        close_old_connections()
+        return running, seal_pending(wait=True)
+    except DatabaseError:  # stopping anyway: the rows wait for the next sealer or reader
+        logger.exception("the audit sealer could not seal before stopping")
+        return running, 0
 
 
 def unsealed_too_long(max_age: dt.timedelta, *, now: dt.datetime | None = None, limit: int = 20) -> list[tuple[int, dt.datetime]]:

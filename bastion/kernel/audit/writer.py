@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from bastion.kernel.audit import canonical
 from bastion.kernel.audit import context as audit_context
 from bastion.kernel.audit.kinds import EventKind, Outcome
-from bastion.kernel.audit.sealer import CONTENT, seal_after_commit
+from bastion.kernel.audit.sealer import CONTENT, seal_after_commit, sealed_by_a_dedicated_process
 from bastion.kernel.batch_sql import fetch_one_prepared, insert_rows
 
 
@@ -122,7 +122,12 @@ def record_event(
 
 
 def _seal_after_this_transaction(db: Any) -> None:
-    """Have the sealer run after the commit of ``db``'s current transaction (registered once per transaction)."""
+    """Have the sealer run after the commit of ``db``'s current transaction (registered once per transaction).
+
+    Not when a dedicated sealer process seals for this one (docs/adr/0061).
+    """
+    if sealed_by_a_dedicated_process():
+        return
     if not any(hook[1] is seal_after_commit for hook in db.run_on_commit):
         transaction.on_commit(seal_after_commit, using=db.alias, robust=True)
 

@@ -113,3 +113,9 @@ def test_unknown_mode_is_refused(tmp_path: Path) -> None:
     result = load_settings(tmp_path, BASTION_ENV="prod")
     assert result.returncode != 0
     assert "BASTION_ENV must be development, production or test" in result.stderr
+
+
+def test_an_unknown_audit_sealer_is_refused(tmp_path: Path) -> None:
+    result = load_settings(tmp_path, BASTION_ENV="development", BASTION_AUDIT_SEALER="thread")
+    assert result.returncode != 0
+    assert "BASTION_AUDIT_SEALER must be inline or process, got 'thread'" in result.stderr

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -160,6 +161,47 @@ def run_appenders(
             if child.poll() is None:
                 child.kill()
                 child.wait()
+
+
+@dataclass
+class SealerRun:
+    """A dedicated sealer's run: ``scratch`` for appenders that leave sealing to it, and its counts once stopped."""
+
+    scratch: Scratch
+    while_running: int = -1
+    on_stopping: int = -1
+
+
+@contextmanager
+def dedicated_sealer(scratch: Scratch) -> Iterator[SealerRun]:
+    """``bastion auditlog seal --follow`` on the scratch database while the block runs, as ``bastion serve`` runs it.
+
+    Processes started with the yielded run's ``scratch`` do not seal after their commits
+    (``BASTION_AUDIT_SEALER=process``). The sealer is stopped (SIGTERM) after the block and must
+    exit cleanly, reporting how many events it sealed while running and on stopping.
+    """
+    run = SealerRun(Scratch({**scratch.env, "BASTION_AUDIT_SEALER": "process"}, scratch.vendor))
+    process = subprocess.Popen(  # noqa: S603 - this interpreter and the project's own command
+        [sys.executable, "-m", "bastion.cli", "auditlog", "seal", "--follow"],
+        env=run.scratch.env,
+        cwd=BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    started = process.stdout.readline()  # its signal handlers are set once it says so
+    try:
+        if "audit sealer started" not in started:
+            raise RuntimeError(f"the dedicated sealer did not start: {started}")
+        yield run
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=120)
+    counts = re.search(r"(\d+) events sealed while running, (\d+) on stopping", out)
+    if process.returncode or counts is None:
+        raise RuntimeError(f"the dedicated sealer failed ({process.returncode}):\n{started}{out}{err}")
+    run.while_running, run.on_stopping = int(counts[1]), int(counts[2])
 
 
 def _append(args: argparse.Namespace) -> None:

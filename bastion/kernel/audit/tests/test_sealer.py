@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import threading
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from bastion.kernel.audit import sealer
@@ -142,3 +145,65 @@ def test_after_commit_the_writing_process_seals_without_any_reader(monkeypatch: 
     # The on_commit hook ran: both events are chained and the inbox is empty, with no read in between.
     assert _count("kernel_auditinbox") == 0 and _count("kernel_auditevent") == 2
     assert verify_log().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_dedicated_sealer_the_writer_leaves_sealing_to_it(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    settings.AUDIT_SEALER = "process"
+    monkeypatch.setattr(sealer, "_last_attempt", 0.0)
+    with transaction.atomic():
+        record_event(EventKind.RECORD_CREATED, target=Target("directory.company", "1"))
+        assert not [hook for hook in connection.run_on_commit if hook[1] is sealer.seal_after_commit]
+    _record(2)
+    assert _count("kernel_auditinbox") == 2 and _count("kernel_auditevent") == 0  # the writer sealed nothing
+
+    stop = threading.Event()
+    timer = threading.Timer(0.5, stop.set)  # the SIGTERM of `bastion auditlog seal --follow`
+    timer.start()
+    assert sealer.seal_continuously(stop, interval=0.05) == (2, 0)
+    timer.join()
+    assert _count("kernel_auditinbox") == 0 and _count("kernel_auditevent") == 2
+    assert verify_log().ok
+
+
+def test_auditlog_seal_seals_what_waits_and_says_how_many() -> None:
+    _record(1)
+    _record(2)
+    out = io.StringIO()
+    call_command("auditlog", "seal", stdout=out)
+    assert out.getvalue().strip() == "sealed 2 audit events"
+    assert _count("kernel_auditinbox") == 0 and _count("kernel_auditevent") == 2
+    call_command("auditlog", "seal", stdout=out)
+    assert out.getvalue().strip().endswith("sealed 0 audit events")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite removes deleted rows at once: nothing to vacuum")
+@pytest.mark.django_db(transaction=True)
+def test_the_dedicated_sealer_vacuums_the_released_inbox_rows_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.AUDIT_SEALER = "process"  # the writes below leave sealing to it
+
+    def seal_and_count_dead(records: int) -> int:
+        for number in range(records):
+            _record(number)
+        stop = threading.Event()
+        timer = threading.Timer(0.3, stop.set)
+        timer.start()
+        assert sealer.seal_continuously(stop, interval=0.05) == (records, 0)
+        timer.join()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT dead_tuple_count FROM pgstattuple('kernel_auditinbox')")
+            return int(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+    try:
+        monkeypatch.setattr(sealer, "VACUUM_INBOX_AFTER", 10**9)
+        assert seal_and_count_dead(6) == 6  # released rows stay until a vacuum
+        monkeypatch.setattr(sealer, "VACUUM_INBOX_AFTER", 5)
+        assert seal_and_count_dead(6) == 0  # sealed 6 >= 5: the sealer vacuumed them all
+        assert _count("kernel_auditinbox") == 0 and _count("kernel_auditevent") == 12
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP EXTENSION pgstattuple")

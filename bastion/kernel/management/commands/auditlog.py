@@ -1,10 +1,12 @@
-"""``bastion auditlog verify|checkpoint|export|proof|archive|ship|harden|public-key|keygen``."""
+"""``bastion auditlog verify|checkpoint|export|proof|archive|ship|seal|harden|public-key|keygen``."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from typing import Any
 
@@ -40,6 +42,12 @@ class Command(BaseCommand):
         ship = sub.add_parser("ship", help="send events to a syslog receiver (RFC 5424)")
         ship.add_argument("url", help="udp://host:port, tcp://host:port or tls://host:port")
         ship.add_argument("--first", type=int, default=None)
+        seal = sub.add_parser("seal", help="seal the events waiting in the inbox into the chain and print how many")
+        seal.add_argument(
+            "--follow",
+            action="store_true",
+            help="keep sealing until stopped (SIGTERM or Ctrl+C): the dedicated sealer `bastion serve` runs",
+        )
         harden = sub.add_parser(
             "harden", help="PostgreSQL, run as the owner: the app role may not UPDATE/DELETE/TRUNCATE audit rows"
         )
@@ -120,6 +128,20 @@ class Command(BaseCommand):
         sent = ship(options["url"], iter_entries(first, last))
         _record_export("syslog", first, last)
         self.stdout.write(f"sent {sent} events to {options['url']}")
+
+    def _seal(self, options: dict[str, Any]) -> None:
+        from bastion.kernel.audit.sealer import seal_continuously, seal_pending
+
+        if not options["follow"]:
+            self.stdout.write(f"sealed {seal_pending(wait=True)} audit events")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        self.stdout.write("audit sealer started: sealing for every process (BASTION_AUDIT_SEALER=process)")
+        self.stdout.flush()
+        running, stopping = seal_continuously(stop)
+        self.stdout.write(f"audit sealer stopped: {running} events sealed while running, {stopping} on stopping")
 
     def _harden(self, options: dict[str, Any]) -> None:
         from django.conf import settings

@@ -1,5 +1,9 @@
 """``bastion serve``: migrate, seed demo data on the first development run, then run the web
-server (gunicorn) and the background job runner (huey consumer) side by side."""
+server (gunicorn), the background job runner (huey consumer) and the audit sealer side by side.
+
+The sealer (``bastion auditlog seal --follow``) chains the audit events of the web and job
+processes, which then do not seal after their own commits (``BASTION_AUDIT_SEALER=process``,
+docs/adr/0061); ``BASTION_AUDIT_SEALER=inline`` keeps sealing in them and starts no sealer."""
 
 from __future__ import annotations
 
@@ -34,8 +38,11 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"Bastion is serving on {url}  (Ctrl+C stops it)"))
+        env = {**os.environ, "BASTION_AUDIT_SEALER": os.environ.get("BASTION_AUDIT_SEALER", "process")}
+        seal = [sys.executable, "-m", "bastion.cli", "auditlog", "seal", "--follow"]
         children = [
-            subprocess.Popen([sys.executable, "-m", "bastion.cli", "run_huey"]),  # noqa: S603 - fixed argv
+            *([subprocess.Popen(seal, env=env)] if env["BASTION_AUDIT_SEALER"] == "process" else []),  # noqa: S603
+            subprocess.Popen([sys.executable, "-m", "bastion.cli", "run_huey"], env=env),  # noqa: S603 - fixed argv
             subprocess.Popen(  # noqa: S603 - fixed argv
                 [
                     sys.executable,
@@ -50,7 +57,8 @@ class Command(BaseCommand):
                     "-",
                     "--forwarded-allow-ips",
                     os.environ.get("BASTION_TRUSTED_PROXIES", "127.0.0.1"),
-                ]
+                ],
+                env=env,
             ),
         ]
         self._supervise(children)
