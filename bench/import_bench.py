@@ -12,6 +12,10 @@ folder is used; for PostgreSQL, databases ``<name>_importbench`` and ``<name>_im
 are dropped and re-created next to the one DATABASE_URL names. Besides wall-clock time it prints
 the CPU time of the import processes, which means more than the wall clock on a busy machine.
 
+``--sealer process`` runs the import as ``bastion serve`` runs its job runner: with
+``BASTION_AUDIT_SEALER=process`` and ``bastion auditlog seal --follow`` beside it, which seals the
+import's audit events (docs/adr/0061); the default, ``inline``, seals them after each batch's commit.
+
 ``--crash`` runs the import as ``bastion imports run`` in a subprocess, SIGKILLs it once half the
 rows are done, runs it again, and checks that every good row was imported exactly once.
 """
@@ -19,6 +23,7 @@ rows are done, runs it again, and checks that every good row was imported exactl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -33,6 +38,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from processes import cpu_seconds  # noqa: E402
+
 BAD_EVERY = 33  # one bad row after every 32 good ones: 3%
 
 
@@ -135,11 +143,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--crash", action="store_true", help="SIGKILL half way, rerun, check exactly-once")
     parser.add_argument("--batch", type=int, default=None, help="rows per transaction (default: the importer's)")
+    parser.add_argument("--sealer", choices=("inline", "process"), default="inline", help="who seals the audit events")
     args = parser.parse_args()
     data, bad = make_csv(args.rows)
-    with tempfile.TemporaryDirectory(prefix="import-bench-") as data_dir:
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as data_dir, contextlib.ExitStack() as stack:
         env = environment(data_dir)
         job = prepare(env, data)
+        if args.sealer == "process":
+            env = {**env, "BASTION_AUDIT_SEALER": "process"}
+            sealer = subprocess.Popen([sys.executable, "-m", "bastion.cli", "auditlog", "seal", "--follow"], env=env, cwd=ROOT)  # noqa: S603
+            stack.callback(sealer.wait, timeout=120)
+            stack.callback(sealer.terminate)
+        sealer_pid = sealer.pid if args.sealer == "process" else None
         database = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         if args.crash:
@@ -164,6 +179,8 @@ def main() -> None:
         print(f"time (including process start-up and decrypting the file): {elapsed:.1f} s")
         print(f"rows per second: {args.rows / elapsed:,.0f}")
         print(f"CPU time of the import processes: {cpu:.1f} s, rows per CPU second: {args.rows / cpu:,.0f}")
+        if sealer_pid is not None:
+            print(f"CPU time of the sealer process beside them, until now: {cpu_seconds(sealer_pid):.1f} s")
         print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
