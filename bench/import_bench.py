@@ -41,6 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from processes import cpu_seconds  # noqa: E402
 
+sys.path.insert(0, str(ROOT))
+from bastion.kernel.audit.tests.concurrency import Scratch, dedicated_sealer  # noqa: E402
+
 BAD_EVERY = 33  # one bad row after every 32 good ones: 3%
 
 
@@ -149,12 +152,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="import-bench-") as data_dir, contextlib.ExitStack() as stack:
         env = environment(data_dir)
         job = prepare(env, data)
+        sealer = None
         if args.sealer == "process":
-            env = {**env, "BASTION_AUDIT_SEALER": "process"}
-            sealer = subprocess.Popen([sys.executable, "-m", "bastion.cli", "auditlog", "seal", "--follow"], env=env, cwd=ROOT)  # noqa: S603
-            stack.callback(sealer.wait, timeout=120)
-            stack.callback(sealer.terminate)
-        sealer_pid = sealer.pid if args.sealer == "process" else None
+            vendor = "postgresql" if env.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+            sealer = stack.enter_context(dedicated_sealer(Scratch(env, vendor)))
+            env = sealer.scratch.env
         database = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         if args.crash:
@@ -179,8 +181,8 @@ def main() -> None:
         print(f"time (including process start-up and decrypting the file): {elapsed:.1f} s")
         print(f"rows per second: {args.rows / elapsed:,.0f}")
         print(f"CPU time of the import processes: {cpu:.1f} s, rows per CPU second: {args.rows / cpu:,.0f}")
-        if sealer_pid is not None:
-            print(f"CPU time of the sealer process beside them, until now: {cpu_seconds(sealer_pid):.1f} s")
+        if sealer is not None:
+            print(f"CPU time of the sealer process beside them, until now: {cpu_seconds(sealer.pid):.1f} s")
         print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

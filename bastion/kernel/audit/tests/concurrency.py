@@ -168,6 +168,7 @@ class SealerRun:
     """A dedicated sealer's run: ``scratch`` for appenders that leave sealing to it, and its counts once stopped."""
 
     scratch: Scratch
+    pid: int = 0
     while_running: int = -1
     on_stopping: int = -1
 
@@ -190,6 +191,7 @@ def dedicated_sealer(scratch: Scratch) -> Iterator[SealerRun]:
         text=True,
     )
     assert process.stdout is not None
+    run.pid = process.pid
     started = process.stdout.readline()  # its signal handlers are set once it says so
     try:
         if "audit sealer started" not in started:
