@@ -152,12 +152,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="import-bench-") as data_dir, contextlib.ExitStack() as stack:
         env = environment(data_dir)
         job = prepare(env, data)
+        database = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"  # environment() sets it for PostgreSQL only
         sealer = None
         if args.sealer == "process":
-            vendor = "postgresql" if env.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
-            sealer = stack.enter_context(dedicated_sealer(Scratch(env, vendor)))
+            sealer = stack.enter_context(dedicated_sealer(Scratch(env, database.lower())))
             env = sealer.scratch.env
-        database = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         if args.crash:
             first = run_import(env, job, kill_at=0.5, batch=args.batch)

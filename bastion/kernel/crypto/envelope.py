@@ -116,7 +116,7 @@ def seal_many(
     call per record or batch instead. An empty plaintext gives :data:`EMPTY_MARKER`, as there.
     """
     if nonces is None:
-        nonces = os.urandom(NONCE_BYTES * len(values))
+        nonces = fresh_nonces(len(values))
     elif len(nonces) != NONCE_BYTES * len(values):
         raise ValueError(f"{len(values)} values need {NONCE_BYTES * len(values)} bytes of nonces, not {len(nonces)}")
     head = _HEADER.pack(CURRENT_FORMAT, key.version)
