@@ -10,7 +10,8 @@ transaction, so the stage follows the obvious events:
 - a deal is opened for a contact: opportunity; a deal is won: customer;
 - all of a contact's deals are lost while it is an opportunity: back to lead, to be nurtured;
 - an order is placed: customer (a churned customer comes back);
-- a customer places no order for the policy's churn period: churned (a daily job).
+- a customer places no order for the policy's churn period, and neither does their company:
+  churned (a daily job).
 
 Automatic moves only go forward along the stages (a customer whose new deal opens stays a
 customer), except the two that are about going back: all deals lost, and churn. Every move
@@ -164,14 +165,20 @@ def _customer_since() -> Any:
 
 
 def churn_inactive_customers(now: dt.datetime | None = None) -> int:
-    """Customers with no order (and no customer move) in the policy's churn period become churned."""
+    """Customers with no order (and no customer move) in the policy's churn period become churned.
+
+    An order counts for its contact and for everyone at its company: a company that keeps buying,
+    on orders that name no contact or another one, keeps its people customers.
+    """
     from bastion.commerce.models import Order  # commerce builds on sales: imported here, not at the top
 
     cutoff = (now or timezone.now()) - dt.timedelta(days=policy().churn_after_days)
-    recent_orders = Order.objects.filter(ordered_at__gte=cutoff, status__in=MOVING_ORDER_STATUSES).values("contact")
+    recent_orders = Order.objects.filter(ordered_at__gte=cutoff, status__in=MOVING_ORDER_STATUSES)
     recent_moves = _customer_since().filter(at__gte=cutoff).values("contact")
     stale = Contact.objects.filter(lifecycle_stage=LifecycleStage.CUSTOMER).exclude(
-        Q(pk__in=recent_orders) | Q(pk__in=recent_moves)
+        Q(pk__in=recent_orders.filter(contact__isnull=False).values("contact"))
+        | Q(company__in=recent_orders.filter(company__isnull=False).values("company"))
+        | Q(pk__in=recent_moves)
     )
     moved = 0
     for contact in stale.order_by("pk").iterator(chunk_size=500):

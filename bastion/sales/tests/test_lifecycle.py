@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from bastion.commerce import actions as commerce
 from bastion.commerce.models import Order, OrderStatus
+from bastion.directory import actions as directory
 from bastion.directory.models import Contact
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
@@ -143,6 +144,38 @@ def test_an_order_makes_a_customer_and_no_order_for_the_churn_period_churns_them
     )
     commerce.change_order_status(personas.rep_east, again.pk, "confirmed")
     assert stage_of(contact) == "customer"
+
+
+def _confirmed_order(actor: Any, when: dt.datetime, **customer: Any) -> None:
+    lines = [{"description": "Parts", "quantity": 1, "unit_price": "5"}]
+    order = commerce.create_order(actor, {**customer, "ordered_at": when, "lines": lines})
+    commerce.change_order_status(actor, order.pk, "confirmed")
+
+
+def test_a_company_that_keeps_ordering_keeps_its_people_customers(personas: Any, customer: Any) -> None:
+    company, contact = customer
+    other_company = directory.create_company(personas.rep_east, {"name": "Borealis Freight"})
+    colleague = directory.create_contact(personas.rep_east, {"given_name": "Li", "family_name": "Wu", "company": company})
+    elsewhere = directory.create_contact(
+        personas.rep_east, {"given_name": "Ana", "family_name": "Silva", "company": other_company}
+    )
+    alone = directory.create_contact(personas.rep_east, {"given_name": "Sam", "family_name": "Okafor"})
+    now = timezone.now()
+    for person in (contact, colleague, elsewhere, alone):
+        _confirmed_order(personas.rep_east, now, contact=person.pk)
+    later = now + dt.timedelta(days=400)
+    # Within the churn period before ``later``: an order of the company alone, naming nobody, and
+    # one of the other company naming nobody either (a null contact in the subquery must not stop
+    # everyone else churning).
+    _confirmed_order(personas.rep_east, later - dt.timedelta(days=30), company=company.pk)
+    _confirmed_order(personas.rep_west, later - dt.timedelta(days=30), company=directory.create_company(
+        personas.rep_west, {"name": "Western Spares"}).pk)  # fmt: skip
+    assert lifecycle.churn_inactive_customers(now=later) == 2
+    assert [stage_of(person) for person in (contact, colleague, elsewhere, alone)] == [
+        "customer", "customer", "churned", "churned"
+    ]  # fmt: skip
+    assert lifecycle.churn_inactive_customers(now=later + dt.timedelta(days=400)) == 2  # the company stopped too
+    assert stage_of(contact) == stage_of(colleague) == "churned"
 
 
 def test_a_stage_changed_by_hand_is_kept_and_audited(personas: Any, customer: Any) -> None:
