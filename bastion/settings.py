@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -231,6 +232,10 @@ else:
 IMPORT_MAX_BYTES = env_int("BASTION_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("BASTION_IMPORT_MAX_ROWS", 100_000, minimum=1)
 IMPORT_RETENTION_DAYS = env_int("BASTION_IMPORT_RETENTION_DAYS", 30, minimum=1)
+# Processes one contact import runs at once, each on its own share of the rows (docs/adr/0062). On
+# SQLite a transaction holds the whole database, so lanes take turns: one by default there.
+_ONE_LANE = TESTING or DATABASES["default"]["ENGINE"].endswith("sqlite3")
+IMPORT_LANES = env_int("BASTION_IMPORT_LANES", 1 if _ONE_LANE else min(os.cpu_count() or 1, 8), minimum=1)
 
 # --- authentication ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -18,6 +18,14 @@ import's audit events (docs/adr/0061); the default, ``inline``, seals them after
 
 ``--crash`` runs the import as ``bastion imports run`` in a subprocess, SIGKILLs it once half the
 rows are done, runs it again, and checks that every good row was imported exactly once.
+
+``--lanes N`` sets ``BASTION_IMPORT_LANES``: one import's rows shared among N processes
+(docs/adr/0062; the product's default is one lane on SQLite, on PostgreSQL one per CPU up to 8).
+
+``--jobs K`` starts K imports of K different files (``--rows`` each, other people and other
+companies) at once, each ``bastion imports run`` in a process of its own, as K job-queue workers
+would run them, and prints the rows per second of all of them together: what the server imports
+when its cores are shared among imports.
 """
 
 from __future__ import annotations
@@ -47,21 +55,24 @@ from bastion.kernel.audit.tests.concurrency import Scratch, dedicated_sealer  # 
 BAD_EVERY = 33  # one bad row after every 32 good ones: 3%
 
 
-def make_csv(rows: int) -> tuple[bytes, int]:
-    """``rows`` data rows, of which about 3% have an invalid email; returns the bytes and the number of bad rows."""
+def make_csv(rows: int, file: int = 0) -> tuple[bytes, int]:
+    """``rows`` data rows, of which about 3% have an invalid email; returns the bytes and the number of bad rows.
+
+    File ``file`` (of ``--jobs``) holds other people (emails, mobiles) and other companies than file 0.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["First name", "Last name", "Email", "Mobile", "Company", "City", "Job title"])
     bad = 0
-    for n in range(rows):
+    suffix = f" ({file})" if file else ""
+    for n in range(file * rows, (file + 1) * rows):
         if n % BAD_EVERY == BAD_EVERY - 1:
             writer.writerow([f"Bad{n}", "Row", f"broken-{n}-at-example", "", "", "", ""])
             bad += 1
             continue
-        mobile = f"+86 138 {n // 10000:04d} {n % 10000:04d}"
-        writer.writerow(
-            [f"Given{n}", f"Family{n}", f"person{n}@bench.example", mobile, f"Company {n % 500}", "Shanghai", "Buyer"]
-        )
+        mobile = f"+86 1{38 + n // 100_000_000} {n // 10000 % 10000:04d} {n % 10000:04d}"
+        company = f"Company {n % 500}{suffix}"
+        writer.writerow([f"Given{n}", f"Family{n}", f"person{n}@bench.example", mobile, company, "Shanghai", "Buyer"])
     return out.getvalue().encode(), bad
 
 
@@ -82,11 +93,12 @@ def environment(data_dir: str) -> dict[str, str]:
     return env
 
 
-def prepare(env: dict[str, str], data: bytes) -> str:
-    """Migrate, create an importer and a started (queued) job; returns the job id."""
+def prepare(env: dict[str, str], files: list[bytes]) -> list[str]:
+    """Migrate, create an importer and a started (queued) job for each file; returns the job ids."""
     subprocess.run([sys.executable, "-m", "bastion.cli", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)  # noqa: S603
-    path = Path(env["BASTION_DATA_DIR"]) / "bench.csv"
-    path.write_bytes(data)
+    paths = [Path(env["BASTION_DATA_DIR"]) / f"bench-{number}.csv" for number in range(len(files))]
+    for path, data in zip(paths, files, strict=True):
+        path.write_bytes(data)
     script = """
 import django, json, sys
 django.setup()
@@ -94,22 +106,40 @@ from bastion.accounts.actions import create_staff_user
 from bastion.imports import actions
 from bastion.kernel.access.roles import Role
 user, _ = create_staff_user("bench-importer", "importer@bench.example", Role.SALES_REP, usable_password=False)
-data = open(sys.argv[1], "rb").read()
-job = actions.create_import(user, object_type="contact", source_name="Bench", file_name="bench.csv", data=data)
-actions.start_import(user, job.pk, mapping=job.mapping, dedupe="skip")
-print(json.dumps({"job": str(job.pk), "mapping": job.mapping}))
+jobs = []
+for path in sys.argv[1:]:
+    data = open(path, "rb").read()
+    job = actions.create_import(user, object_type="contact", source_name="Bench", file_name="bench.csv", data=data)
+    actions.start_import(user, job.pk, mapping=job.mapping, dedupe="skip")
+    jobs.append(str(job.pk))
+print(json.dumps({"jobs": jobs}))
 """
     result = subprocess.run(
-        [sys.executable, "-c", script, str(path)], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-c", script, *map(str, paths)], env=env, capture_output=True, text=True, check=True, cwd=ROOT
     )  # noqa: S603
-    return str(json.loads(result.stdout.strip().splitlines()[-1])["job"])
+    return [str(job) for job in json.loads(result.stdout.strip().splitlines()[-1])["jobs"]]
+
+
+def _start_import(env: dict[str, str], job: str, batch: int | None) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "bastion.cli", "imports", "run", job, *(["--batch", str(batch)] if batch else [])]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)  # noqa: S603
+
+
+def run_imports(env: dict[str, str], jobs: list[str], *, batch: int | None = None) -> float:
+    """Run ``bastion imports run`` for each job at once, a process each, until all end. Returns seconds."""
+    started = time.perf_counter()
+    processes = [_start_import(env, job, batch) for job in jobs]
+    for process in processes:
+        _stdout, stderr = process.communicate()  # reads both pipes to the end: no process waits on a full one
+        if process.returncode != 0:
+            raise SystemExit(f"an import failed: {stderr[-2000:]}")
+    return time.perf_counter() - started
 
 
 def run_import(env: dict[str, str], job: str, *, kill_at: float | None = None, batch: int | None = None) -> float:
     """Run ``bastion imports run``; with ``kill_at`` SIGKILL it once that share of rows is done. Returns seconds."""
-    command = [sys.executable, "-m", "bastion.cli", "imports", "run", job, *(["--batch", str(batch)] if batch else [])]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)  # noqa: S603
+    process = _start_import(env, job, batch)
     assert process.stderr is not None
     for line in process.stderr:
         parts = line.split()
@@ -125,33 +155,42 @@ def run_import(env: dict[str, str], job: str, *, kill_at: float | None = None, b
     return elapsed
 
 
-def check(env: dict[str, str], job: str) -> dict[str, object]:
+def check(env: dict[str, str], jobs: list[str]) -> dict[str, object]:
+    """The jobs' statuses and counts summed (the status when all agree), the contacts, and repeated emails."""
     script = """
 import django, json, sys
 django.setup()
 from collections import Counter
 from bastion.directory.models import Contact, ContactEmail
 from bastion.imports.models import ImportJob
-job = ImportJob.objects.get(pk=sys.argv[1])
+jobs = [ImportJob.objects.get(pk=pk) for pk in sys.argv[1:]]
 emails = Counter(str(row.address) for row in ContactEmail.objects.all())
-print(json.dumps({"status": job.status, "position": job.position, "created": job.created_count,
-    "rejected": job.rejected_count, "contacts": Contact.objects.count(), "repeated": sum(1 for n in emails.values() if n > 1)}))
+print(json.dumps({"status": "/".join(sorted({job.status for job in jobs})), "position": sum(job.position for job in jobs),
+    "created": sum(job.created_count for job in jobs), "rejected": sum(job.rejected_count for job in jobs),
+    "contacts": Contact.objects.count(), "repeated": sum(1 for n in emails.values() if n > 1)}))
 """
-    result = subprocess.run([sys.executable, "-c", script, job], env=env, capture_output=True, text=True, check=True, cwd=ROOT)  # noqa: S603
+    result = subprocess.run([sys.executable, "-c", script, *jobs], env=env, capture_output=True, text=True, check=True, cwd=ROOT)  # noqa: S603
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=10_000, help="rows per file")
     parser.add_argument("--crash", action="store_true", help="SIGKILL half way, rerun, check exactly-once")
     parser.add_argument("--batch", type=int, default=None, help="rows per transaction (default: the importer's)")
     parser.add_argument("--sealer", choices=("inline", "process"), default="inline", help="who seals the audit events")
+    parser.add_argument("--jobs", type=int, default=1, help="imports of different files run at once, a process each")
+    parser.add_argument("--lanes", type=int, default=None, help="BASTION_IMPORT_LANES (default: the product's)")
     args = parser.parse_args()
-    data, bad = make_csv(args.rows)
+    if args.jobs < 1 or (args.crash and args.jobs > 1):
+        parser.error("--jobs takes 1 or more, and --crash only 1")
+    made = [make_csv(args.rows, number) for number in range(args.jobs)]
+    rows, bad = args.rows * args.jobs, sum(bad for _data, bad in made)
     with tempfile.TemporaryDirectory(prefix="import-bench-") as data_dir, contextlib.ExitStack() as stack:
         env = environment(data_dir)
-        job = prepare(env, data)
+        if args.lanes is not None:
+            env["BASTION_IMPORT_LANES"] = str(args.lanes)
+        jobs = prepare(env, [data for data, _bad in made])
         database = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"  # environment() sets it for PostgreSQL only
         sealer = None
         if args.sealer == "process":
@@ -159,27 +198,28 @@ def main() -> None:
             env = sealer.scratch.env
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         if args.crash:
-            first = run_import(env, job, kill_at=0.5, batch=args.batch)
+            first = run_import(env, jobs[0], kill_at=0.5, batch=args.batch)
             cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            half = check(env, job)
+            half = check(env, jobs)
             cpu_check = resource.getrusage(resource.RUSAGE_CHILDREN)
-            second = run_import(env, job, batch=args.batch)
+            second = run_import(env, jobs[0], batch=args.batch)
             elapsed = first + second
             print(f"killed at {half['position']:,} of {args.rows:,} rows ({half['contacts']:,} contacts committed), then rerun")
         else:
-            elapsed = run_import(env, job, batch=args.batch)
+            elapsed = run_imports(env, jobs, batch=args.batch)
             cpu_after = cpu_check = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_end = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in ((cpu_before, cpu_after), (cpu_check, cpu_end)))
-        result = check(env, job)
-        good = args.rows - bad
+        result = check(env, jobs)
+        good = rows - bad
         exact = result["contacts"] == good and result["created"] == good and result["repeated"] == 0 and result["rejected"] == bad
+        size = sum(len(data) for data, _bad in made) / 1048576
         print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {database}")
-        print(f"rows: {args.rows:,} ({bad:,} bad), file {len(data) / 1048576:.1f} MB, status {result['status']}")
+        print(f"rows: {rows:,} ({bad:,} bad) in {args.jobs} file(s) imported at once, {size:.1f} MB, status {result['status']}")
         print(f"created {result['created']:,}, rejected {result['rejected']:,}, each good row exactly once: {exact}")
-        print(f"time (including process start-up and decrypting the file): {elapsed:.1f} s")
-        print(f"rows per second: {args.rows / elapsed:,.0f}")
-        print(f"CPU time of the import processes: {cpu:.1f} s, rows per CPU second: {args.rows / cpu:,.0f}")
+        print(f"time (including process start-up and decrypting the files): {elapsed:.1f} s")
+        print(f"rows per second: {rows / elapsed:,.0f}")
+        print(f"CPU time of the import processes: {cpu:.1f} s, rows per CPU second: {rows / cpu:,.0f}")
         if sealer is not None:
             print(f"CPU time of the sealer process beside them, until now: {cpu_seconds(sealer.pid):.1f} s")
         print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")

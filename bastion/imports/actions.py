@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -245,8 +246,15 @@ def batch_size(adapter: Adapter, dedupe: str, wanted: int | None = None) -> int:
     return max(1, min(size, UPDATE_BATCH_ROWS) if dedupe == Dedupe.UPDATE else size)
 
 
-def run_job(job_id: Any, *, pause: float = 0.0, progress: Any = None, batch: int | None = None) -> ImportJob | None:
-    """Import the job's remaining rows, a batch per transaction, then finish it. Safe to call again after a crash."""
+def run_job(
+    job_id: Any, *, pause: float = 0.0, progress: Any = None, batch: int | None = None, lane: int | None = None
+) -> ImportJob | None:
+    """Import the job's remaining rows, a batch per transaction, then finish it. Safe to call again after a crash.
+
+    A job with lanes (``imports.lanes``, docs/adr/0062) is run by a process per lane; ``lane``: run that one here.
+    """
+    from bastion.imports import lanes
+
     job = _claim(job_id)
     if job is None:
         return None
@@ -254,24 +262,39 @@ def run_job(job_id: Any, *, pause: float = 0.0, progress: Any = None, batch: int
         parsed = load_rows(job)
     except csvfile.CsvProblem as problem:
         with transaction.atomic():
-            _end(ImportJob.objects.select_for_update().defer("upload").get(pk=job.pk), Status.FAILED, str(problem))
+            locked = ImportJob.objects.select_for_update().defer("upload").get(pk=job.pk)
+            if locked.status in ACTIVE:  # not one that another worker (or lane) has just finished
+                _end(locked, Status.FAILED, str(problem))
         return None
     adapter = adapter_for(job.object_type)
     size = batch_size(adapter, job.dedupe, batch)
+
+    def keep_going(step: Any) -> None:
+        _keep_going(job.pk, step, progress if lane is None else None, len(parsed.rows), pause)  # a lane: quiet
+
+    planned = lanes.planned(job, adapter, parsed)
+    if planned is not None:
+        lanes.run(job, parsed, adapter, planned, lanes.Work(lane, size, pause, batch, progress, keep_going))
+    elif lane is None:
+        keep_going(lambda: import_next_batch(job.pk, parsed, adapter, job.created_by, size))
+    return ImportJob.objects.defer("upload").filter(pk=job.pk).first()
+
+
+def _keep_going(job_id: Any, step: Any, progress: Any, total: int, pause: float) -> None:
+    """Run ``step`` (a batch; it returns the rows done, None at the end) until the end, reporting progress."""
     while True:
         try:
-            position = import_next_batch(job.pk, parsed, adapter, job.created_by, size)
+            position = step()
         except Exception as exc:  # a bug or an outage: stop here rather than retry the same row for ever
-            logger.error("import %s stopped by %s", job.pk, type(exc).__name__)  # no values: rows hold personal data
-            _fail_unexpected(job.pk, exc)
+            logger.error("import %s stopped by %s", job_id, type(exc).__name__)  # no values: rows hold personal data
+            _fail_unexpected(job_id, exc)
             raise
         if position is None:
-            break
+            return
         if progress is not None:
-            progress(position, len(parsed.rows))
+            progress(position, total)
         if pause:
             time.sleep(pause)
-    return ImportJob.objects.defer("upload").filter(pk=job.pk).first()
 
 
 def import_next_row(job_id: Any, parsed: csvfile.Parsed, adapter: Adapter, actor: Any) -> int | None:
@@ -294,19 +317,27 @@ def import_next_batch(job_id: Any, parsed: csvfile.Parsed, adapter: Adapter, act
             _end(job, Status.DONE)
             return None
         rows = parsed.rows[job.position : job.position + size]
-        values = [mapped_values(job.mapping, row.cells) for row in rows]
-        results = _bulk(job, adapter, actor, values) if size > 1 else None
-        for row, row_values, result in zip(rows, values, results or [None] * len(rows), strict=True):
-            outcome = result if result is not None else _one_row(adapter, actor, row_values, job.dedupe)
-            if isinstance(outcome, RowRejected):
-                _reject(job, adapter, row, outcome.problems)
-            else:
-                field = COUNTERS[outcome]
-                setattr(job, field, getattr(job, field) + 1)
+        for field, count in import_rows(job, adapter, actor, rows, bulk=size > 1).items():
+            setattr(job, field, getattr(job, field) + count)
         job.position += len(rows)
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["position", *COUNTERS.values(), "rejected_count", "heartbeat_at", "updated_at"])
         return job.position
+
+
+def import_rows(job: ImportJob, adapter: Adapter, actor: Any, rows: list[csvfile.Row], *, bulk: bool) -> Counter[str]:
+    """Import (or reject, keeping the rejection) ``rows`` in the caller's transaction; returns the counts to add."""
+    counts: Counter[str] = Counter()
+    values = [mapped_values(job.mapping, row.cells) for row in rows]
+    results = _bulk(job, adapter, actor, values) if bulk else None
+    for row, row_values, result in zip(rows, values, results or [None] * len(rows), strict=True):
+        outcome = result if result is not None else _one_row(adapter, actor, row_values, job.dedupe)
+        if isinstance(outcome, RowRejected):
+            _reject(job, adapter, row, outcome.problems)
+            counts["rejected_count"] += 1
+        else:
+            counts[COUNTERS[outcome]] += 1
+    return counts
 
 
 def _bulk(job: ImportJob, adapter: Adapter, actor: Any, values: list[dict[str, str]]) -> list[Any] | None:
@@ -344,7 +375,6 @@ def _reject(job: ImportJob, adapter: Adapter, row: csvfile.Row, problems: Mappin
         job=job, row_index=row.index, line=row.line, columns=", ".join(dict.fromkeys(columns))[:500],
         reason=" | ".join(reasons), values=_join_cells(row.cells),
     )  # fmt: skip
-    job.rejected_count += 1
 
 
 def _join_cells(cells: list[str]) -> str:
@@ -369,12 +399,14 @@ def _fail_unexpected(job_id: Any, exc: BaseException) -> None:
         job = ImportJob.objects.select_for_update().defer("upload").filter(pk=job_id).first()
         if job is None or job.status not in ACTIVE:
             return
-        _end(
-            job,
-            Status.FAILED,
-            _("An unexpected error (%(error)s) stopped the import at data row %(row)d; the rows before it were imported.")
-            % {"error": type(exc).__name__, "row": job.position + 1},
-        )
+        if job.lanes.exists():  # lanes (docs/adr/0062) do not end at one row of the file
+            message = _("An unexpected error (%(error)s) stopped the import after %(done)d rows; those rows were imported.")
+            message %= {"error": type(exc).__name__, "done": job.position}
+        else:
+            message = _(
+                "An unexpected error (%(error)s) stopped the import at data row %(row)d; the rows before it were imported."
+            ) % {"error": type(exc).__name__, "row": job.position + 1}
+        _end(job, Status.FAILED, message)
 
 
 def stalled_jobs() -> list[uuid.UUID]:

@@ -171,6 +171,35 @@ class ImportRejection(models.Model):
         return f"line {self.line}"
 
 
+class ImportLane(models.Model):
+    """A share of a job's rows that a process of its own imports beside the others (docs/adr/0062).
+
+    Which rows are in which lane is worked out again from the file each time a lane runs
+    (``imports.lanes.plan``: the same file, mapping and number of lanes give the same lanes); a
+    lane keeps only how many rows it has and how many of them are done, advanced with each batch
+    in the batch's transaction, as a job without lanes advances ``ImportJob.position``.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="lanes")
+    number = models.PositiveSmallIntegerField()
+    rows = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager["ImportLane"]()
+    record_access = Through("job")
+    data_classification = classify(internal=["id", "job", "number", "rows", "position"])
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("import lane")
+        verbose_name_plural = _("import lanes")
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="imp_lane_number")]
+
+    def __str__(self) -> str:
+        return f"lane {self.number}: {self.position}/{self.rows}"
+
+
 class SavedMapping(models.Model):
     """The column mapping last used for a source ("Old CRM export") and object type, offered again next time."""
 

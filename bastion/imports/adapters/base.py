@@ -110,6 +110,11 @@ class Adapter:
         Any other exception makes the engine import the batch row by row instead."""
         return None
 
+    def linking_keys(self, values: Mapping[str, str]) -> list[str] | None:
+        """What ties a row to other rows of its file (docs/adr/0062): rows sharing a key are imported in file
+        order by one lane, as each may find the record the other creates. None: the whole file in one lane."""
+        return None
+
     def problems_of(self, exc: ValidationError) -> RowRejected:
         """An action's ValidationError for a row as the rejection of that row (fields mapped to import fields)."""
         return RowRejected(self._problems(exc))

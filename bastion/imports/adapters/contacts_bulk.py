@@ -40,11 +40,11 @@ class BatchConflict(Exception):
     """The batch cannot be imported in bulk with the outcomes row by row would give: import it row by row."""
 
 
-def _emails(values: Mapping[str, str]) -> list[str]:
+def emails_of(values: Mapping[str, str]) -> list[str]:
     return [blind.normalize_email(values[key]) for key in ("email", "email_2") if "@" in values.get(key, "")]
 
 
-def _phones(values: Mapping[str, str]) -> list[str]:
+def phones_of(values: Mapping[str, str]) -> list[str]:
     return [blind.normalize_phone(values[key]) for key in ("phone", "mobile") if directory.is_phone_query(values.get(key, ""))]
 
 
@@ -52,7 +52,7 @@ class _Matcher:
     """Duplicates among visible contacts (looked up once for the batch) and among earlier rows of the batch."""
 
     def __init__(self, actor: Any, rows: Sequence[Mapping[str, str]]) -> None:
-        self.keys = [(_emails(values), _phones(values)) for values in rows]  # each row's normalised keys, made once
+        self.keys = [(emails_of(values), phones_of(values)) for values in rows]  # each row's normalised keys, made once
         self.by_email = directory.contact_ids_with_emails(email for emails, _phones in self.keys for email in emails)
         self.by_phone = directory.contact_ids_with_phones(phone for _emails, phones in self.keys for phone in phones)
         found = {pk for ids in (*self.by_email.values(), *self.by_phone.values()) for pk in ids}
@@ -199,4 +199,4 @@ def _create(
         results[index] = adapter.problems_of(created) if isinstance(created, ValidationError) else Outcome.CREATED
 
 
-__all__ = ["BatchConflict", "import_contacts"]
+__all__ = ["BatchConflict", "emails_of", "import_contacts", "phones_of"]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from bastion.directory import actions, fieldsecurity
 from bastion.directory.access import access_contact_by_id
 from bastion.directory.models import Company, CompanySize, Contact, Industry, Language
-from bastion.directory.names import has_cjk, search_key
+from bastion.directory.names import has_cjk, query_key, search_key
 from bastion.imports import selectors
 from bastion.imports.adapters.base import Adapter, FieldSpec, RowRejected
 from bastion.kernel.access.masking import FieldNotEditable
@@ -257,6 +257,16 @@ class ContactAdapter(Adapter):
         from bastion.imports.adapters.contacts_bulk import import_contacts
 
         return import_contacts(self, actor, rows, dedupe)
+
+    def linking_keys(self, values: Mapping[str, str]) -> list[str] | None:
+        """Its emails and phones (a later row may be the earlier one's duplicate) and its company's name
+        (the first row naming a new company creates it, the later ones find it)."""
+        from bastion.imports.adapters.contacts_bulk import emails_of, phones_of
+
+        company = query_key(values.get("company", ""))
+        return [*(f"e:{key}" for key in emails_of(values)), *(f"p:{key}" for key in phones_of(values))] + (
+            [f"c:{company}"] if company else []
+        )
 
     def update(self, actor: Any, record_id: Any, values: Mapping[str, str]) -> Any:
         """The row's non-empty values replace the contact's; its emails and phones are added to theirs."""

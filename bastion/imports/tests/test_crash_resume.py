@@ -5,7 +5,9 @@ file with 3% bad rows. ``bastion imports run`` is killed with SIGKILL once it re
 done, and run again. Then: every good row's email belongs to exactly one contact, there are as many
 contacts as good rows, every bad row is reported once with its line, the job's counts add up, and
 the audit trail still verifies (each row's record.created committed with its row, or not at all).
-The worker takes batches of 25 rows, one transaction each (docs/adr/0043).
+The worker takes batches of 25 rows, one transaction each (docs/adr/0043). It runs once as one
+process and once with three lanes (docs/adr/0062): the command imports one lane and starts a
+process for each other, and the whole process group is killed, as a machine that stops would.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import django, json, sys
 django.setup()
 from collections import Counter
 from bastion.directory.models import Contact, ContactEmail
-from bastion.imports.models import ImportJob, ImportRejection
+from bastion.imports.models import ImportJob, ImportLane, ImportRejection
 job = ImportJob.objects.get(pk=sys.argv[1])
 emails = Counter(str(row.address) for row in ContactEmail.objects.all())
 print(json.dumps({
@@ -50,6 +52,7 @@ print(json.dumps({
     "rejected": job.rejected_count, "skipped": job.skipped_count, "contacts": Contact.objects.count(),
     "emails": len(emails), "repeated": [email for email, n in emails.items() if n > 1],
     "lines": sorted(ImportRejection.objects.filter(job=job).values_list("line", flat=True)),
+    "lanes": ImportLane.objects.filter(job=job).count(),
 }))
 """
 
@@ -93,10 +96,12 @@ def installation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
                 admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def kill_half_way(env: dict[str, str], job: str) -> None:
+def kill_half_way(env: dict[str, str], job: str, pause: float) -> None:
     """Run the import slowly, in batches of 25 rows, and SIGKILL it once it reports half the rows done."""
-    command = [sys.executable, "-m", "bastion.cli", "imports", "run", job, "--pause", "0.05", "--batch", "25"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    command = [sys.executable, "-m", "bastion.cli", "imports", "run", job, "--pause", str(pause), "--batch", "25"]
+    process = subprocess.Popen(  # noqa: S603
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     assert process.stderr is not None
     seen = []
     for line in process.stderr:
@@ -106,13 +111,16 @@ def kill_half_way(env: dict[str, str], job: str) -> None:
             done, total = (int(x) for x in parts[1].split("/"))
             if done >= total // 2:
                 break
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)  # the command and the lanes it started
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, "".join(seen)
 
 
-def test_sigkill_half_way_then_rerun_imports_each_good_row_exactly_once(installation: dict[str, str], tmp_path: Path) -> None:
-    env = installation
+@pytest.mark.parametrize("lanes", [1, 3])
+def test_sigkill_half_way_then_rerun_imports_each_good_row_exactly_once(
+    installation: dict[str, str], tmp_path: Path, lanes: int
+) -> None:
+    env = {**installation, "BASTION_IMPORT_LANES": str(lanes)}
     text, bad_lines = contacts_csv(GOOD, bad_every=BAD_EVERY)
     assert len(bad_lines) == BAD
     upload = tmp_path / "crash.csv"
@@ -120,7 +128,9 @@ def test_sigkill_half_way_then_rerun_imports_each_good_row_exactly_once(installa
     run(env, "-m", "bastion.cli", "migrate")
     job = json.loads(run(env, "-c", SEED_SCRIPT, str(upload)).stdout.strip().splitlines()[-1])["job"]
 
-    kill_half_way(env, job)
+    # Lanes started as processes of their own take a second or more to start, and the command
+    # reports their progress by looking every quarter second: slower batches let it see half.
+    kill_half_way(env, job, 0.05 if lanes == 1 else 0.3)
     half = state(env, job)
     assert half["status"] == "running" and half["total"] // 2 <= half["position"] < half["total"], half
     assert half["contacts"] == half["created"] and half["repeated"] == []  # what committed, committed whole
@@ -132,4 +142,5 @@ def test_sigkill_half_way_then_rerun_imports_each_good_row_exactly_once(installa
     assert (final["created"], final["rejected"], final["skipped"]) == (GOOD, BAD, 0)
     assert final["contacts"] == GOOD and final["emails"] == GOOD and final["repeated"] == []
     assert final["lines"] == bad_lines
+    assert final["lanes"] == (lanes if lanes > 1 else 0)
     run(env, "-m", "bastion.cli", "auditlog", "verify")

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bastion.imports import actions
+from bastion.imports.lanes import LaneStopped
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         run.add_argument("job_id")
         run.add_argument("--pause", type=float, default=0.0, help="seconds to wait between batches, to limit the load")
         run.add_argument("--batch", type=int, default=None, help="rows per transaction (default: the object type's)")
+        run.add_argument("--lane", type=int, default=None, help="run only this lane of a job that has lanes (ADR 0062)")
         sub.add_parser("resume", help="run every queued or running import whose worker stopped")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -27,9 +29,9 @@ class Command(BaseCommand):
             for job_id in actions.stalled_jobs():
                 self._run(str(job_id), 0.0, None)
             return
-        self._run(options["job_id"], options["pause"], options["batch"])
+        self._run(options["job_id"], options["pause"], options["batch"], options["lane"])
 
-    def _run(self, job_id: str, pause: float, batch: int | None) -> None:
+    def _run(self, job_id: str, pause: float, batch: int | None, lane: int | None = None) -> None:
         reported = [0]
 
         def progress(done: int, total: int) -> None:
@@ -38,7 +40,10 @@ class Command(BaseCommand):
                 sys.stderr.write(f"{job_id} {done}/{total}\n")
                 sys.stderr.flush()
 
-        job = actions.run_job(job_id, pause=pause, progress=progress, batch=batch)
+        try:
+            job = actions.run_job(job_id, pause=pause, progress=progress, batch=batch, lane=lane)
+        except LaneStopped as stopped:
+            raise CommandError(f"{stopped}; run this command again to resume it") from None
         if job is None:
             raise CommandError(f"import {job_id} is not queued or running (finished, failed or unknown)")
         self.stdout.write(
