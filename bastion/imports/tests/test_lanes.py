@@ -126,3 +126,25 @@ def test_a_job_that_no_longer_runs_is_left_alone_by_its_lanes(queued: Any) -> No
     before = Contact.objects.count()
     assert lanes.import_next_lane_batch(job.pk, parsed, adapter_for("contact"), job.created_by, 500, 2, rows) is None
     assert Contact.objects.count() == before and ImportLane.objects.get(job=job, number=2).position == 0
+
+
+def test_an_unexpected_error_in_a_lane_fails_the_job_with_the_rows_done_and_stops_the_others(
+    queued: Any, monkeypatch: Any
+) -> None:
+    job = queued(contacts_csv(40)[0])
+    actions.run_job(job.pk, lane=0)
+    done = ImportJob.objects.get(pk=job.pk).position
+    assert done > 0
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(actions, "import_rows", broken)
+    with pytest.raises(RuntimeError):
+        actions.run_job(job.pk, lane=1)
+    job.refresh_from_db()
+    assert job.status == Status.FAILED and job.position == done
+    assert job.error == f"An unexpected error (RuntimeError) stopped the import after {done} rows; those rows were imported."
+    monkeypatch.undo()
+    assert actions.run_job(job.pk, lane=2) is None  # the job no longer runs: the other lane does nothing
+    assert Contact.objects.count() == done
