@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -182,24 +183,29 @@ def dedicated_sealer(scratch: Scratch) -> Iterator[SealerRun]:
     exit cleanly, reporting how many events it sealed while running and on stopping.
     """
     run = SealerRun(Scratch({**scratch.env, "BASTION_AUDIT_SEALER": "process"}, scratch.vendor))
-    process = subprocess.Popen(  # noqa: S603 - this interpreter and the project's own command
-        [sys.executable, "-m", "bastion.cli", "auditlog", "seal", "--follow"],
-        env=run.scratch.env,
-        cwd=BASE_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    run.pid = process.pid
-    started = process.stdout.readline()  # its signal handlers are set once it says so
-    try:
-        if "audit sealer started" not in started:
-            raise RuntimeError(f"the dedicated sealer did not start: {started}")
-        yield run
-    finally:
-        process.terminate()
-        out, err = process.communicate(timeout=120)
+    # Its log goes to a file, not a pipe: nobody reads a pipe while the block runs, and a sealer
+    # logging more than a pipe holds (retried database errors, say) would block on it.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(  # noqa: S603 - this interpreter and the project's own command
+            [sys.executable, "-m", "bastion.cli", "auditlog", "seal", "--follow"],
+            env=run.scratch.env,
+            cwd=BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        assert process.stdout is not None
+        run.pid = process.pid
+        started = process.stdout.readline()  # its signal handlers are set once it says so
+        try:
+            if "audit sealer started" not in started:
+                raise RuntimeError(f"the dedicated sealer did not start: {started}")
+            yield run
+        finally:
+            process.terminate()
+            out, _none = process.communicate(timeout=120)
+            log.seek(0)
+            err = log.read()
     counts = re.search(r"(\d+) events sealed while running, (\d+) on stopping", out)
     if process.returncode or counts is None:
         raise RuntimeError(f"the dedicated sealer failed ({process.returncode}):\n{started}{out}{err}")
