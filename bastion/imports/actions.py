@@ -35,6 +35,7 @@ from bastion.imports.adapters import ADAPTERS, Adapter, Outcome, RowRejected, ad
 from bastion.imports.adapters.base import header_key
 from bastion.imports.audit import record_import_event
 from bastion.imports.models import ACTIVE, Dedupe, Encoding, ImportJob, ImportRejection, SavedMapping, Status
+from bastion.kernel import memory
 from bastion.kernel.access.scoping import can_change_customer_records
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.kinds import Outcome as AuditOutcome
@@ -272,11 +273,12 @@ def run_job(
     def keep_going(step: Any) -> None:
         _keep_going(job.pk, step, progress if lane is None else None, len(parsed.rows), pause)  # a lane: quiet
 
-    planned = lanes.planned(job, adapter, parsed)
-    if planned is not None:
-        lanes.run(job, parsed, adapter, planned, lanes.Work(lane, size, pause, batch, progress, keep_going))
-    elif lane is None:
-        keep_going(lambda: import_next_batch(job.pk, parsed, adapter, job.created_by, size))
+    with memory.long_job():  # the parsed file out of every collection while its rows are imported (ADR 0063)
+        planned = lanes.planned(job, adapter, parsed)
+        if planned is not None:
+            lanes.run(job, parsed, adapter, planned, lanes.Work(lane, size, pause, batch, progress, keep_going))
+        elif lane is None:
+            keep_going(lambda: import_next_batch(job.pk, parsed, adapter, job.created_by, size))
     return ImportJob.objects.defer("upload").filter(pk=job.pk).first()
 
 

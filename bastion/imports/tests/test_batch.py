@@ -158,3 +158,24 @@ def test_keys_and_index_entries_of_a_rolled_back_batch_are_swept_as_orphans(pers
     OrphanCandidate.objects.using(KEYSTORE_ALIAS).update(first_seen_at=timezone.now() - dt.timedelta(days=31))
     assert lifecycle.sweep().persons_destroyed == 1
     assert not keys.filter(person=person).exists() and not entries.filter(person=person).exists()
+
+
+def test_the_rows_are_imported_with_the_parsed_file_frozen_and_collections_rarer(personas: Any, monkeypatch: Any) -> None:
+    """ADR 0063: the parsed file is kept out of the collector's work while the batches run, then given back."""
+    import gc
+
+    from bastion.kernel import memory
+
+    seen: list[tuple[tuple[int, int, int], bool]] = []
+    original = actions_bulk.create_contacts
+
+    def observed(actor: Any, rows: Any) -> Any:
+        seen.append((gc.get_threshold(), gc.get_freeze_count() > 0))
+        return original(actor, rows)
+
+    monkeypatch.setattr(actions_bulk, "create_contacts", observed)
+    before = gc.get_threshold()
+    job = run(personas.rep_east, contacts_csv(30)[0])
+    assert job.created_count == 30
+    assert seen == [(memory.LONG_JOB_THRESHOLDS, True)]
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
