@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -154,9 +153,8 @@ def run(job: ImportJob, parsed: csvfile.Parsed, adapter: Adapter, lanes: list[li
         if numbers:
             _run_lane(job, parsed, adapter, lanes, numbers[0], work)
     finally:
-        while any(child.poll() is None for child in children):
-            time.sleep(POLL_SECONDS)
-            _report(job.pk, work.progress)
+        for child in children:
+            _wait_reporting(child, job.pk, work.progress)
     _report(job.pk, work.progress)
     failed = [child.returncode for child in children if child.returncode != 0]
     if failed:
@@ -166,6 +164,16 @@ def run(job: ImportJob, parsed: csvfile.Parsed, adapter: Adapter, lanes: list[li
 def _run_lane(job: ImportJob, parsed: csvfile.Parsed, adapter: Adapter, lanes: list[list[int]], number: int, work: Work) -> None:
     rows = lanes[number]
     work.keep_going(lambda: import_next_lane_batch(job.pk, parsed, adapter, job.created_by, work.size, number, rows))
+
+
+def _wait_reporting(child: subprocess.Popen[bytes], job_id: Any, progress: Callable[[int, int], None] | None) -> None:
+    """Wait for ``child`` to end, reporting the job's progress every ``POLL_SECONDS`` meanwhile."""
+    while True:
+        try:
+            child.wait(timeout=POLL_SECONDS)
+            return
+        except subprocess.TimeoutExpired:
+            _report(job_id, progress)
 
 
 def _report(job_id: Any, progress: Callable[[int, int], None] | None) -> None:
