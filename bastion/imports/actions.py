@@ -252,9 +252,9 @@ def run_job(
 ) -> ImportJob | None:
     """Import the job's remaining rows, a batch per transaction, then finish it. Safe to call again after a crash.
 
-    A job with lanes (``imports.lanes``, docs/adr/0062) is run by a process per lane; ``lane``: run that one here.
+    A job with lanes (``imports.actions_lanes``, docs/adr/0062) is run by a process per lane; ``lane``: run that one here.
     """
-    from bastion.imports import lanes
+    from bastion.imports import actions_lanes as lanes
 
     job = _claim(job_id)
     if job is None:

@@ -175,7 +175,7 @@ class ImportLane(models.Model):
     """A share of a job's rows that a process of its own imports beside the others (docs/adr/0062).
 
     Which rows are in which lane is worked out again from the file each time a lane runs
-    (``imports.lanes.plan``: the same file, mapping and number of lanes give the same lanes); a
+    (``imports.actions_lanes.plan``: the same file, mapping and number of lanes give the same lanes); a
     lane keeps only how many rows it has and how many of them are done, advanced with each batch
     in the batch's transaction, as a job without lanes advances ``ImportJob.position``.
     """

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from bastion.directory.models import Company, Contact, ContactEmail
-from bastion.imports import actions, csvfile, lanes
+from bastion.imports import actions, csvfile
+from bastion.imports import actions_lanes as lanes
 from bastion.imports import selectors as import_selectors
 from bastion.imports.adapters import adapter_for
 from bastion.imports.models import ImportJob, ImportLane, Status

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bastion.imports import actions
-from bastion.imports.lanes import LaneStopped
+from bastion.imports.actions_lanes import LaneStopped
 
 
 class Command(BaseCommand):

@@ -1,5 +1,9 @@
 """One contact import shared among processes that run at once, each on a lane of its rows (docs/adr/0062).
 
+Part of the import actions (DESIGN.md rule 1), as ``actions_bulk`` is of the directory's: only
+``actions.run_job`` calls in here, and every write here is the worker's own bookkeeping (lanes,
+the job's counts) beside rows written through ``actions.import_rows``.
+
 An import's rows depend on each other only through what they share: a row whose email, phone or
 company an earlier row also has may find the record that row creates (a duplicate to skip, a
 company to join). :func:`plan` puts rows that share such a key, directly or through other rows, in
