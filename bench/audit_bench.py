@@ -20,6 +20,10 @@
    in place: they refuse UPDATE and DELETE, not INSERT. The chain head is set and a checkpoint
    signed, then ``verify_log()`` is timed (the code behind ``bastion auditlog verify``).
 
+On PostgreSQL each run also reads the CPU time it cost every process it kept busy (the appenders,
+the sealer, and the database server on this host, from ``/proc``): the whole cost per append, and
+the cores the 5,000/s aim needs at that cost.
+
 Prints a Markdown table for docs/benchmarks.md.
 """
 
@@ -34,6 +38,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bastion.kernel.audit.tests.concurrency import dedicated_sealer, log_stats, run_appenders, scratch_database  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from processes import cpu_seconds, database_server_cpu_seconds  # noqa: E402
 
 BATCH = 10_000
 COLUMNS = ("sequence", "timestamp", "kind", "outcome", "actor_id", "actor_snapshot", "on_behalf_of_id", "client_ip",
@@ -133,11 +142,26 @@ def seed_and_verify(events: int) -> dict[str, float]:
     return timings
 
 
-def ceiling(folder: Path, postgres_url: str | None, processes: int, seconds: float, threads: int = 1) -> float:
-    """Transactions per second of the same appenders with no audit event (one plain INSERT each)."""
-    with scratch_database(folder, postgres_url, name="bastion_audit_bench_bare") as scratch:
+@contextmanager
+def cpu_spent(postgres: bool, sealer_pid: int = 0) -> Iterator[dict[str, float]]:
+    """CPU seconds used while the block runs, filled in after it: by the appenders (this script's children that
+    ended), by the sealer process (``sealer_pid``), and by the PostgreSQL server on this host (``postgres``)."""
+    spent: dict[str, float] = {}
+    before = (_cpu() - time.process_time(), cpu_seconds(sealer_pid) if sealer_pid else 0.0)
+    server_before = database_server_cpu_seconds() if postgres else 0.0
+    yield spent
+    spent["appenders"] = _cpu() - time.process_time() - before[0]
+    spent["sealer"] = cpu_seconds(sealer_pid) - before[1] if sealer_pid else 0.0
+    spent["server"] = database_server_cpu_seconds() - server_before if postgres else 0.0
+
+
+def ceiling(folder: Path, postgres_url: str | None, processes: int, seconds: float, threads: int = 1) -> dict[str, Any]:
+    """Transactions per second of the same appenders with no audit event (one plain INSERT each), and their CPU."""
+    name = "bastion_audit_bench_bare"
+    with scratch_database(folder, postgres_url, name=name) as scratch, cpu_spent(postgres_url is not None) as spent:
         reports = run_appenders(scratch, folder, processes=processes, seconds=seconds, threads=threads, bare=True)
-    return sum(r["events"] for r in reports) / seconds
+    total = sum(r["events"] for r in reports)
+    return {"total": total, "per_second": total / seconds, "cpu": spent}
 
 
 def appends(
@@ -145,10 +169,11 @@ def appends(
 ) -> dict[str, Any]:
     with scratch_database(folder, postgres_url, name="bastion_audit_bench") as scratch:
         if sealer == "process":
-            with dedicated_sealer(scratch) as run:
+            with dedicated_sealer(scratch) as run, cpu_spent(postgres_url is not None, run.pid) as spent:
                 reports = run_appenders(run.scratch, folder, processes=processes, seconds=seconds, threads=threads)
         else:
-            reports = run_appenders(scratch, folder, processes=processes, seconds=seconds, threads=threads)
+            with cpu_spent(postgres_url is not None) as spent:
+                reports = run_appenders(scratch, folder, processes=processes, seconds=seconds, threads=threads)
         total = sum(r["events"] for r in reports)
         stats = log_stats(scratch)
         left = stats.pop("left_in_inbox")  # none with the sealer process: it seals what is left when it stops
@@ -164,6 +189,7 @@ def appends(
         "sound": sound and verify.returncode == 0,
         "verify": verify.stdout.strip() or verify.stderr.strip(),
         "left_in_inbox": left,
+        "cpu": spent,
     }
 
 
@@ -181,6 +207,21 @@ def verify_million(folder: Path, postgres_url: str | None, events: int) -> dict[
         raise SystemExit(f"seed/verify failed:\n{done.stderr}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+AIM = 5_000  # appends per second (issue 4)
+
+
+def whole_cost(name: str, run: dict[str, Any]) -> tuple[str, str, str]:
+    """A table row: the CPU of every process a run kept busy, per transaction, and the cores the aim needs at that cost."""
+    spent, total = run["cpu"], run["total"]
+    whole = sum(spent.values())
+    parts = ", ".join(f"{key} {value / total * 1e6:,.0f}" for key, value in spent.items())
+    return (
+        f"CPU per {name}, every process on this host ({parts} µs)",
+        f"{whole / total * 1e6:,.0f} µs: {AIM:,}/s needs {AIM * whole / total:.1f} cores",
+        "-",
+    )
 
 
 def main() -> None:
@@ -231,10 +272,13 @@ def main() -> None:
         rows.append(
             (
                 f"the same transactions without audit (one plain INSERT each), {args.processes} x {args.threads}",
-                f"{bare:,.0f}/s (the database's commit rate here: the ceiling for appends)",
+                f"{bare['per_second']:,.0f}/s (the database's commit rate here: the ceiling for appends)",
                 "-",
             )
         )
+    for name, run in (("audited append", append), ("plain transaction", bare)):
+        if run and postgres_url:
+            rows.append(whole_cost(name, run))
     if verify:
         rows.append((f"seed {verify['events']:,.0f} events (bulk insert)", f"{verify['seed_seconds']:.1f} s", "-"))
         rows.append(
