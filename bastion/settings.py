@@ -256,9 +256,16 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_ADAPTER = "bastion.accounts.adapter.BastionAccountAdapter"
+ACCOUNT_FORMS = {  # allauth's password forms with sentence-case labels
+    "change_password": "bastion.accounts.forms_password.ChangePasswordForm",
+    "reset_password": "bastion.accounts.forms_password.ResetPasswordForm",
+    "reset_password_from_key": "bastion.accounts.forms_password.ResetPasswordKeyForm",
+}
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# No mail to an address without an account: allauth's would invite a sign-up, and accounts are made by administrators.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
@@ -339,6 +346,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "bastion" / "locale"]
+# Our formats first, then Django's: Chinese amounts get thousands separators (bastion/formats/).
+FORMAT_MODULE_PATH = ["bastion.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -88,6 +88,7 @@ MFA_EXEMPT_PREFIXES = (
     "/i18n/",
     "/jsi18n/",
     "/static/",
+    "/favicon.ico",
     "/healthz",
     "/readyz",
 )

@@ -23,7 +23,7 @@ from bastion.kernel.access.network import network_allows
 from bastion.kernel.access.roles import role_of
 from bastion.kernel.audit.context import client_ip
 
-EXEMPT_PREFIXES = ("/static/", "/healthz", "/readyz", "/accounts/logout/")
+EXEMPT_PREFIXES = ("/static/", "/favicon.ico", "/healthz", "/readyz", "/accounts/logout/")
 
 
 class SessionNetworkMiddleware:

@@ -78,5 +78,10 @@ def staff_member(user_id: Any) -> Any:
     return get_user_model().objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
 
 
+def staff_member_id_named(username: str) -> int | None:
+    """The id of the user account whose user name is ``username`` (any case; for the auditor's filter), or None."""
+    return get_user_model().objects.filter(username__iexact=username).values_list("pk", flat=True).first()
+
+
 def all_teams() -> QuerySet[Team]:
     return Team.objects.order_by("name")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.commerce.models import Order, OrderStatus, Product
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceField
+from bastion.kernel.widgets import IsoDateInput
 
 _BLANK = [("", _("—"))]
 BLANK_LINES = 3
@@ -149,9 +150,7 @@ class OrderForm(ActionErrorsMixin, BastionForm):
     )
     contact_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     currency = forms.ChoiceField(label=_("Currency"))
-    ordered_at = forms.DateField(
-        label=_("Order date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    ordered_at = forms.DateField(label=_("Order date"), required=False, widget=IsoDateInput())
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("Nobody"))
     team = forms.ChoiceField(label=_("Team"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -32,6 +32,15 @@ from bastion.sales.actions import known_currencies
 from bastion.sales.money import base_currency
 
 COLUMNS = [("ordered", gettext_lazy("Ordered")), ("total", gettext_lazy("Total")), ("updated", gettext_lazy("Updated"))]
+# The "Sort by" select of the list (keys of selectors.ORDER_ORDERINGS, as the column headers use).
+SORT_CHOICES = [
+    ("-ordered", gettext_lazy("Newest first")),
+    ("ordered", gettext_lazy("Oldest first")),
+    ("-total", gettext_lazy("Largest total first")),
+    ("total", gettext_lazy("Smallest total first")),
+    ("-updated", gettext_lazy("Recently changed first")),
+    ("updated", gettext_lazy("Least recently changed first")),
+]
 MORE_LINES = 3
 
 
@@ -61,9 +70,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
         )
         page = selectors.order_page(request.user, filters, page_request)
     except PaginationError as error:
-        return bad_page_request(request, error, nav="products", back=reverse("commerce:order-list"))
+        return bad_page_request(request, error, nav="orders", back=reverse("commerce:order-list"))
     context = {
-        "nav": "products",
+        "nav": "orders",
         "form": form,
         "page": page,
         "query": filters.q,
@@ -71,6 +80,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "totals": selectors.order_totals(request.user, filters),
         "base_currency": base_currency(),
         "columns": {column["key"]: column for column in sort_columns(page.ordering, COLUMNS)},
+        "sort_choices": SORT_CHOICES,
         "can_edit": can_take_orders(request.user),
     }
     return render_list(request, "commerce/orders/list.html", "commerce/orders/_results.html", context)
@@ -81,7 +91,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_detail(request: HttpRequest, order_id: UUID) -> HttpResponse:
     order = access_order_by_id(request.user, order_id)
     context = {
-        "nav": "products",
+        "nav": "orders",
         "order": order,
         "lines": selectors.lines_of(request.user, order),
         "next_statuses": [(status, OrderStatus(status).label) for status in sorted(actions.TRANSITIONS[order.status])],
@@ -139,7 +149,7 @@ def _resolve(request: HttpRequest, form: OrderForm) -> tuple[Any, Any, bool]:
 
 
 def _form_page(request: HttpRequest, form: OrderForm, order: Any = None, *, status: int = 200) -> HttpResponse:
-    return render(request, "commerce/orders/form.html", {"nav": "products", "form": form, "order": order}, status=status)
+    return render(request, "commerce/orders/form.html", {"nav": "orders", "form": form, "order": order}, status=status)
 
 
 def _initial(request: HttpRequest) -> dict[str, Any]:
@@ -255,5 +265,5 @@ def order_delete(request: HttpRequest, order_id: UUID) -> HttpResponse:
             return forbidden(request, str(error))
         messages.success(request, _("Order %(number)s deleted.") % {"number": order.number})
         return redirect("commerce:order-list")
-    context = {"nav": "products", "order": order, "deletable": order.status in actions.DELETABLE}
+    context = {"nav": "orders", "order": order, "deletable": order.status in actions.DELETABLE}
     return render(request, "commerce/orders/confirm_delete.html", context)

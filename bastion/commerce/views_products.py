@@ -24,6 +24,15 @@ from bastion.sales.actions import known_currencies
 from bastion.sales.money import base_currency
 
 COLUMNS = [("name", gettext_lazy("Name")), ("price", gettext_lazy("Unit price")), ("updated", gettext_lazy("Updated"))]
+# The "Sort by" select of the list (keys of selectors.PRODUCT_ORDERINGS, as the column headers use).
+SORT_CHOICES = [
+    ("name", gettext_lazy("Name, A to Z")),
+    ("-name", gettext_lazy("Name, Z to A")),
+    ("price", gettext_lazy("Lowest price first")),
+    ("-price", gettext_lazy("Highest price first")),
+    ("-updated", gettext_lazy("Recently changed first")),
+    ("updated", gettext_lazy("Least recently changed first")),
+]
 ACTIVE = {"yes": True, "no": False}
 
 
@@ -61,6 +70,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "query": filters.q,
         "filtered": filters != selectors.ProductFilters(),
         "columns": {column["key"]: column for column in sort_columns(page.ordering, COLUMNS)},
+        "sort_choices": SORT_CHOICES,
         "can_configure": can_manage_catalogue(request.user),
     }
     return render_list(request, "commerce/products/list.html", "commerce/products/_results.html", context)

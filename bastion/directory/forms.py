@@ -35,6 +35,7 @@ from bastion.directory.models import (
     Tag,
 )
 from bastion.kernel.access.masking import can_edit_field, can_see_field, mask_value
+from bastion.kernel.widgets import IsoDateInput
 
 EMAIL_ROWS = 3
 PHONE_ROWS = 3
@@ -145,10 +146,13 @@ class FieldSecurityMixin:
                 self.initial[name] = self._shown(user, name)
             elif not can_see_field(user, self.model, name):
                 self.write_only.add(name)
-                hint = mask_value(self.initial.get(name))
+                stored = self.initial.get(name)
                 self.initial[name] = None
+                if stored in (None, ""):
+                    continue  # a new record, or nothing stored: nothing hidden to keep, the field stays as it is
+                # A stored value the role may not see: its mask as a hint (as text: a mask is not a valid date).
                 field.widget = forms.TextInput() if isinstance(field, forms.DateField) else field.widget
-                field.widget.attrs["placeholder"] = str(hint) if hint else ""
+                field.widget.attrs["placeholder"] = str(mask_value(stored))
                 field.help_text = WRITE_ONLY_HELP
 
     def _shown(self, user: Any, name: str) -> Any:
@@ -280,9 +284,7 @@ class ContactForm(FieldSecurityMixin, RecordForm):
     )
     company_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=IsoDateInput())
     national_id = forms.CharField(
         label=_("National ID number"), max_length=64, required=False, help_text=_("For example a passport or resident ID number.")
     )

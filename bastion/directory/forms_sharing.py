@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bastion.kernel.access.records import Level
+from bastion.kernel.widgets import IsoDateInput
 
 DEFAULT_SHARE_DAYS = 30
 
@@ -20,7 +21,7 @@ class ShareForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Until"),
         help_text=_("The share ends at the start of this day; expired shares grant nothing."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
 
     def __init__(self, *args: Any, users: Any, teams: Any, **kwargs: Any) -> None:

@@ -32,6 +32,8 @@ from bastion.directory.views import (
 from bastion.kernel.access.masking import may_reveal
 from bastion.kernel.access.scoping import can_change_customer_records, can_erase_personal_data
 from bastion.kernel.pagination import PaginationError, parse_page_request
+from bastion.sales.money import base_currency
+from bastion.sales.selectors import customer_deals
 
 # Email is not sortable: emails are encrypted at rest (restricted data, docs/adr).
 COLUMNS = [
@@ -103,6 +105,9 @@ def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         "can_delete": rights.can_edit,
         "can_erase": can_erase_personal_data(request.user) and not contact.is_erased,
         "can_reveal": may_reveal(request.user),
+        "deals": customer_deals(request.user, contact_id=contact.pk),
+        "base_currency": base_currency(),
+        "can_add_deal": can_change_customer_records(request.user),
     }
     return render_masked(request, "directory/contacts/detail.html", context)
 

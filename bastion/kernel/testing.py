@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +20,15 @@ def wait_for(condition: Callable[[], bool], what: str, deadline: float = 30.0, i
         if time.monotonic() > until:
             raise AssertionError(f"timed out after {deadline:.0f} s waiting for {what}")
         time.sleep(interval)  # the pause between two checks of the condition
+
+
+_CSRF_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def without_csrf_token(page: bytes | str) -> bytes:
+    """A rendered page without its CSRF token (new for each response), to compare two pages byte for byte."""
+    content = page.encode() if isinstance(page, str) else page
+    return _CSRF_TOKEN.sub(b'name="csrfmiddlewaretoken"', content)
 
 
 def query_plan(queryset: Any, *, turned_off: Sequence[str] = ("enable_seqscan",), analyze: str | None = None) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 
 from bastion.kernel.access.roles import Role
 
@@ -19,13 +21,31 @@ DEMO_STAFF = [
 ]
 
 
-def first_run_setup() -> Iterator[str]:
-    """Seed the demo organisation if the database has no users yet; yield what to tell the operator."""
+def served_url(host: str, port: int) -> str:
+    """The address to open in a browser for a server bound to ``host``:``port``.
+
+    A wildcard bind (``0.0.0.0``, ``::``) listens on this machine's loopback too, which is the one
+    address that surely reaches it; an IPv6 address is put in brackets.
+    """
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:  # a host name
+        return f"http://{host}:{port}"
+    if address.is_unspecified:
+        address = ipaddress.ip_address("::1" if address.version == 6 else "127.0.0.1")
+    return f"http://[{address}]:{port}" if address.version == 6 else f"http://{address}:{port}"
+
+
+def first_run_setup(base_url: str) -> Iterator[str]:
+    """Seed the demo organisation if the database has no users yet; yield what to tell the operator.
+
+    ``base_url`` is where the web server is served (:func:`served_url`), e.g. ``http://127.0.0.1:8000``.
+    """
     if get_user_model().objects.exists():
         return
     admin_password = seed_demo_organisation()
     yield "First start: created a demo organisation (companies, contacts and deals in English and Chinese)."
-    yield "Sign in at http://127.0.0.1:8000/accounts/login/ with"
+    yield f"Sign in at {base_url.rstrip('/')}{reverse('account_login')} with"
     yield "  username: admin"
     yield f"  password: {admin_password}   (shown once; you will choose your own at first sign-in)"
     yield "You will be asked to set up an authenticator app (TOTP) first: MFA is required for everyone."

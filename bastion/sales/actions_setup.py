@@ -181,16 +181,43 @@ def _clean_stage(data: Mapping[str, Any], creating: bool) -> dict[str, Any]:
 
 @transaction.atomic
 def create_stage(actor: Any, pipeline_id: Any, data: Mapping[str, Any]) -> Stage:
-    """A new stage at the end of the pipeline (or at ``position``)."""
+    """A new stage at ``position``; without one, a won or lost stage goes at the end of the
+    pipeline and an open stage right after the last open one, before the won and lost stages
+    (which move down one place, each audited as ``stage.updated``)."""
     _require_admin(actor)
     pipeline = access_pipeline_by_id(actor, pipeline_id, lock=True)
     fields = _clean_stage(data, creating=True)
     if "position" not in fields:
-        fields["position"] = (Stage.objects.filter(pipeline=pipeline).aggregate(top=Max("position"))["top"] or 0) + 1
+        if fields["kind"] == StageKind.OPEN:
+            fields["position"] = _make_room_after_open_stages(actor, pipeline)
+        else:
+            fields["position"] = (Stage.objects.filter(pipeline=pipeline).aggregate(top=Max("position"))["top"] or 0) + 1
     stage = Stage(pipeline=pipeline, **fields)
     stage.save()
     _audit(actor, stage, None, _stage_snapshot(stage), "stage.created")
     return stage
+
+
+def _make_room_after_open_stages(actor: Any, pipeline: Pipeline) -> int:
+    """The position right after the pipeline's last open stage (in the board's order); the stages
+    after it are renumbered from the next position on, so positions stay in order without a gap
+    or a tie. Called with the pipeline locked, so two new stages do not get the same place."""
+    stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "name"))
+    last_open = max((index for index, stage in enumerate(stages) if stage.kind == StageKind.OPEN), default=-1)
+    following = stages[last_open + 1 :]
+    if last_open >= 0:
+        position = stages[last_open].position + 1
+    elif following:
+        position = following[0].position
+    else:
+        position = 0
+    for offset, stage in enumerate(following, start=1):
+        if stage.position != position + offset:
+            before = _stage_snapshot(stage)
+            stage.position = position + offset
+            stage.save(update_fields=["position"])
+            _audit(actor, stage, before, _stage_snapshot(stage), "stage.updated")
+    return position
 
 
 @transaction.atomic

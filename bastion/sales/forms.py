@@ -15,6 +15,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceField
+from bastion.kernel.widgets import IsoDateInput
 from bastion.sales.models import Deal, Stage, StageKind
 from bastion.sales.models_scoring import Operator, ScoreCategory, ScoredField
 
@@ -41,9 +42,7 @@ class DealForm(ActionErrorsMixin, BastionForm):
         required=False,
         help_text=_("Leave empty to use the stage's default."),
     )
-    expected_close_date = forms.DateField(
-        label=_("Expected close date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    expected_close_date = forms.DateField(label=_("Expected close date"), required=False, widget=IsoDateInput())
     company_name = forms.CharField(
         label=_("Company"),
         max_length=200,

@@ -8,15 +8,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceField
+from bastion.kernel.widgets import ISO_DATETIME_LOCAL, IsoDateTimeInput
 from bastion.sales.models import ActivityKind
-
-_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def _when(label: Any, help_text: Any = "") -> forms.DateTimeField:
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_LOCAL)
     return forms.DateTimeField(
-        label=label, required=False, widget=widget, input_formats=[_LOCAL, "%Y-%m-%d %H:%M"], help_text=help_text
+        label=label,
+        required=False,
+        widget=IsoDateTimeInput(),
+        input_formats=[ISO_DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        help_text=help_text,
     )
 
 

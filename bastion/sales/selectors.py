@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import BigIntegerField, Case, Count, ExpressionWrapper, F, IntegerField, QuerySet, Sum, Value, When
 
 from bastion.directory.names import query_key
 from bastion.directory.selectors import prefix_match
@@ -194,6 +194,43 @@ def deals_of(user: Any, *, company_id: Any = None, contact_id: Any = None, limit
     """A few recent deals of a company or contact (for their pages)."""
     filters = DealFilters(company_id=company_id, contact_id=contact_id)
     return list(deal_list(user, filters).order_by("-updated_at", "-id")[:limit])
+
+
+@dataclass(frozen=True)
+class CustomerDeals:
+    """The first deals of a company or contact for its page, and whether it has more."""
+
+    items: list[Deal]
+    more: bool = False
+
+
+CUSTOMER_DEALS = 20  # on a company's or contact's page
+CUSTOMER_DEAL_COLUMNS = (
+    "id", "name", "amount", "currency", "amount_base_cents", "expected_close_date", "created_at", "updated_at",
+    "stage", "stage__id", "stage__name", "stage__kind", "company", "contact", "owner", "team",
+)  # fmt: skip
+
+
+def customer_deals(user: Any, *, company_id: Any = None, contact_id: Any = None, limit: int = CUSTOMER_DEALS) -> CustomerDeals:
+    """The visible deals of one company or contact, open ones first, then the newest: one query."""
+    if company_id is None and contact_id is None:
+        return CustomerDeals([])
+    open_first = Case(When(stage__kind=StageKind.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
+    rows = (
+        _matching(user, DealFilters(company_id=company_id, contact_id=contact_id))
+        .select_related("stage")
+        .only(*CUSTOMER_DEAL_COLUMNS)
+        .order_by(open_first, "-created_at", "-id")
+    )
+    found = list(rows[: limit + 1])
+    return CustomerDeals(found[:limit], more=len(found) > limit)
+
+
+def deal_count(user: Any, *, company_id: Any = None, contact_id: Any = None) -> int:
+    """How many deals of a company or contact the user may see (told before deleting it)."""
+    if company_id is None and contact_id is None:
+        return 0
+    return _matching(user, DealFilters(company_id=company_id, contact_id=contact_id)).order_by().count()
 
 
 def has_q(filters: DealFilters) -> bool:

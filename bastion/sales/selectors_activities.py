@@ -76,6 +76,11 @@ def timeline(user: Any, *, contact: Any = None, company: Any = None, lead: Any =
     return sorted(entries, key=lambda entry: entry.at, reverse=True)[:TIMELINE_LIMIT]
 
 
+def company_activity_count(user: Any, company_id: Any) -> int:
+    """How many visible activities are on the company (deleted with it: told before deleting it)."""
+    return activity_queryset(user).filter(company_id=company_id).order_by().count()
+
+
 def _visible_deals(user: Any) -> Any:
     from bastion.sales.models import Deal
 

@@ -100,6 +100,14 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, "sales/deals/list.html", "sales/deals/_results.html", context)
 
 
+def _show_pipeline(form: DealFilterForm, pipeline: Any) -> None:
+    """The board shows one pipeline: its filter selects that one (also when it is the default
+    one, chosen without a ``pipeline`` parameter) and offers no "All pipelines"."""
+    field = form.fields["pipeline"]
+    field.choices = [choice for choice in field.choices if choice[0] != ""]  # type: ignore[attr-defined]
+    form.data = {**dict(form.data.items()), "pipeline": str(pipeline.pk)}  # a QueryDict's items() are single values
+
+
 def _board_context(request: HttpRequest, params: Any) -> dict[str, Any] | None:
     form = _filter_form(request, params)
     values = valid_filters(form)
@@ -107,6 +115,7 @@ def _board_context(request: HttpRequest, params: Any) -> dict[str, Any] | None:
     pipeline = access_pipeline_by_id(request.user, pipeline_id) if pipeline_id else selectors.default_pipeline(request.user)
     if pipeline is None:
         return None
+    _show_pipeline(form, pipeline)
     filters = _filters(values)
     columns = selectors.board(request.user, pipeline, filters)
     return {

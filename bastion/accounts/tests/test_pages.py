@@ -162,6 +162,7 @@ def test_passkey_login_options_are_served_as_json(db: Any) -> None:
     assert "challenge" in response.json()["request_options"]["publicKey"]
 
 
-def test_fallback_allauth_pages_use_the_bastion_layout(db: Any) -> None:
-    body = check(Client().get("/accounts/password/reset/"))
+def test_fallback_allauth_pages_use_the_bastion_layout(personas: Any, signed_in: Any) -> None:
+    # A page Bastion does not override (the password reset pages are overridden: test_password_pages.py).
+    body = check(signed_in(personas.rep_east).get("/accounts/email/"))
     assert 'class="stacked card"' in body

@@ -70,11 +70,13 @@ def test_company_detail_with_contacts_has_constant_query_count(personas: Any, si
     url = f"/companies/{company.pk}/"
     client.get(url)
     # the company (owner, team and authors joined), its tags, whether the reader may edit and
-    # share it (one query), a page of its contacts, their tags, the sales timeline (one query) and the
-    # purchase history (one query)
-    few, _ = count(lambda: client.get(url), ours_at_most=7)
+    # share it (one query), a page of its contacts, their tags, the sales timeline (one query), the
+    # purchase history (one query) and, for a reader who may delete it, the count of its visible
+    # contacts that the delete dialog names (its deals, orders and activities are counted in sales
+    # and commerce tables, and its deals are listed in one query: not counted here)
+    few, _ = count(lambda: client.get(url), ours_at_most=8)
     ContactFactory.create_batch(40, company=company)
-    many, _ = count(lambda: client.get(url + "?limit=45"), ours_at_most=7)
+    many, _ = count(lambda: client.get(url + "?limit=45"), ours_at_most=8)
     assert few == many
 
 

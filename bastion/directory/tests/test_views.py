@@ -159,8 +159,9 @@ def test_htmx_requests_get_only_the_results(personas: Any, signed_in: Any, compa
 def test_empty_states(personas: Any, signed_in: Any, read_only: Any) -> None:
     client = signed_in(personas.rep_east)
     body = client.get(reverse("directory:contact-list")).content.decode()
-    assert "No contacts yet" in body and "Add the first one" in body
-    assert "No companies yet" in client.get(reverse("directory:company-list")).content.decode()
+    assert "No contacts you can see yet" in body and "Add the first one" in body
+    assert "No companies you can see yet" in client.get(reverse("directory:company-list")).content.decode()
+    assert "No companies yet" in signed_in(personas.admin).get(reverse("directory:company-list")).content.decode()
     body = client.get(reverse("directory:contact-list") + "?q=xyz").content.decode()
     assert "No contacts match “xyz”" in body and "Clear the search and filters" in body
     body = client.get(reverse("directory:company-list") + "?industry=finance").content.decode()

@@ -2,7 +2,10 @@
 
 A signed-in user's 403 or 404 becomes an ``access.denied`` event; anonymous 404s are not
 recorded (anyone could fill the log with them), anonymous requests to pages are redirected
-to sign-in before they get here. The page itself is Django's default one.
+to sign-in before they get here. The pages are bastion/templates/404.html and 403.html, in the
+site's layout and the user's language (Django's handlers render them, with the request's context
+and a CSRF token for the layout's forms). Neither shows the exception's message: a record that
+does not exist and one the user may not see get the same page.
 """
 
 from __future__ import annotations

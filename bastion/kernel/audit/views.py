@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from bastion.accounts.selectors import staff_member_id_named
 from bastion.kernel.access.roles import Role, role_of
 from bastion.kernel.audit import selectors
 from bastion.kernel.audit.denied import record_denied
 from bastion.kernel.audit.kinds import EventKind, Outcome, code_of
 from bastion.kernel.audit.writer import Target, record_event
 from bastion.kernel.pagination import PaginationError
+from bastion.kernel.widgets import IsoDateInput
 
 AUDIT_ROLES = frozenset({Role.SECURITY_OFFICER, Role.ADMINISTRATOR})
 CSV_LIMIT = 100_000
@@ -47,15 +49,29 @@ def auditor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
 
 
 class EventFilterForm(forms.Form):
-    actor = forms.IntegerField(label=gettext_lazy("Actor id"), required=False, min_value=1)
+    actor = forms.CharField(
+        label=gettext_lazy("Actor"), required=False, max_length=150, help_text=gettext_lazy("User name, or user id")
+    )
     target_type = forms.CharField(label=gettext_lazy("Target type"), required=False, max_length=64)
     target_id = forms.CharField(label=gettext_lazy("Target id"), required=False, max_length=64)
     kind = forms.TypedChoiceField(
         label=gettext_lazy("Kind"), required=False, coerce=int, empty_value=None, choices=[("", "—"), *EventKind.choices]
     )
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False, choices=[("", "—"), *Outcome.choices])
-    since = forms.DateField(label=gettext_lazy("From (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=gettext_lazy("From (UTC)"), required=False, widget=IsoDateInput())
+    until = forms.DateField(label=gettext_lazy("To (UTC)"), required=False, widget=IsoDateInput())
+
+    def clean_actor(self) -> int | None:
+        """A user id, given as such or as the user name of an account that exists (deleted accounts: by id)."""
+        value = (self.cleaned_data.get("actor") or "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return int(value)
+        found = staff_member_id_named(value)
+        if found is None:
+            raise forms.ValidationError(_("No account has the user name “%(name)s”."), params={"name": value})
+        return int(found)
 
     def filters(self) -> selectors.EventFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -80,10 +96,17 @@ def _audit_read(request: HttpRequest, kind: EventKind, filters: selectors.EventF
         record_event(kind, actor=request.user, target=Target("kernel.audit_log"), extra={"filters": described, **extra})
 
 
+def _filter_refused(request: HttpRequest, form: EventFilterForm) -> HttpResponse:
+    """A filter that cannot be applied: the form with its errors and no events, never the whole log unfiltered."""
+    return render(request, "kernel/audit/list.html", {"nav": "audit", "form": form, "events": [], "page": None}, status=400)
+
+
 @auditor_required
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
     form = EventFilterForm(request.GET)
+    if not form.is_valid():
+        return _filter_refused(request, form)
     filters = form.filters()
     try:
         page = selectors.event_page(filters, selectors.page_request(request.GET))
@@ -127,7 +150,10 @@ def event_csv(request: HttpRequest) -> HttpResponseBase:
 
     if (asked := challenge(request)) is not None:
         return asked
-    filters = EventFilterForm(request.GET).filters()
+    form = EventFilterForm(request.GET)
+    if not form.is_valid():
+        return _filter_refused(request, form)
+    filters = form.filters()
     _audit_read(request, EventKind.EXPORTED, filters, format="csv")
     writer = csv.writer(_Echo())
     events = selectors.filtered_events(filters)[:CSV_LIMIT].iterator(chunk_size=2000)

@@ -173,7 +173,8 @@ IMPORT_JOB = (
     "test_actions.py::test_roles_that_may_not_write_customer_records_cannot_import"
 )
 EXEMPT = {
-    "home": "redirects a signed-in user to the contact list, which is in the matrix",
+    "home": "redirects a signed-in user to the first page their role may use (kernel/tests/test_landing_and_menu.py)",
+    "favicon": "a redirect to the static icon, no data (tests/test_favicon.py)",
     "healthz": "process liveness, no data",
     "readyz": "database readiness, no data",
     "set_language": "language cookie",

@@ -83,7 +83,7 @@ def test_set_up_over_the_api_is_for_administrators(personas: Any, api_as: Any, p
     created = admin.post("/api/v1/pipelines/", {"name": "Renewals"}, format="json")
     assert created.status_code == 201 and [s["name"] for s in created.json()["stages"]] == ["New", "Won", "Lost"]
     stage = admin.post("/api/v1/stages/", {"pipeline": created.json()["id"], "name": "Quote", "probability": 70}, format="json")
-    assert stage.status_code == 201 and stage.json()["position"] == 3
+    assert stage.status_code == 201 and stage.json()["position"] == 1  # an open stage: after "New", before won and lost
     assert admin.patch(f"/api/v1/stages/{stage.json()['id']}/", {"probability": 101}, format="json").status_code == 400
     rate = admin.put("/api/v1/exchange-rates/eur/", {"rate": "1.0825"}, format="json")
     assert rate.status_code == 200 and rate.json()["currency"] == "EUR" and rate.json()["rate"] == "1.08250000"

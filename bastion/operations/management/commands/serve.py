@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from bastion.operations.first_run import first_run_setup
+from bastion.operations.first_run import first_run_setup, served_url
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         elif not options["no_demo"]:
-            for line in first_run_setup():
+            for line in first_run_setup(served_url(options["host"], options["port"])):
                 self.stdout.write(line)
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"Bastion is serving on {url}  (Ctrl+C stops it)"))

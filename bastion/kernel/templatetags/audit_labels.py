@@ -1,0 +1,53 @@
+"""What a person reads for the identifiers an audit event stores (the auditor's list, a record's history).
+
+The stored values stay as they are (they are hashed into the chain); these filters only name
+them: a target type that is a model (``directory.contact``) by its verbose name, and changed
+fields by their labels, in the reader's language. Anything else (``route:...``, ``accounts.login``,
+a field since removed) is shown as stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+register = template.Library()
+
+
+def _model(target_type: str) -> type[models.Model] | None:
+    if target_type.count(".") != 1:
+        return None
+    try:
+        return apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return None
+
+
+@register.filter
+def target_label(target_type: str) -> str:
+    """``directory.contact`` → "contact" (translated); anything that is not a model, as stored."""
+    model = _model(target_type or "")
+    return str(model._meta.verbose_name) if model is not None else target_type
+
+
+def _field_label(model: type[models.Model] | None, name: str) -> str:
+    if model is None:
+        return name
+    try:
+        field: Any = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    if hasattr(field, "verbose_name"):
+        return str(field.verbose_name)
+    return str(field.related_model._meta.verbose_name_plural)  # a reverse relation: a contact's emails
+
+
+@register.filter
+def changed_field_labels(event: Any) -> str:
+    """The labels of the fields ``event`` records as changed, comma-separated."""
+    model = _model(event.target_type or "")
+    return ", ".join(_field_label(model, name) for name in event.changes or {})

@@ -1,0 +1,35 @@
+"""Form widgets every app shares.
+
+Browsers' ``<input type="date">`` and ``<input type="datetime-local">`` accept only ISO values
+(``2026-12-31``, ``2026-12-31T09:30``) whatever the interface language, while Django renders a
+date in the active locale's format (``2026/12/31`` in Simplified Chinese): the browser then drops
+the value. These widgets always render the ISO format; parsing is unaffected (Django's input
+formats always include ISO).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class IsoDateInput(forms.DateInput):
+    """``<input type="date">`` whose value is always ``YYYY-MM-DD``."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=ISO_DATE)
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """``<input type="datetime-local">`` whose value is always ``YYYY-MM-DDTHH:MM``."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=ISO_DATETIME_LOCAL)
