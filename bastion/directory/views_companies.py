@@ -11,12 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bastion.commerce.selectors import OrderFilters, order_totals
 from bastion.directory import actions, selectors
 from bastion.directory.access import access_company_by_id, rights_on
+from bastion.directory.delete_effects import company_delete_effects, delete_question
 from bastion.directory.forms import CompanyFilterForm, CompanyForm, valid_filters
 from bastion.directory.views import (
     bad_page_request,
@@ -32,8 +32,7 @@ from bastion.directory.views import (
 from bastion.kernel.access.scoping import can_change_customer_records
 from bastion.kernel.pagination import PaginationError, parse_page_request
 from bastion.sales.money import base_currency
-from bastion.sales.selectors import customer_deals, deal_count
-from bastion.sales.selectors_activities import company_activity_count
+from bastion.sales.selectors import customer_deals
 
 COLUMNS = [
     ("name", gettext_lazy("Name")),
@@ -108,64 +107,9 @@ def company_detail(request: HttpRequest, company_id: UUID) -> HttpResponse:
     context["base_currency"] = base_currency()
     context["can_add_deal"] = can_change_customer_records(request.user)
     if rights.can_edit:  # the delete button's dialog says what deleting does
-        context["delete_question"] = " ".join(
-            [
-                _("Delete the company “%(name)s”?") % {"name": company.name},
-                *_delete_effects(request.user, company),
-                _("This cannot be undone."),
-            ]
-        )
+        question = _("Delete the company “%(name)s”?") % {"name": company.name}
+        context["delete_question"] = delete_question(question, company_delete_effects(request.user, company))
     return render_list(request, "directory/companies/detail.html", "directory/companies/_contacts.html", context)
-
-
-def _delete_effects(user: Any, company: Any) -> list[str]:
-    """What deleting ``company`` does to the records linked to it that ``user`` may see, sentence by sentence.
-
-    Contacts, deals and orders are kept without the company (their foreign keys are SET_NULL);
-    activities on the company are deleted with it (CASCADE).
-    """
-    contacts = selectors.company_contact_count(user, company)
-    deals = deal_count(user, company_id=company.pk)
-    orders = order_totals(user, OrderFilters(company_id=company.pk)).count
-    activities = company_activity_count(user, company.pk)
-    effects = []
-    if contacts:
-        effects.append(
-            ngettext(
-                "Its %(counter)s contact is kept, no longer linked to a company.",
-                "Its %(counter)s contacts are kept, no longer linked to a company.",
-                contacts,
-            )
-            % {"counter": contacts}
-        )
-    if deals:
-        effects.append(
-            ngettext(
-                "Its %(counter)s deal is kept, no longer linked to a company.",
-                "Its %(counter)s deals are kept, no longer linked to a company.",
-                deals,
-            )
-            % {"counter": deals}
-        )
-    if orders:
-        effects.append(
-            ngettext(
-                "Its %(counter)s order is kept, no longer linked to a company.",
-                "Its %(counter)s orders are kept, no longer linked to a company.",
-                orders,
-            )
-            % {"counter": orders}
-        )
-    if activities:
-        effects.append(
-            ngettext(
-                "Its %(counter)s task, call, meeting or note is deleted with it.",
-                "Its %(counter)s tasks, calls, meetings and notes are deleted with it.",
-                activities,
-            )
-            % {"counter": activities}
-        )
-    return effects
 
 
 def _form_page(request: HttpRequest, form: CompanyForm, company: Any = None, *, status: int = 200) -> HttpResponse:
@@ -227,5 +171,5 @@ def company_delete(request: HttpRequest, company_id: UUID) -> HttpResponse:
             return forbidden(request, str(error))
         messages.success(request, _("Company “%(name)s” deleted.") % {"name": company.name})
         return redirect("directory:company-list")
-    context = {"nav": "companies", "company": company, "effects": _delete_effects(request.user, company)}
+    context = {"nav": "companies", "company": company, "effects": company_delete_effects(request.user, company)}
     return render(request, "directory/companies/confirm_delete.html", context)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bastion.directory import actions, selectors
 from bastion.directory.access import access_company_by_id, access_contact_by_id, parse_uuid, rights_on
+from bastion.directory.delete_effects import contact_delete_effects, delete_question
 from bastion.directory.forms import ContactFilterForm, ContactForm, valid_filters
 from bastion.directory.models import Company
 from bastion.directory.names import query_key
@@ -109,6 +110,9 @@ def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         "base_currency": base_currency(),
         "can_add_deal": can_change_customer_records(request.user),
     }
+    if rights.can_edit:  # the delete button's dialog says what deleting does
+        question = _("Delete the contact “%(name)s”?") % {"name": contact.display_name}
+        context["delete_question"] = delete_question(question, contact_delete_effects(request.user, contact))
     return render_masked(request, "directory/contacts/detail.html", context)
 
 
@@ -213,7 +217,8 @@ def contact_delete(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             return forbidden(request, str(error))
         messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.display_name})
         return redirect("directory:contact-list")
-    return render(request, "directory/contacts/confirm_delete.html", {"nav": "contacts", "contact": contact})
+    context = {"nav": "contacts", "contact": contact, "effects": contact_delete_effects(request.user, contact)}
+    return render(request, "directory/contacts/confirm_delete.html", context)
 
 
 @writer_required

@@ -76,9 +76,12 @@ def timeline(user: Any, *, contact: Any = None, company: Any = None, lead: Any =
     return sorted(entries, key=lambda entry: entry.at, reverse=True)[:TIMELINE_LIMIT]
 
 
-def company_activity_count(user: Any, company_id: Any) -> int:
-    """How many visible activities are on the company (deleted with it: told before deleting it)."""
-    return activity_queryset(user).filter(company_id=company_id).order_by().count()
+def activity_count(user: Any, *, company_id: Any = None, contact_id: Any = None) -> int:
+    """How many visible activities are on the company or contact (deleted with it: told before deleting it)."""
+    if company_id is None and contact_id is None:
+        return 0
+    on = {"company_id": company_id} if company_id is not None else {"contact_id": contact_id}
+    return activity_queryset(user).filter(**on).order_by().count()
 
 
 def _visible_deals(user: Any) -> Any:

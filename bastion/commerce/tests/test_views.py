@@ -77,7 +77,7 @@ def test_order_list_detail_and_status_buttons(signed_in: Any, personas: Any, ord
     assert order.number in client.get(reverse("commerce:order-list"), {"q": order.number[-3:]}).content.decode()
     assert "No orders match" in client.get(reverse("commerce:order-list"), {"status": "paid"}).content.decode()
     detail = client.get(reverse("commerce:order-detail", args=[order.pk])).content.decode()
-    assert "Widget" in detail and "Set-up" in detail and "Mark as Confirmed" in detail and "<script>" not in detail
+    assert "Widget" in detail and "Set-up" in detail and "Mark as confirmed" in detail and "<script>" not in detail
     response = client.post(reverse("commerce:order-status", args=[order.pk]), {"status": "confirmed"})
     assert response.status_code == 302 and Order.objects.get().status == "confirmed"
     client.post(reverse("commerce:order-status", args=[order.pk]), {"status": "shipped"})

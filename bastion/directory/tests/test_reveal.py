@@ -34,6 +34,8 @@ def test_reveal_needs_a_fresh_second_factor(personas: Any, signed_in: Any, perso
     response = client.get(reveal_url(person))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/2fa/reauthenticate/?next=")
+    asked = client.get(response["Location"]).content.decode()  # says why, in words that fit a reveal
+    assert "it shows or exports protected data" in asked and "This action changes how your account" not in asked
     response = client.post(reveal_url(person), {"reason": REASON})
     assert response.status_code == 302 and "110101199003078888" not in response.content.decode()
     assert reveals() == []
