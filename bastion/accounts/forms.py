@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.accounts.scopes import ACCESS_LEVELS, TOKEN_RESOURCES
 from bastion.accounts.tokens import TokenError, parse_token_networks
+from bastion.kernel.widgets import BastionForm
 
 _LEVEL_LABELS = {"read": _("Read"), "write": _("Read and write")}
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(BastionForm):
     name = forms.CharField(
         label=_("Name"),
         max_length=100,

@@ -8,9 +8,10 @@ from django import forms
 
 from bastion.accounts.access_settings import TypeVisibility
 from bastion.kernel.access.records import Visibility
+from bastion.kernel.widgets import BastionForm
 
 
-class RecordDefaultsForm(forms.Form):
+class RecordDefaultsForm(BastionForm):
     """One choice per object type: who reads a record of that type by default."""
 
     def __init__(self, *args: Any, rows: list[TypeVisibility], **kwargs: Any) -> None:

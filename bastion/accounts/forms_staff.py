@@ -8,13 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bastion.kernel.access.roles import Role
+from bastion.kernel.widgets import BastionForm
 
 
-class RoleForm(forms.Form):
+class RoleForm(BastionForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
-class TeamsForm(forms.Form):
+class TeamsForm(BastionForm):
     teams: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("Member of"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("New records of this person go to their first team; the team sees them."),
@@ -30,7 +31,7 @@ class TeamsForm(forms.Form):
         self.fields["managed"].queryset = teams  # type: ignore[attr-defined]
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(BastionForm):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What you checked and what you changed, for the auditors."),

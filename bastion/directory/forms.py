@@ -35,7 +35,7 @@ from bastion.directory.models import (
     Tag,
 )
 from bastion.kernel.access.masking import can_edit_field, can_see_field, mask_value
-from bastion.kernel.widgets import IsoDateInput
+from bastion.kernel.widgets import BastionForm, IsoDateInput
 
 EMAIL_ROWS = 3
 PHONE_ROWS = 3
@@ -49,21 +49,6 @@ def _max(model: type[Company] | type[Contact], name: str) -> int:
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.get_full_name() or obj.username)
-
-
-class BastionForm(forms.Form):
-    """Labels without a trailing colon; required fields' labels get the ``required`` class (an asterisk)."""
-
-    required_css_class = "required"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    @property
-    def has_errors(self) -> bool:
-        """Whether the page should say the form was not saved."""
-        return self.is_bound and bool(self.errors)
 
 
 class ActionErrorsMixin:

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bastion.kernel.access.records import Level
-from bastion.kernel.widgets import IsoDateInput
+from bastion.kernel.widgets import BastionForm, IsoDateInput
 
 DEFAULT_SHARE_DAYS = 30
 
 
-class ShareForm(forms.Form):
+class ShareForm(BastionForm):
     grantee = forms.ChoiceField(label=_("Share with"), help_text=_("One colleague, or everyone in one team."))
     level = forms.ChoiceField(label=_("Access"), choices=Level.choices, initial=Level.READ, widget=forms.RadioSelect)
     expires_on = forms.DateField(

@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from bastion.imports.adapters import Adapter, object_type_choices
 from bastion.imports.csvfile import header_labels
 from bastion.imports.models import Dedupe, Encoding
+from bastion.kernel.widgets import BastionForm
 
 AUTO = ""
 
 
-class UploadForm(forms.Form):
+class UploadForm(BastionForm):
     object_type = forms.ChoiceField(label=_("The file contains"), choices=())
     source_name = forms.CharField(
         label=_("Source"),
@@ -31,11 +32,8 @@ class UploadForm(forms.Form):
         self.fields["object_type"].choices = object_type_choices(actor)  # type: ignore[attr-defined]
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
 
-    def has_errors(self) -> bool:
-        return bool(self.errors)
 
-
-class MappingForm(forms.Form):
+class MappingForm(BastionForm):
     """One select per column (``column_0`` ...), the encoding and what to do with duplicates."""
 
     encoding = forms.ChoiceField(label=_("Encoding"), choices=Encoding.choices)
@@ -55,9 +53,6 @@ class MappingForm(forms.Form):
 
     def mapping(self) -> list[str]:
         return [self.cleaned_data.get(f"column_{index}") or "" for index in range(len(self.headers))]
-
-    def has_errors(self) -> bool:
-        return bool(self.errors)
 
 
 def mapping_initial(job: Any) -> dict[str, Any]:

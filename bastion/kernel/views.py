@@ -7,15 +7,18 @@ from django.shortcuts import redirect, render
 
 from bastion.kernel.access.matrix import matrix_rows, record_rules
 from bastion.kernel.access.roles import role_of
-from bastion.kernel.access.scoping import can_see_customer_records
+from bastion.kernel.access.scoping import can_see_customer_records, can_see_dashboards
 from bastion.kernel.audit.views import can_read_audit_trail
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The first page the user's role may use (never a 403): contacts, else the audit trail, else the profile."""
+    """The first page the user's role may use (never a 403): contacts, else the dashboard, else the audit trail,
+    else the profile."""
     if can_see_customer_records(request.user):
         return redirect("directory:contact-list")
+    if can_see_dashboards(request.user):
+        return redirect("sales:dashboard")
     if can_read_audit_trail(request.user):
         return redirect("audit:event-list")
     return redirect("accounts:profile")

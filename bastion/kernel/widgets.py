@@ -1,4 +1,4 @@
-"""Form widgets every app shares.
+"""Form widgets and the form base every app shares.
 
 Browsers' ``<input type="date">`` and ``<input type="datetime-local">`` accept only ISO values
 (``2026-12-31``, ``2026-12-31T09:30``) whatever the interface language, while Django renders a
@@ -33,3 +33,18 @@ class IsoDateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format=ISO_DATETIME_LOCAL)
+
+
+class BastionForm(forms.Form):
+    """Every app's form base: labels without a colon; required fields' labels get the ``required`` class (an asterisk)."""
+
+    required_css_class = "required"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether the page should say the form was not saved."""
+        return self.is_bound and bool(self.errors)

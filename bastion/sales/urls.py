@@ -4,6 +4,7 @@ from django.urls import path
 
 from bastion.sales import (
     views_activities,
+    views_dashboard,
     views_deal_lines,
     views_deals,
     views_export,
@@ -16,6 +17,7 @@ from bastion.sales import (
 
 app_name = "sales"
 urlpatterns = [
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("deals/", views_deals.deal_list, name="deal-list"),
     path("deals/board/", views_deals.deal_board, name="deal-board"),
     path("deals/export.csv", views_export.deal_export, name="deal-export"),

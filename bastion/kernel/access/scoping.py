@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 
-from bastion.kernel.access.roles import CUSTOMER_DATA_ROLES, CUSTOMER_WRITE_ROLES, Role, role_of
+from bastion.kernel.access.roles import CUSTOMER_DATA_ROLES, CUSTOMER_WRITE_ROLES, Role, policy_of, role_of
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -24,6 +24,12 @@ def can_see_customer_records(user: Any) -> bool:
 
 def can_change_customer_records(user: Any) -> bool:
     return role_of(user) in CUSTOMER_WRITE_ROLES
+
+
+def can_see_dashboards(user: Any) -> bool:
+    """The dashboard's organisation-wide aggregates: roles whose policy has ``dashboards`` (no record is shown)."""
+    policy = policy_of(user)
+    return policy is not None and policy.dashboards
 
 
 def can_erase_personal_data(user: Any) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from django import template
 
 from bastion.accounts import staff
+from bastion.kernel.access import scoping
 from bastion.kernel.access.roles import policy_of
 from bastion.kernel.access.scoping import can_change_customer_records, can_see_customer_records
 from bastion.kernel.audit.views import can_read_audit_trail
@@ -36,6 +37,12 @@ def sees_all_records(user: Any) -> bool:
     """The role sees every customer record whatever its owner or shares (administrators)."""
     policy = policy_of(user)
     return policy is not None and policy.all_records
+
+
+@register.filter
+def can_see_dashboards(user: Any) -> bool:
+    """The dashboard's organisation-wide figures (roles whose policy has ``dashboards``)."""
+    return scoping.can_see_dashboards(user)
 
 
 @register.filter

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from bastion.kernel.access.roles import Role
+from bastion.kernel.access.roles import POLICIES, Role
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
 from conftest import make_user
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 # Every page the main menu may link to (Profile is everyone's; the rest depend on the role).
 MENU_TARGETS = [
+    "sales:dashboard",
     "directory:company-list",
     "directory:contact-list",
     "sales:my-day",
@@ -98,7 +99,8 @@ def test_each_role_lands_on_a_page_it_may_use_and_every_menu_link_answers(member
         (Role.SALES_REP, "directory:contact-list"),
         (Role.READ_ONLY, "directory:contact-list"),
         (Role.SECURITY_OFFICER, "audit:event-list"),
-        (Role.EXECUTIVE, "accounts:profile"),
+        (Role.SALES_MANAGER, "directory:contact-list"),
+        (Role.EXECUTIVE, "sales:dashboard"),
         (None, "accounts:profile"),
     ],
 )
@@ -115,6 +117,12 @@ def test_the_menu_hides_exactly_the_pages_the_role_is_refused(member: Any, role:
         url = reverse(name)
         if url not in shown and not (name == "accounts:access-review" and reverse("accounts:staff") in shown):
             assert client.get(url).status_code == 403, (role, url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_dashboard_is_in_the_menu_exactly_for_the_roles_with_dashboards(member: Any, role: str | None) -> None:
+    links = nav_links(member(role).get(reverse("accounts:profile")).content.decode())
+    assert (reverse("sales:dashboard") in links) is bool(role and POLICIES[role].dashboards), role
 
 
 def test_the_administrators_menu_has_every_entry_including_orders(member: Any) -> None:

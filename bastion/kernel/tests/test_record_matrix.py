@@ -153,6 +153,8 @@ GATED: dict[str, tuple[Any, str]] = {
     "accounts:access-review-csv": (lambda policy: policy is not None and (policy.manages_users or policy.audit_trail), ""),
     "audit:event-list": (lambda policy: policy is not None and policy.audit_trail, ""),
     "audit:event-csv": (lambda policy: policy is not None and policy.audit_trail, ""),
+    # Organisation-wide counts and sums, no record (sales/selectors_dashboard.py; sales/tests/test_dashboard.py).
+    "sales:dashboard": (lambda policy: policy is not None and policy.dashboards, ""),
     "imports:list": (_writes, ""),  # importing writes customer records
     "imports:new": (_writes, ""),
 }

@@ -1,0 +1,238 @@
+"""The dashboard's figures: organisation-wide aggregates for the roles whose policy has ``dashboards``.
+
+These are the one read of sales and commerce data that does not start from
+``objects.visible_to(user)``: an executive reads no customer record (``RecordAccess.NONE``), yet
+their duty is to decide from the organisation's figures. That does not break record-level access
+because nothing here returns a record: every function answers counts and sums computed by the
+database (``aggregate`` / grouped ``annotate``), never a name, an email, a title, an amount of one
+deal or order, nor an id to open one. The only names shown are the organisation's vocabulary
+(the default pipeline and its stages). :func:`dashboard` refuses any user whose role has no
+``dashboards`` (``can_see_dashboards``), so the figures cannot be reached without the policy.
+
+Reading the dashboard is not audited, like the deal list's totals: no record is read, so there is
+nothing for the record-read trail to name; a refusal is audited as every 403 is.
+
+Money is summed as integer hundredths of the base currency (``amount_base_cents`` of deals,
+``total_base_cents`` of orders; docs/adr/0033), exact on SQLite and PostgreSQL alike. Months and
+quarters are cut in ``settings.TIME_ZONE`` by the database (``TruncMonth``, ``TruncQuarter``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, IntegerField, Sum, Value
+from django.db.models.functions import TruncMonth, TruncQuarter
+from django.utils import timezone
+
+from bastion.commerce.models import Order
+from bastion.commerce.selectors import REVENUE
+from bastion.directory.models import Contact, LifecycleStage
+from bastion.kernel.access.scoping import can_see_dashboards
+from bastion.sales.models import Deal, Lead, LeadStatus, Pipeline, Stage, StageKind
+from bastion.sales.money import from_cents
+from bastion.sales.selectors import Totals
+
+MONTHS = 6  # the current month and the five before it
+CLOSED = (StageKind.WON, StageKind.LOST)
+
+
+@dataclass(frozen=True)
+class StageFigure:
+    name: str
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class QuarterFigure:
+    """Deals closed (won or lost stage, ``closed_at`` in the quarter)."""
+
+    start: dt.date
+    won: Totals = Totals()
+    lost: Totals = Totals()
+
+    @property
+    def quarter(self) -> int:
+        return (self.start.month - 1) // 3 + 1
+
+    @property
+    def win_rate(self) -> Decimal | None:
+        """Won deals as a percentage of the deals closed in the quarter, None when none closed."""
+        closed = self.won.count + self.lost.count
+        return None if not closed else (Decimal(100 * self.won.count) / closed).quantize(Decimal(1))
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    start: dt.date
+    count: int = 0
+    amount: Decimal = Decimal("0.00")
+    cents: int = 0  # the bar's length
+
+
+@dataclass(frozen=True)
+class LifecycleFigure:
+    stage: str
+    label: str
+    contacts: int = 0
+    leads: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.contacts + self.leads
+
+
+@dataclass
+class Dashboard:
+    as_of: dt.datetime
+    pipeline_name: str = ""
+    stages: list[StageFigure] = field(default_factory=list)
+    open_total: Totals = Totals()
+    quarters: list[QuarterFigure] = field(default_factory=list)
+    revenue: list[MonthFigure] = field(default_factory=list)
+    leads: list[MonthFigure] = field(default_factory=list)
+    lifecycle: list[LifecycleFigure] = field(default_factory=list)
+
+    @property
+    def revenue_max(self) -> int:
+        return max((month.cents for month in self.revenue), default=0)
+
+    @property
+    def leads_max(self) -> int:
+        return max((month.count for month in self.leads), default=0)
+
+    @property
+    def closed_any(self) -> bool:
+        return any(quarter.win_rate is not None for quarter in self.quarters)
+
+    @property
+    def people_total(self) -> int:
+        return sum(row.total for row in self.lifecycle)
+
+
+def dashboard(user: Any) -> Dashboard:
+    """Every figure of the dashboard page, as of now (a fixed number of queries, whatever the data)."""
+    if not can_see_dashboards(user):
+        raise PermissionDenied
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    now = timezone.now()
+    pipeline = Pipeline.objects.order_by("-is_default", "position", "name").first()
+    return Dashboard(
+        as_of=now,
+        pipeline_name=pipeline.name if pipeline else "",
+        stages=open_by_stage(pipeline) if pipeline else [],
+        open_total=open_deals(),
+        quarters=closed_by_quarter(now, tz),
+        revenue=revenue_by_month(now, tz),
+        leads=leads_by_month(now, tz),
+        lifecycle=people_by_lifecycle_stage(),
+    )
+
+
+def _sums(prefix: str = "") -> dict[str, Any]:
+    amount = F(f"{prefix}amount_base_cents")
+    return {
+        "count": Count(f"{prefix}id"),
+        "amount": Sum(amount),
+        "weighted": Sum(ExpressionWrapper(amount * F(f"{prefix}probability"), output_field=BigIntegerField())),
+    }
+
+
+def _totals(row: dict[str, Any]) -> Totals:
+    weighted = (Decimal(row.get("weighted") or 0) / 10000).quantize(Decimal("0.01"))
+    return Totals(row.get("count") or 0, from_cents(row.get("amount")), weighted)
+
+
+def open_by_stage(pipeline: Pipeline) -> list[StageFigure]:
+    """Each open stage of ``pipeline`` in order, with its deals' count, sum and probability-weighted sum."""
+    stages = Stage.objects.filter(pipeline=pipeline, kind=StageKind.OPEN).order_by("position", "name")
+    rows = stages.values("id", "name").annotate(**_sums("deals__"))
+    return [StageFigure(row["name"], _totals(row)) for row in rows]
+
+
+def open_deals() -> Totals:
+    """Every deal in an open stage, over all pipelines."""
+    return _totals(Deal.objects.filter(stage__kind=StageKind.OPEN).order_by().aggregate(**_sums()))
+
+
+def _month_start(moment: dt.datetime, tz: zoneinfo.ZoneInfo, back: int = 0) -> dt.datetime:
+    local = timezone.localtime(moment, tz)
+    index = local.year * 12 + local.month - 1 - back
+    return dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=tz)
+
+
+def _key(value: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.date:
+    return timezone.localtime(value, tz).date()
+
+
+def closed_by_quarter(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[QuarterFigure]:
+    """Deals won and lost in the current quarter and the one before (by ``closed_at``), newest first."""
+    local = timezone.localtime(now, tz)
+    current = _month_start(now, tz, back=(local.month - 1) % 3)
+    previous = _month_start(current, tz, back=3)
+    rows = (
+        Deal.objects.filter(stage__kind__in=CLOSED, closed_at__gte=previous)
+        .annotate(quarter=TruncQuarter("closed_at", tzinfo=tz))
+        .order_by()
+        .values("quarter", "stage__kind")
+        .annotate(**_sums())
+    )
+    found = {(_key(row["quarter"], tz), row["stage__kind"]): _totals(row) for row in rows}
+    return [
+        QuarterFigure(start, found.get((start, StageKind.WON), Totals()), found.get((start, StageKind.LOST), Totals()))
+        for start in (current.date(), previous.date())
+    ]
+
+
+def _months(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[dt.date]:
+    return [_month_start(now, tz, back=back).date() for back in range(MONTHS - 1, -1, -1)]
+
+
+def revenue_by_month(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[MonthFigure]:
+    """Paid and shipped orders (as lifetime value counts them) per month of ``ordered_at``, oldest first."""
+    rows = (
+        Order.objects.filter(status__in=REVENUE, ordered_at__gte=_month_start(now, tz, back=MONTHS - 1))
+        .annotate(month=TruncMonth("ordered_at", tzinfo=tz))
+        .order_by()
+        .values("month")
+        .annotate(count=Count("id"), amount=Sum("total_base_cents"))
+    )
+    found = {_key(row["month"], tz): (row["count"], row["amount"] or 0) for row in rows}
+    figures = []
+    for month in _months(now, tz):
+        count, cents = found.get(month, (0, 0))
+        figures.append(MonthFigure(month, count, from_cents(cents), cents))
+    return figures
+
+
+def leads_by_month(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[MonthFigure]:
+    """Leads created per month (whatever their status now), oldest first."""
+    rows = (
+        Lead.objects.filter(created_at__gte=_month_start(now, tz, back=MONTHS - 1))
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .order_by()
+        .values("month")
+        .annotate(count=Count("id"))
+    )
+    found = {_key(row["month"], tz): row["count"] for row in rows}
+    return [MonthFigure(month, found.get(month, 0)) for month in _months(now, tz)]
+
+
+def people_by_lifecycle_stage() -> list[LifecycleFigure]:
+    """Contacts (not erased) and leads (not converted: their contact counts instead) per lifecycle stage."""
+    contacts = Contact.objects.filter(erased_at__isnull=True).order_by().values("lifecycle_stage")
+    leads = Lead.objects.exclude(status=LeadStatus.CONVERTED).order_by().values("lifecycle_stage")
+    none = Value(0, output_field=IntegerField())
+    rows = contacts.annotate(contacts=Count("id"), leads=none).union(leads.annotate(contacts=none, leads=Count("id")), all=True)
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        counts.setdefault(row["lifecycle_stage"], [0, 0])
+        counts[row["lifecycle_stage"]][0] += row["contacts"]
+        counts[row["lifecycle_stage"]][1] += row["leads"]
+    return [LifecycleFigure(stage, str(label), *counts.get(stage, [0, 0])) for stage, label in LifecycleStage.choices]
