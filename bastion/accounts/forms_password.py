@@ -13,6 +13,8 @@ from allauth.account import forms as allauth_forms
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from bastion.accounts.selectors import must_change_password
+
 
 def _relabel(form: forms.Form, labels: dict[str, Any]) -> None:
     """Give ``form``'s fields these labels; a placeholder that repeated the old label repeats the new one."""
@@ -30,6 +32,8 @@ class ChangePasswordForm(allauth_forms.ChangePasswordForm):
             self,
             {"oldpassword": _("Current password"), "password1": _("New password"), "password2": _("New password (again)")},
         )
+        if must_change_password(self.user):  # the one-time password was just used: no "Forgot your password?" link
+            self.fields["oldpassword"].help_text = ""
 
 
 class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from bastion.accounts.mfa import has_second_factor
+from bastion.accounts.selectors import must_change_password
 
 AUTH_AT = "bastion_auth_at"
 SEEN_AT = "bastion_seen_at"
@@ -117,15 +118,10 @@ class RequireMfaMiddleware:
                 detail = _("Set up two-factor authentication in the web interface before using the API.")
                 return JsonResponse({"error": "mfa_required", "detail": detail}, status=403)
             return redirect("mfa_activate_totp")
-        if not request.path.startswith(PASSWORD_CHANGE_EXEMPT_PREFIXES) and _must_change_password(user):
+        if not request.path.startswith(PASSWORD_CHANGE_EXEMPT_PREFIXES) and must_change_password(user):
             if _is_api(request):
                 detail = _("Choose a new password in the web interface before using the API.")
                 return JsonResponse({"error": "password_change_required", "detail": detail}, status=403)
             messages.warning(request, _("You signed in with a one-time password. Choose your own password to continue."))
             return redirect("account_change_password")
         return self.get_response(request)
-
-
-def _must_change_password(user: Any) -> bool:
-    membership = getattr(user, "membership", None)
-    return bool(membership is not None and membership.must_change_password)

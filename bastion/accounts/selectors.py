@@ -78,6 +78,12 @@ def staff_member(user_id: Any) -> Any:
     return get_user_model().objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
 
 
+def must_change_password(user: Any) -> bool:
+    """Whether ``user`` signed in with a one-time password and must choose their own before anything else."""
+    membership = getattr(user, "membership", None)
+    return bool(membership is not None and membership.must_change_password)
+
+
 def staff_member_id_named(username: str) -> int | None:
     """The id of the user account whose user name is ``username`` (any case; for the auditor's filter), or None."""
     return get_user_model().objects.filter(username__iexact=username).values_list("pk", flat=True).first()

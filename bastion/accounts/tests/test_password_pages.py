@@ -51,6 +51,18 @@ def test_change_password_labels_are_in_sentence_case(personas: Any, signed_in: A
     assert label(body, "id_password2") == "New password (again)"
     assert 'placeholder="Current password"' in body and 'placeholder="New password (again)"' in body
     assert '<a href="/accounts/password/reset/">Forgot your password?</a>' in body
+    assert '>Cancel</a>' in body
+
+
+def test_a_forced_change_offers_no_way_around_it(personas: Any, signed_in: Any) -> None:
+    membership = personas.rep_east.membership
+    membership.must_change_password = True  # signed in with the one-time password an administrator gave
+    membership.save(update_fields=["must_change_password"])
+    client = signed_in(personas.rep_east)
+    assert client.get("/contacts/")["Location"].startswith("/accounts/password/change/")
+    body = page(client.get("/accounts/password/change/"))
+    assert label(body, "id_oldpassword") == "Current password"
+    assert "Forgot your password?" not in body and ">Cancel</a>" not in body
 
 
 def test_the_reset_page_speaks_like_the_sign_in_page(db: Any) -> None:
