@@ -1,9 +1,12 @@
 """The dashboard's figures: organisation-wide aggregates for the roles whose policy has ``dashboards``.
 
-These are the one read of sales and commerce data that does not start from
-``objects.visible_to(user)``: an executive reads no customer record (``RecordAccess.NONE``), yet
-their duty is to decide from the organisation's figures. That does not break record-level access
-because nothing here returns a record: every function answers counts and sums computed by the
+For the executive (no customer records, ``RecordAccess.NONE``: their duty is to decide from the
+organisation's figures) and for administrators (who see every record anyway) they are
+organisation-wide: the one read of sales and commerce data that does not start from
+``objects.visible_to(user)``. For the other roles with dashboards (team managers) they count only
+the records the user may see (:func:`records_counted`): a manager's figures never include
+another team's deals. Neither breaks record-level access, because nothing here returns a record:
+every function answers counts and sums computed by the
 database (``aggregate`` / grouped ``annotate``), never a name, an email, a title, an amount of one
 deal or order, nor an id to open one. The only names shown are the organisation's vocabulary
 (the default pipeline and its stages). :func:`dashboard` refuses any user whose role has no
@@ -34,6 +37,7 @@ from django.utils import timezone
 from bastion.commerce.models import Order
 from bastion.commerce.selectors import REVENUE
 from bastion.directory.models import Contact, LifecycleStage
+from bastion.kernel.access.roles import RecordAccess, policy_of
 from bastion.kernel.access.scoping import can_see_dashboards
 from bastion.sales.models import Deal, Lead, LeadStatus, Pipeline, Stage, StageKind
 from bastion.sales.money import from_cents
@@ -116,6 +120,15 @@ class Dashboard:
         return sum(row.total for row in self.lifecycle)
 
 
+def records_counted(user: Any, model: Any) -> Any:
+    """The rows of ``model`` the dashboard of ``user`` counts: all of them for a role that sees every record or
+    none (the executive), else those the user may see."""
+    policy = policy_of(user)
+    if policy is not None and (policy.all_records or policy.customer_records == RecordAccess.NONE):
+        return model.objects.all()
+    return model.objects.visible_to(user)
+
+
 def dashboard(user: Any) -> Dashboard:
     """Every figure of the dashboard page, as of now (a fixed number of queries, whatever the data)."""
     if not can_see_dashboards(user):
@@ -126,12 +139,12 @@ def dashboard(user: Any) -> Dashboard:
     return Dashboard(
         as_of=now,
         pipeline_name=pipeline.name if pipeline else "",
-        stages=open_by_stage(pipeline) if pipeline else [],
-        open_total=open_deals(),
-        quarters=closed_by_quarter(now, tz),
-        revenue=revenue_by_month(now, tz),
-        leads=leads_by_month(now, tz),
-        lifecycle=people_by_lifecycle_stage(),
+        stages=open_by_stage(user, pipeline) if pipeline else [],
+        open_total=open_deals(user),
+        quarters=closed_by_quarter(user, now, tz),
+        revenue=revenue_by_month(user, now, tz),
+        leads=leads_by_month(user, now, tz),
+        lifecycle=people_by_lifecycle_stage(user),
     )
 
 
@@ -144,21 +157,22 @@ def _sums(prefix: str = "") -> dict[str, Any]:
     }
 
 
-def _totals(row: dict[str, Any]) -> Totals:
+def _totals(row: Any) -> Totals:
     weighted = (Decimal(row.get("weighted") or 0) / 10000).quantize(Decimal("0.01"))
     return Totals(row.get("count") or 0, from_cents(row.get("amount")), weighted)
 
 
-def open_by_stage(pipeline: Pipeline) -> list[StageFigure]:
+def open_by_stage(user: Any, pipeline: Pipeline) -> list[StageFigure]:
     """Each open stage of ``pipeline`` in order, with its deals' count, sum and probability-weighted sum."""
     stages = Stage.objects.filter(pipeline=pipeline, kind=StageKind.OPEN).order_by("position", "name")
-    rows = stages.values("id", "name").annotate(**_sums("deals__"))
-    return [StageFigure(row["name"], _totals(row)) for row in rows]
+    deals = records_counted(user, Deal).filter(stage__pipeline=pipeline, stage__kind=StageKind.OPEN)
+    found = {row["stage_id"]: _totals(row) for row in deals.order_by().values("stage_id").annotate(**_sums())}
+    return [StageFigure(name, found.get(pk, Totals())) for pk, name in stages.values_list("id", "name")]
 
 
-def open_deals() -> Totals:
+def open_deals(user: Any) -> Totals:
     """Every deal in an open stage, over all pipelines."""
-    return _totals(Deal.objects.filter(stage__kind=StageKind.OPEN).order_by().aggregate(**_sums()))
+    return _totals(records_counted(user, Deal).filter(stage__kind=StageKind.OPEN).order_by().aggregate(**_sums()))
 
 
 def _month_start(moment: dt.datetime, tz: zoneinfo.ZoneInfo, back: int = 0) -> dt.datetime:
@@ -171,13 +185,14 @@ def _key(value: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.date:
     return timezone.localtime(value, tz).date()
 
 
-def closed_by_quarter(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[QuarterFigure]:
+def closed_by_quarter(user: Any, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[QuarterFigure]:
     """Deals won and lost in the current quarter and the one before (by ``closed_at``), newest first."""
     local = timezone.localtime(now, tz)
     current = _month_start(now, tz, back=(local.month - 1) % 3)
     previous = _month_start(current, tz, back=3)
     rows = (
-        Deal.objects.filter(stage__kind__in=CLOSED, closed_at__gte=previous)
+        records_counted(user, Deal)
+        .filter(stage__kind__in=CLOSED, closed_at__gte=previous)
         .annotate(quarter=TruncQuarter("closed_at", tzinfo=tz))
         .order_by()
         .values("quarter", "stage__kind")
@@ -194,10 +209,11 @@ def _months(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[dt.date]:
     return [_month_start(now, tz, back=back).date() for back in range(MONTHS - 1, -1, -1)]
 
 
-def revenue_by_month(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[MonthFigure]:
+def revenue_by_month(user: Any, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[MonthFigure]:
     """Paid and shipped orders (as lifetime value counts them) per month of ``ordered_at``, oldest first."""
     rows = (
-        Order.objects.filter(status__in=REVENUE, ordered_at__gte=_month_start(now, tz, back=MONTHS - 1))
+        records_counted(user, Order)
+        .filter(status__in=REVENUE, ordered_at__gte=_month_start(now, tz, back=MONTHS - 1))
         .annotate(month=TruncMonth("ordered_at", tzinfo=tz))
         .order_by()
         .values("month")
@@ -211,10 +227,11 @@ def revenue_by_month(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[MonthFigur
     return figures
 
 
-def leads_by_month(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[MonthFigure]:
+def leads_by_month(user: Any, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[MonthFigure]:
     """Leads created per month (whatever their status now), oldest first."""
     rows = (
-        Lead.objects.filter(created_at__gte=_month_start(now, tz, back=MONTHS - 1))
+        records_counted(user, Lead)
+        .filter(created_at__gte=_month_start(now, tz, back=MONTHS - 1))
         .annotate(month=TruncMonth("created_at", tzinfo=tz))
         .order_by()
         .values("month")
@@ -224,10 +241,10 @@ def leads_by_month(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[MonthFigure]
     return [MonthFigure(month, found.get(month, 0)) for month in _months(now, tz)]
 
 
-def people_by_lifecycle_stage() -> list[LifecycleFigure]:
+def people_by_lifecycle_stage(user: Any) -> list[LifecycleFigure]:
     """Contacts (not erased) and leads (not converted: their contact counts instead) per lifecycle stage."""
-    contacts = Contact.objects.filter(erased_at__isnull=True).order_by().values("lifecycle_stage")
-    leads = Lead.objects.exclude(status=LeadStatus.CONVERTED).order_by().values("lifecycle_stage")
+    contacts = records_counted(user, Contact).filter(erased_at__isnull=True).order_by().values("lifecycle_stage")
+    leads = records_counted(user, Lead).exclude(status=LeadStatus.CONVERTED).order_by().values("lifecycle_stage")
     none = Value(0, output_field=IntegerField())
     rows = contacts.annotate(contacts=Count("id"), leads=none).union(leads.annotate(contacts=none, leads=Count("id")), all=True)
     counts: dict[str, list[int]] = {}

@@ -51,7 +51,7 @@ def test_change_password_labels_are_in_sentence_case(personas: Any, signed_in: A
     assert label(body, "id_password2") == "New password (again)"
     assert 'placeholder="Current password"' in body and 'placeholder="New password (again)"' in body
     assert '<a href="/accounts/password/reset/">Forgot your password?</a>' in body
-    assert '>Cancel</a>' in body
+    assert ">Cancel</a>" in body
 
 
 def test_a_forced_change_offers_no_way_around_it(personas: Any, signed_in: Any) -> None:
