@@ -95,6 +95,7 @@ class LifecycleFigure:
 @dataclass
 class Dashboard:
     as_of: dt.datetime
+    organisation_wide: bool = True  # else: the records the user may see (records_counted)
     pipeline_name: str = ""
     stages: list[StageFigure] = field(default_factory=list)
     open_total: Totals = Totals()
@@ -120,13 +121,15 @@ class Dashboard:
         return sum(row.total for row in self.lifecycle)
 
 
-def records_counted(user: Any, model: Any) -> Any:
-    """The rows of ``model`` the dashboard of ``user`` counts: all of them for a role that sees every record or
-    none (the executive), else those the user may see."""
+def counts_everything(user: Any) -> bool:
+    """Whether the dashboard of ``user`` counts the whole organisation: a role that sees every record, or none (the executive)."""
     policy = policy_of(user)
-    if policy is not None and (policy.all_records or policy.customer_records == RecordAccess.NONE):
-        return model.objects.all()
-    return model.objects.visible_to(user)
+    return policy is not None and (policy.all_records or policy.customer_records == RecordAccess.NONE)
+
+
+def records_counted(user: Any, model: Any) -> Any:
+    """The rows of ``model`` the dashboard of ``user`` counts: all (:func:`counts_everything`), else those they may see."""
+    return model.objects.all() if counts_everything(user) else model.objects.visible_to(user)
 
 
 def dashboard(user: Any) -> Dashboard:
@@ -138,6 +141,7 @@ def dashboard(user: Any) -> Dashboard:
     pipeline = Pipeline.objects.order_by("-is_default", "position", "name").first()
     return Dashboard(
         as_of=now,
+        organisation_wide=counts_everything(user),
         pipeline_name=pipeline.name if pipeline else "",
         stages=open_by_stage(user, pipeline) if pipeline else [],
         open_total=open_deals(user),

@@ -210,6 +210,15 @@ def test_a_team_manager_counts_only_the_records_they_may_see(
     assert (manager.count, manager.amount) == (1, Decimal("100.00"))  # another team's deal is not in their figures
     everyone = dash.open_deals(executive)
     assert (everyone.count, everyone.amount) == (2, Decimal("7100.00"))  # the executive decides from the whole
+    assert not dash.dashboard(personas.sales_manager).organisation_wide and dash.dashboard(executive).organisation_wide
+
+
+def test_the_page_says_whose_figures_it_shows(executive: Any, personas: Any, signed_in: Any) -> None:
+    scope = 'data-testid="dash-scope">'
+    body = signed_in(executive).get(reverse("sales:dashboard")).content.decode()
+    assert f"{scope}Figures for the whole organisation" in body
+    body = signed_in(personas.sales_manager).get(reverse("sales:dashboard")).content.decode()
+    assert f"{scope}Figures for the records you can see" in body
 
 
 def test_the_selector_refuses_a_role_without_dashboards(personas: Any, executive: Any) -> None:
