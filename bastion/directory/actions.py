@@ -48,6 +48,7 @@ from bastion.directory.names import has_cjk, search_key
 from bastion.directory.written import ADDRESS_FIELDS, Snapshot, Written, keep_related, snapshot_written
 from bastion.directory.written import snapshot as _snapshot
 from bastion.kernel.access.scoping import can_change_customer_records, can_erase_personal_data
+from bastion.kernel.audit.cascade import record_delete_effects
 from bastion.kernel.audit.changes import diff
 from bastion.kernel.crypto import blind, keyring
 from bastion.kernel.crypto.classification import DataClass, fields_of
@@ -300,6 +301,7 @@ def delete_company(actor: Any, company_id: Any) -> ChangeSet:
     before = _snapshot(company)
     before["contacts_unlinked"] = Contact.objects.filter(company=company).count()
     changes = _record(actor, "company.deleted", company, before)
+    record_delete_effects(actor, company)
     company.delete()
     return changes
 
@@ -442,6 +444,7 @@ def delete_contact(actor: Any, contact_id: Any) -> ChangeSet:
     _require_writer(actor)
     contact = access_contact_by_id(actor, contact_id, for_write=True, lock=True)
     changes = _record(actor, "contact.deleted", contact, _snapshot(contact))
+    record_delete_effects(actor, contact)
     contact.delete()
     blind.forget_person(contact.pk)  # the data key stays: a restored backup can still be read (erase to prevent that)
     return changes

@@ -28,6 +28,7 @@ from bastion.directory import selectors as directory
 from bastion.directory.access import parse_uuid
 from bastion.directory.validation import Errors, multi_line, single_line
 from bastion.kernel.access.scoping import can_change_customer_records
+from bastion.kernel.audit.cascade import record_delete_effects
 from bastion.kernel.audit.changes import ChangeSet, Snapshot, diff, record_change, target_of
 from bastion.sales import lifecycle
 from bastion.sales.access import access_deal_by_id
@@ -370,5 +371,6 @@ def delete_deal(actor: Any, deal_id: Any) -> ChangeSet:
     _require_writer(actor)
     deal = access_deal_by_id(actor, deal_id, for_write=True, lock=True)
     changes = _audit(actor, "deal.deleted", deal, _snapshot(deal))
+    record_delete_effects(actor, deal)
     deal.delete()
     return changes

@@ -42,6 +42,7 @@ FIELDS = frozenset(
 )
 LINKS = ("contact", "company", "lead", "deal")
 TIMES = ("due_at", "remind_at", "starts_at", "ends_at")
+AUDIT_RESTRICTED = ("details",)  # free text may hold anything: the log says only that it changed
 MAX_MEETING = dt.timedelta(days=14)
 
 
@@ -62,7 +63,7 @@ def _audit(actor: Any, verb: str, activity: Activity, before: Snapshot | None) -
     after = None if verb.endswith(".deleted") else _snapshot(activity)
     changes = diff(before, after)
     target = target_of(activity, {"assignee": activity.assignee_id, "kind": activity.kind})
-    record_change(actor, verb, target, changes, restricted=("details",))
+    record_change(actor, verb, target, changes, restricted=AUDIT_RESTRICTED)
     return changes
 
 

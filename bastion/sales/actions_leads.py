@@ -24,6 +24,7 @@ from bastion.directory.access import parse_uuid
 from bastion.directory.models import Industry, Language
 from bastion.directory.names import has_cjk
 from bastion.directory.validation import Errors, multi_line, phone_problem, single_line
+from bastion.kernel.audit.cascade import record_delete_effects
 from bastion.kernel.audit.changes import ChangeSet, Snapshot, diff, record_change, target_of
 from bastion.kernel.crypto import blind
 from bastion.sales import actions as deal_actions
@@ -263,6 +264,7 @@ def delete_lead(actor: Any, lead_id: Any) -> ChangeSet:
     deal_actions._require_writer(actor)
     lead = access_lead_by_id(actor, lead_id, for_write=True, lock=True)
     changes = _audit(actor, "lead.deleted", lead, _snapshot(lead))
+    record_delete_effects(actor, lead)
     lead.delete()
     blind.forget_person(lead.pk)
     return changes

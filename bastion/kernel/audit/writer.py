@@ -139,6 +139,7 @@ def record_events(
     items: Sequence[tuple[Any, Mapping[str, Any]]],
     outcome: Outcome | str = Outcome.SUCCESS,
     request: HttpRequest | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> int:
     """Record one event of ``kind`` by ``actor`` per ``(target, changes)`` of ``items``: :func:`record_event` in bulk.
 
@@ -156,13 +157,13 @@ def record_events(
     adapt = db.ops.adapt_datetimefield_value
     common = (int(kind), str(outcome), getattr(actor, "pk", None), _json(actor_snapshot(actor)), None)
     context = (ctx.client_ip, ctx.user_agent, ctx.request_id)
+    details = _json(dict(extra or {}))  # the same ``extra`` for every event
     rows: list[Any] = []
     for target, changes in items:
         target_type, target_id, target_snapshot = _target_fields(target)
         wall = adapt(dt.datetime.now(dt.UTC))
-        rows.append(
-            (wall, wall, *common, *context, target_type[:64], target_id[:64], _json(target_snapshot), _json(dict(changes)), "{}")
-        )
+        target_columns = (target_type[:64], target_id[:64], _json(target_snapshot))
+        rows.append((wall, wall, *common, *context, *target_columns, _json(dict(changes)), details))
     insert_rows("kernel_auditinbox", _COLUMNS, rows)
     _seal_after_this_transaction(db)
     return len(rows)
