@@ -74,13 +74,20 @@ class ContactFilters:
 
 @dataclass
 class SearchResults:
-    """What the search page shows: a few companies and contacts, and whether there are more."""
+    """What the search page shows: a few companies, contacts, deals and leads, and whether there are more.
+
+    Deals and leads are filled in by ``sales.selectors_search`` (the sales app builds on this one).
+    """
 
     query: str
     companies: list[Company] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
+    deals: list[Any] = field(default_factory=list)
+    leads: list[Any] = field(default_factory=list)
     more_companies: bool = False
     more_contacts: bool = False
+    more_deals: bool = False
+    more_leads: bool = False
 
 
 def prefix_match(column: str, text: str) -> Q:

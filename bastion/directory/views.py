@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from bastion.accounts import limits
-from bastion.directory import fieldsecurity, selectors
+from bastion.directory import fieldsecurity
 from bastion.kernel.access.masking import FieldNotVisible, masked_context
 from bastion.kernel.access.scoping import can_change_customer_records, can_see_customer_records
 from bastion.kernel.pagination import Ordering, PaginationError
+from bastion.sales.selectors_search import search_customer_records
 
 View = Callable[..., HttpResponse]
 
@@ -126,17 +127,17 @@ def sort_columns(ordering: Ordering, columns: Sequence[tuple[str, Any]]) -> list
     return headers
 
 
-SEARCH_HINT = gettext_lazy("Type the beginning of a name, or a whole email address.")
+SEARCH_HINT = gettext_lazy("Type the beginning of a name, or a whole email address or phone number.")
 
 
 @reader_required
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    """One box for companies and contacts: name prefix, or an exact email address."""
+    """One box for companies, contacts, deals and leads: name prefix, or an exact email address or phone number."""
     query = request.GET.get("q", "")[:200]
     refused = refused_search(request, query, nav="search", back=reverse("directory:search"))
     if refused is not None:
         return refused
-    results = selectors.search_directory(request.user, query)
+    results = search_customer_records(request.user, query)
     context = {"nav": "search", "results": results, "query": results.query, "hint": SEARCH_HINT}
     return render_list(request, "directory/search.html", "directory/_search_results.html", context)
