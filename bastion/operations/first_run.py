@@ -36,6 +36,16 @@ def served_url(host: str, port: int) -> str:
     return f"http://[{address}]:{port}" if address.version == 6 else f"http://{address}:{port}"
 
 
+def bind_address(host: str, port: int) -> str:
+    """``host:port`` as gunicorn's ``--bind`` takes it: an IPv6 address in brackets (``[::1]:8000``)."""
+    bare = host.strip("[]")
+    try:
+        version = ipaddress.ip_address(bare).version
+    except ValueError:  # a host name
+        return f"{host}:{port}"
+    return f"[{bare}]:{port}" if version == 6 else f"{bare}:{port}"
+
+
 def first_run_setup(base_url: str) -> Iterator[str]:
     """Seed the demo organisation if the database has no users yet; yield what to tell the operator.
 

@@ -70,7 +70,7 @@ def test_sign_in_add_company_and_contact_search_and_switch_to_chinese(page: Any,
 
     # Search finds the contact by name (live, through htmx) and by exact email.
     page.get_by_role("link", name="Search", exact=True).click()
-    box = page.get_by_label("Companies and contacts")
+    box = page.get_by_label("Companies, contacts, deals and leads")
     box.fill("Chen")
     box.press("Enter")
     page.get_by_role("link", name="Mei Chen").wait_for()

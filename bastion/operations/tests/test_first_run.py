@@ -56,3 +56,31 @@ def test_serve_passes_its_bind_address_to_the_first_run_message(no_demo_seed: No
     assert "127.0.0.1:8000" not in printed
     [gunicorn] = [argv for argv in started if "gunicorn" in argv]
     assert gunicorn[gunicorn.index("--bind") + 1] == "192.0.2.10:9123"  # the address it names is the one served
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("::", "[::]:8000"),
+        ("[::1]", "[::1]:8000"),
+        ("fe80::1", "[fe80::1]:8000"),
+        ("0.0.0.0", "0.0.0.0:8000"),  # noqa: S104 - the address under test, nothing is bound
+        ("crm.example", "crm.example:8000"),
+    ],
+)
+def test_gunicorn_bind_puts_an_ipv6_address_in_brackets(host: str, expected: str) -> None:
+    assert first_run.bind_address(host, 8000) == expected
+
+
+@pytest.mark.django_db
+def test_serve_binds_gunicorn_to_an_ipv6_address_it_can_parse(no_demo_seed: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr(serve, "call_command", lambda *args, **kwargs: None)
+    monkeypatch.setattr(serve.subprocess, "Popen", lambda argv, **kwargs: started.append(argv))
+    monkeypatch.setattr(serve.Command, "_supervise", staticmethod(lambda children: None))
+    out = io.StringIO()
+    call_command("serve", "--host", "::", "--port", "9123", stdout=out)
+    [gunicorn] = [argv for argv in started if "gunicorn" in argv]
+    assert gunicorn[gunicorn.index("--bind") + 1] == "[::]:9123"
+    assert "Bastion is serving on http://[::1]:9123" in out.getvalue()  # a wildcard bind is reached on loopback
+    assert "Sign in at http://[::1]:9123/accounts/login/" in out.getvalue()

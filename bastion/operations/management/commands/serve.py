@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from bastion.operations.first_run import first_run_setup, served_url
+from bastion.operations.first_run import bind_address, first_run_setup, served_url
 
 
 class Command(BaseCommand):
@@ -30,13 +30,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="do not seed demo data on the first run")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        url = served_url(options["host"], options["port"])
         call_command("migrate", interactive=False, verbosity=0)
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         elif not options["no_demo"]:
-            for line in first_run_setup(served_url(options["host"], options["port"])):
+            for line in first_run_setup(url):
                 self.stdout.write(line)
-        url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"Bastion is serving on {url}  (Ctrl+C stops it)"))
         env = {**os.environ, "BASTION_AUDIT_SEALER": os.environ.get("BASTION_AUDIT_SEALER", "process")}
         seal = [sys.executable, "-m", "bastion.cli", "auditlog", "seal", "--follow"]
@@ -50,7 +50,7 @@ class Command(BaseCommand):
                     "gunicorn",
                     "bastion.wsgi:application",
                     "--bind",
-                    f"{options['host']}:{options['port']}",
+                    bind_address(options["host"], options["port"]),
                     "--workers",
                     str(options["workers"]),
                     "--access-logfile",
