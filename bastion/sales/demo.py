@@ -27,10 +27,15 @@ RENEWALS = [
     ("Up for renewal", 60, StageKind.OPEN), ("Quote sent", 80, StageKind.OPEN),
     ("Renewed", 100, StageKind.WON), ("Churned", 0, StageKind.LOST),
 ]  # fmt: skip
+CHINA_NEW_BUSINESS = [
+    ("初步接洽", 10, StageKind.OPEN), ("需求分析", 25, StageKind.OPEN), ("方案报价", 50, StageKind.OPEN),
+    ("商务谈判", 75, StageKind.OPEN), ("赢单", 100, StageKind.WON), ("输单", 0, StageKind.LOST),
+]  # fmt: skip
 RATES = {"USD": Decimal("1"), "EUR": Decimal("1.08"), "GBP": Decimal("1.27"), "CNY": Decimal("0.14")}
 PRODUCTS_EN = ["CRM licences", "Support plan", "Onboarding", "Data migration", "Analytics add-on", "Training days"]
 PRODUCTS_ZH = ["CRM 许可证", "技术支持服务", "实施服务", "数据迁移", "分析模块", "培训课程"]
-LOST_REASONS = ["Chose a competitor", "No budget this year", "Project cancelled", "选择了竞争对手"]
+LOST_REASONS = ["Chose a competitor", "No budget this year", "Project cancelled"]
+LOST_REASONS_ZH = ["选择了竞争对手", "今年没有预算", "项目取消"]
 
 
 def _stages(spec: list[tuple[str, int, Any]]) -> list[dict[str, Any]]:
@@ -38,11 +43,16 @@ def _stages(spec: list[tuple[str, int, Any]]) -> list[dict[str, Any]]:
 
 
 def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: int = 2024) -> int:
-    """Pipelines, rates and ``deals`` deals for the demo companies and contacts; returns how many deals."""
+    """Pipelines, rates and ``deals`` deals for the demo companies and contacts; returns how many deals.
+
+    The demo organisation sells in two regions: new business with Chinese companies goes through
+    a pipeline of its own whose stages are named in Chinese, as a team in China would name them.
+    """
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     with transaction.atomic():
         new_business = actions_setup.create_pipeline(admin, {"name": "New business"}, stages=_stages(NEW_BUSINESS))
         renewals = actions_setup.create_pipeline(admin, {"name": "Renewals"}, stages=_stages(RENEWALS))
+        china = actions_setup.create_pipeline(admin, {"name": "中国区新业务"}, stages=_stages(CHINA_NEW_BUSINESS))
         base = base_currency()
         for code, rate in RATES.items():
             if code != base:
@@ -58,16 +68,17 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
         pipelines = [
             (new_business, list(new_business.stages.order_by("position"))),
             (renewals, list(renewals.stages.order_by("position"))),
+            (china, list(china.stages.order_by("position"))),
         ]
         today = timezone.localdate()
         made = 0
         for number in range(deals if companies else 0):
-            pipeline, stages = pipelines[0] if number % 4 else pipelines[1]
             owner = owners[number % len(owners)]
             if not visible[owner.pk]:
                 continue
             company = rng.choice(visible[owner.pk])
             chinese = company.country == "中国"
+            pipeline, stages = pipelines[2 if chinese else 0] if number % 4 else pipelines[1]
             currency = "CNY" if chinese else rng.choice(["USD", "USD", "EUR", "GBP"])
             people = contacts.get((owner.pk, company.pk), [])
             data = {
@@ -87,7 +98,7 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
             for stage in stages[1 : target + 1]:
                 if stage.kind != StageKind.OPEN and stage is not stages[target]:
                     continue
-                reason = rng.choice(LOST_REASONS) if stage.kind == StageKind.LOST else None
+                reason = rng.choice(LOST_REASONS_ZH if chinese else LOST_REASONS) if stage.kind == StageKind.LOST else None
                 actions.move_deal(owner, deal.pk, stage.pk, lost_reason=reason)
         if companies:
             _seed_leads_and_activities(rng, owners, visible)
