@@ -74,7 +74,10 @@ class EventFilterForm(forms.Form):
         return int(found)
 
     def filters(self) -> selectors.EventFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The validated filters; a form that is not valid has none (never "no filter": the whole log)."""
+        if not self.is_valid():
+            raise ValueError("the audit filter form is not valid: show its errors instead of filtering")
+        data = self.cleaned_data
 
         def day(value: dt.date | None, offset: int = 0) -> dt.datetime | None:
             return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=offset) if value else None

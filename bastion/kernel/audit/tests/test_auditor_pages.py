@@ -55,3 +55,14 @@ def test_damaged_cursor_or_bad_limit_is_a_clear_400_and_not_audited_as_a_view(pe
     unknown = auditor.get("/audit/", {"ordering": "actor"})
     assert unknown.status_code == 400
     assert AuditEvent.objects.count() == before
+
+
+def test_an_invalid_filter_form_gives_no_filters_rather_than_the_whole_log() -> None:
+    from bastion.kernel.audit.views import EventFilterForm
+
+    form = EventFilterForm({"kind": "not-a-kind", "since": "yesterday"})
+    with pytest.raises(ValueError, match="not valid"):
+        form.filters()
+    valid = EventFilterForm({"kind": str(int(EventKind.RECORD_UPDATED)), "since": "2026-01-02"})
+    filters = valid.filters()
+    assert filters.kind == EventKind.RECORD_UPDATED and filters.since is not None and filters.since.day == 2
