@@ -19,6 +19,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from bastion.formats import dates as date_formats
 from bastion.kernel.env import (
     env_bool,
     env_int,
@@ -346,8 +347,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "bastion" / "locale"]
-# Our formats first, then Django's: Chinese amounts get thousands separators (bastion/formats/).
+# Our formats first, then Django's: Chinese amounts get thousands separators, and dates read
+# 2026-12-01 and 2026-12-01 10:00 in both languages (bastion/formats/). The format modules win over
+# these settings, which apply only where no language is active.
 FORMAT_MODULE_PATH = ["bastion.formats"]
+DATE_FORMAT = SHORT_DATE_FORMAT = date_formats.DATE_FORMAT
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = date_formats.DATETIME_FORMAT
+TIME_FORMAT = date_formats.TIME_FORMAT
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -414,6 +420,9 @@ SPECTACULAR_SETTINGS = {
         "LifecycleStageEnum": "bastion.directory.models.LifecycleStage",
         "InteractionKindEnum": "bastion.engagement.models.InteractionKind",
         "IndustryEnum": "bastion.directory.models.Industry",
+        "ScoredFieldEnum": "bastion.sales.models_scoring.ScoredField",
+        "ScoreCategoryEnum": "bastion.sales.models_scoring.ScoreCategory",
+        "ScoringOperatorEnum": "bastion.sales.models_scoring.Operator",
     },
 }
 

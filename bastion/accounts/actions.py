@@ -61,6 +61,8 @@ def create_staff_user(
     *,
     usable_password: bool = True,
     actor: Any = None,
+    first_name: str = "",
+    last_name: str = "",
 ) -> tuple[Any, str | None]:
     """Create a member of staff with ``role`` in ``teams``; return ``(user, one_time_password)``.
 
@@ -73,7 +75,12 @@ def create_staff_user(
     user_model = get_user_model()
     username = username.strip()
     email = email.strip()
+    first_name, last_name = first_name.strip(), last_name.strip()
     errors: dict[str, list[str]] = {}
+    for name_field, value in (("first_name", first_name), ("last_name", last_name)):
+        limit = getattr(user_model._meta.get_field(name_field), "max_length", None)
+        if limit is not None and len(value) > limit:
+            errors[name_field] = [_("This name can be at most %(limit)d characters.") % {"limit": limit}]
     username_field = user_model._meta.get_field("username")
     try:
         username_field.run_validators(username)
@@ -96,7 +103,7 @@ def create_staff_user(
 
     one_time_password: str | None = None
     with transaction.atomic():
-        user = user_model(username=username, email=email)
+        user = user_model(username=username, email=email, first_name=first_name, last_name=last_name)
         if not usable_password:
             user.set_unusable_password()
         elif password is not None:

@@ -11,6 +11,8 @@
   audit event (bastion.kernel.access.network).
 - Enrolling the first second factor right after signing in does not ask for the password
   a second time (every later change to second factors does).
+- No "Successfully signed in." message for a user sent on to mandatory set-up (a second
+  factor, their own password): they are not done signing in.
 - TOTP secrets and the recovery-code seed are sealed before allauth stores them
   (:class:`BastionMFAAdapter`, bastion.kernel.crypto.secrets).
 """
@@ -38,6 +40,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bastion.accounts import lockout
+from bastion.accounts.selectors import sign_in_unfinished
 from bastion.kernel.access.network import network_allows
 from bastion.kernel.access.roles import role_of
 from bastion.kernel.audit.context import client_ip
@@ -45,6 +48,7 @@ from bastion.kernel.audit.kinds import EventKind, Outcome
 from bastion.kernel.audit.writer import Target, record_event
 from bastion.kernel.crypto.secrets import is_sealed, open_secret, seal_secret
 
+LOGGED_IN_MESSAGE = "account/messages/logged_in.txt"
 MFA_SECRET_PURPOSE = "allauth.mfa"  # noqa: S105 - a key purpose label, not a secret
 
 _lock_message_lazy = lazy(lambda: lockout.lock_message(None), str)
@@ -109,6 +113,27 @@ class BastionAccountAdapter(DefaultAccountAdapter):
             messages.error(request, _network_message(ip))
             return HttpResponseRedirect(reverse("account_login"))
         return super().pre_login(request, user, **kwargs)
+
+    # --- messages ------------------------------------------------------------------
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        """allauth's messages, without "Successfully signed in." for a user who is not done yet.
+
+        A user without a second factor, or with a one-time password to replace, is sent straight
+        to that set-up (RequireMfaMiddleware): "signed in" would be read as "you are in".
+        """
+        if message_template == LOGGED_IN_MESSAGE:
+            user = (message_context or {}).get("user") or getattr(request, "user", None)
+            if sign_in_unfinished(user):
+                return
+        super().add_message(request, level, message_template, message_context, extra_tags=extra_tags, message=message)
 
     # --- passwords -----------------------------------------------------------------
     def get_password_change_redirect_url(self, request: HttpRequest) -> str:

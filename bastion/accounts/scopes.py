@@ -24,7 +24,7 @@ TOKEN_RESOURCES: dict[str, Any] = {
     "deal": gettext_lazy("Deals"),
     "activity": gettext_lazy("Tasks, calls, meetings and notes"),
     "lead": gettext_lazy("Leads"),
-    "pipeline": gettext_lazy("Pipelines, stages and exchange rates"),
+    "pipeline": gettext_lazy("Sales set-up: pipelines, stages, exchange rates, scoring, lead routing and lifecycle"),
     "product": gettext_lazy("Product catalogue"),
     "order": gettext_lazy("Orders"),
     "interaction": gettext_lazy("Interaction events and interests"),

@@ -84,6 +84,15 @@ def must_change_password(user: Any) -> bool:
     return bool(membership is not None and membership.must_change_password)
 
 
+def sign_in_unfinished(user: Any) -> bool:
+    """Whether signed-in ``user`` is still held at set-up by RequireMfaMiddleware: no second factor
+    yet, or a one-time password to replace. Such a user can reach only those set-up pages, so
+    they get no app menu and no "Successfully signed in." message."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return not has_second_factor(user) or must_change_password(user)
+
+
 def staff_member_id_named(username: str) -> int | None:
     """The id of the user account whose user name is ``username`` (any case; for the auditor's filter), or None."""
     return get_user_model().objects.filter(username__iexact=username).values_list("pk", flat=True).first()

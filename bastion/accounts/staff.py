@@ -4,10 +4,13 @@ Each function here is the single entry point of its change, so a step-up check o
 factor (issue 5, item 6) belongs in the view just in front of the call. Every change is an
 audit event written in the same transaction:
 
+- :func:`add_member` → ``staff.created`` with the role and teams (bastion.accounts.actions.create_staff_user);
 - :func:`change_role` → ``staff.role_changed`` with the old and new role;
 - :func:`set_teams` → ``staff.teams_changed`` with the old and new teams and managed teams;
 - :func:`disable` (and :func:`disable_inactive`, the daily job) → ``staff.disabled``, ending
   every session and revoking every API token at once (bastion.accounts.actions.disable_member);
+- :func:`issue_one_time_password` → ``password.changed`` (by the administrator, never the password
+  itself) and ``session.ended_by_admin``;
 - :func:`sign_off_review` → ``access_review.signed_off``.
 
 An administrator is the actor in the UI; the console (``bastion staff``) and the job act as the
@@ -18,18 +21,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bastion.accounts.actions import DisableResult, disable_user
+from bastion.accounts.actions import (
+    DisableResult,
+    _new_valid_one_time_password,
+    create_staff_user,
+    disable_user,
+    end_all_sessions,
+)
 from bastion.accounts.models import AccessReview, ApiToken, Membership, Team
 from bastion.kernel.access.roles import Role, policy_of
 from bastion.kernel.audit.kinds import EventKind
@@ -118,6 +128,82 @@ def disable(actor: Any, user: Any, *, operator: bool = False, reason: str = "") 
 
 def _via(operator: bool) -> dict[str, str]:
     return {"via": "operator"} if operator else {}
+
+
+# --- adding a colleague and issuing a one-time password ---------------------------------------------
+
+
+def add_member(
+    actor: Any, *, username: str, email: str, role: str, teams: Iterable[Team] = (), first_name: str = "", last_name: str = ""
+) -> tuple[Any, str]:
+    """Create a colleague with a generated one-time password; return ``(user, one_time_password)``.
+
+    The password is returned once and stored only as a hash; the colleague sets up a second factor and
+    chooses their own password at first sign-in (``must_change_password``). Audited as ``staff.created``.
+    """
+    _require_admin(actor, operator=False)
+    try:
+        user, password = create_staff_user(
+            username, email, role, list(teams), actor=actor, first_name=first_name, last_name=last_name
+        )
+    except IntegrityError as exc:  # the same name added at the same moment by someone else
+        message = _("A user named %(username)s already exists.") % {"username": username.strip()}
+        raise ValidationError({"username": [message]}) from exc
+    assert password is not None  # noqa: S101 - no password given and a usable one asked for: one was generated
+    return user, password
+
+
+@dataclass(frozen=True)
+class IssuedPassword:
+    password: str
+    sessions_ended: int
+
+
+def _own_password_message() -> str:
+    return _("You cannot issue yourself a one-time password. Change your own password from your profile instead.")
+
+
+def one_time_password_refusal(actor: Any, user: Any) -> str | None:
+    """Why ``actor`` may not issue ``user`` a one-time password now (None if they may), for the page and the action."""
+    if not can_manage_staff(actor):
+        return _("Only an administrator can change members of staff.")
+    if actor.pk == user.pk:
+        return _own_password_message()
+    name = user.get_username()
+    membership = Membership.objects.filter(user_id=user.pk).first()
+    active = get_user_model().objects.filter(pk=user.pk, is_active=True).exists()
+    if not active or (membership is not None and not membership.is_active):
+        return _("%(user)s is disabled: a disabled account cannot be given a one-time password.") % {"user": name}
+    if membership is None:
+        return _("%(user)s has no membership: give them a role before a password.") % {"user": name}
+    return None
+
+
+def issue_one_time_password(actor: Any, user: Any) -> IssuedPassword:
+    """Give the active member ``user`` a fresh one-time password, end every session of theirs, and make them
+    choose their own at the next sign-in. The password is returned once and never recorded.
+
+    Not to oneself (an administrator changes their own password from the profile) and not to a
+    disabled account. Audited as ``password.changed`` by the administrator.
+    """
+    _require_admin(actor, operator=False)
+    if actor.pk == user.pk:
+        raise PermissionDenied(_own_password_message())
+    with transaction.atomic():
+        if (refusal := one_time_password_refusal(actor, user)) is not None:
+            raise ValidationError(refusal)
+        membership = _membership(user)
+        if not membership.is_active:  # disabled between the check and the lock
+            raise ValidationError(one_time_password_refusal(actor, user) or "")
+        password = _new_valid_one_time_password(user)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        membership.must_change_password = True
+        membership.save(update_fields=["must_change_password"])
+        sessions_ended = end_all_sessions(user, actor=actor)
+        extra = {"one_time_password": True, "by_administrator": True, "sessions_ended": sessions_ended}
+        record_event(EventKind.PASSWORD_CHANGED, actor=actor, target=user, extra=extra)
+    return IssuedPassword(password=password, sessions_ended=sessions_ended)
 
 
 # --- inactivity ------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ urlpatterns = [
     path("access/review/", views_staff.access_review, name="access-review"),
     path("access/review.csv", views_staff.access_review_csv, name="access-review-csv"),
     path("staff/", views_staff.staff_list, name="staff"),
+    path("staff/new/", views_staff.staff_new, name="staff-new"),
     path("staff/<int:user_id>/", views_staff.staff_member, name="staff-member"),
+    path("staff/<int:user_id>/one-time-password/", views_staff.staff_one_time_password, name="staff-one-time-password"),
     path("staff/<int:user_id>/disable/", views_staff.staff_disable, name="staff-disable"),
 ]

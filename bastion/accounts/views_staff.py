@@ -1,6 +1,6 @@
-"""Administrators' staff pages (role, teams, disabling) and the access review (administrators and
-security officers). Each write calls one function of bastion.accounts.staff: that call is where a
-step-up check of the second factor goes (issue 5, item 6).
+"""Administrators' staff pages (adding a colleague, role, teams, a new one-time password, disabling)
+and the access review (administrators and security officers). Each write calls one function of
+bastion.accounts.staff: that call is where a step-up check of the second factor goes (issue 5, item 6).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bastion.accounts import review, selectors, staff, stepup
-from bastion.accounts.forms_staff import RoleForm, SignOffForm, TeamsForm
+from bastion.accounts.forms_staff import NewColleagueForm, RoleForm, SignOffForm, TeamsForm
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.writer import Target, record_event
 
@@ -106,6 +106,76 @@ def staff_disable(request: HttpRequest, user_id: int) -> HttpResponse:
             return redirect("accounts:staff")
     context = {"nav": "access", "member": member, "error": error}
     return render(request, "accounts/admin/staff_disable.html", context, status=403 if error else 200)
+
+
+def _shown_once(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A page with a one-time password: rendered in the POST's own response (never a redirect, URL,
+    message or session), and not to be kept by any cache or the browser's history."""
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _errors_onto(form: Any, error: ValidationError) -> None:
+    """The action's errors on the form's fields of the same name (the rest above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_new(request: HttpRequest) -> HttpResponse:
+    """Add a colleague (``staff.add_member``, with step-up); the response shows their one-time password, once."""
+    _admin_only(request)
+    if request.method == "POST" and (asked := stepup.challenge(request)) is not None:
+        return asked
+    form = NewColleagueForm(request.POST if request.method == "POST" else None, teams=selectors.all_teams())
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member, password = staff.add_member(
+                request.user, username=data["username"], email=data["email"], role=data["role"], teams=data["teams"],
+                first_name=data["first_name"], last_name=data["last_name"],
+            )  # fmt: skip
+        except ValidationError as error:
+            _errors_onto(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied))
+        else:
+            context = {"nav": "access", "member": member, "membership": selectors.membership_of(member), "password": password}
+            return _shown_once(request, "accounts/admin/staff_created.html", context)
+    return render(request, "accounts/admin/staff_new.html", {"nav": "access", "form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_one_time_password(request: HttpRequest, user_id: int) -> HttpResponse:
+    """GET (or POST without ``confirmed``) asks; POST with ``confirmed`` gives the member a new one-time password
+    (``staff.issue_one_time_password``, with step-up) and shows it once."""
+    _admin_only(request)
+    if request.method == "POST" and (asked := stepup.challenge(request)) is not None:
+        return asked
+    member = _member(user_id)
+    error, status = "", 200
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        try:
+            issued = staff.issue_one_time_password(request.user, member)
+        except PermissionDenied as denied:
+            error, status = str(denied), 403
+        except ValidationError as invalid:
+            error, status = " ".join(invalid.messages), 400
+        else:
+            context = {"nav": "access", "member": member, "password": issued.password, "sessions_ended": issued.sessions_ended}
+            return _shown_once(request, "accounts/admin/staff_password_issued.html", context)
+    refusal = staff.one_time_password_refusal(request.user, member)
+    context = {
+        "nav": "access", "member": member, "error": error or refusal or "", "can_issue": refusal is None,
+        "is_self": member.pk == request.user.pk,
+    }  # fmt: skip
+    return render(request, "accounts/admin/staff_one_time_password.html", context, status=status)
 
 
 def _review_allowed(request: HttpRequest) -> None:

@@ -51,6 +51,11 @@ class OrdersPermission(BasePermission):
         return can_take_orders(request.user)
 
 
+def product_filters(values: dict[str, Any]) -> selectors.ProductFilters:
+    """The list's (and the export's) filters from validated ``ProductFilterSerializer`` values."""
+    return selectors.ProductFilters(q=values.get("q", ""), active=values.get("active"))
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List the product catalogue",
@@ -87,8 +92,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         return selectors.product_queryset(self.request.user)
 
     def list(self, request: Request) -> Response:
-        values = _valid(ProductFilterSerializer, request.query_params)
-        filters = selectors.ProductFilters(q=values.get("q", ""), active=values.get("active"))
+        filters = product_filters(_valid(ProductFilterSerializer, request.query_params))
         paging = page_request(request, orderings=selectors.PRODUCT_ORDERINGS, default_ordering=selectors.DEFAULT_PRODUCT_ORDERING)
         try:
             page = selectors.product_page(request.user, filters, paging)
@@ -124,6 +128,15 @@ def _customer(request: Request, values: dict[str, Any]) -> None:
             raise Http404(f"No such {name}, or you do not have access to it.")
 
 
+def order_filters(request: Request, values: dict[str, Any]) -> selectors.OrderFilters:
+    """The list's (and the export's) filters from validated ``OrderFilterSerializer`` values."""
+    _customer(request, values)
+    return selectors.OrderFilters(
+        q=values.get("q", ""), status=values.get("status", ""), contact_id=values.get("contact"),
+        company_id=values.get("company"), owner_id=values.get("owner"),
+    )  # fmt: skip
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List orders (filter by contact or company for a purchase history)",
@@ -155,12 +168,7 @@ class OrderViewSet(viewsets.GenericViewSet):
         return selectors.order_queryset(self.request.user)
 
     def list(self, request: Request) -> Response:
-        values = _valid(OrderFilterSerializer, request.query_params)
-        _customer(request, values)
-        filters = selectors.OrderFilters(
-            q=values.get("q", ""), status=values.get("status", ""), contact_id=values.get("contact"),
-            company_id=values.get("company"), owner_id=values.get("owner"),
-        )  # fmt: skip
+        filters = order_filters(request, _valid(OrderFilterSerializer, request.query_params))
         paging = page_request(request, orderings=selectors.ORDER_ORDERINGS, default_ordering=selectors.DEFAULT_ORDER_ORDERING)
         try:
             page = selectors.order_page(request.user, filters, paging)

@@ -58,12 +58,17 @@ def seller_required(view: Any) -> Any:
     return wrapped
 
 
+def order_filters(form: OrderFilterForm) -> selectors.OrderFilters:
+    """The list's filters from its form (a bad value is shown as an error and ignored); the export uses them too."""
+    values = valid_filters(form)
+    return selectors.OrderFilters(q=(values.get("q") or "").strip(), status=values.get("status") or "")
+
+
 @reader_required
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET)
-    values = valid_filters(form)
-    filters = selectors.OrderFilters(q=(values.get("q") or "").strip(), status=values.get("status") or "")
+    filters = order_filters(form)
     try:
         page_request = parse_page_request(
             request.GET, orderings=selectors.ORDER_ORDERINGS, default_ordering=selectors.DEFAULT_ORDER_ORDERING
@@ -83,7 +88,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "sort_choices": SORT_CHOICES,
         "can_edit": can_take_orders(request.user),
     }
-    return render_list(request, "commerce/orders/list.html", "commerce/orders/_results.html", context)
+    # The htmx fragment is the results and, out of band, the export link with the new filters.
+    return render_list(request, "commerce/orders/list.html", "commerce/orders/_results_swap.html", context)
 
 
 @reader_required

@@ -50,12 +50,17 @@ def admin_required(view: Any) -> Any:
     return wrapped
 
 
+def product_filters(form: ProductFilterForm) -> selectors.ProductFilters:
+    """The list's filters from its form (a bad value is shown as an error and ignored); the export uses them too."""
+    values = valid_filters(form)
+    return selectors.ProductFilters(q=(values.get("q") or "").strip(), active=ACTIVE.get(values.get("active") or ""))
+
+
 @reader_required
 @require_GET
 def product_list(request: HttpRequest) -> HttpResponse:
     form = ProductFilterForm(request.GET)
-    values = valid_filters(form)
-    filters = selectors.ProductFilters(q=(values.get("q") or "").strip(), active=ACTIVE.get(values.get("active") or ""))
+    filters = product_filters(form)
     try:
         page_request = parse_page_request(
             request.GET, orderings=selectors.PRODUCT_ORDERINGS, default_ordering=selectors.DEFAULT_PRODUCT_ORDERING
@@ -73,7 +78,8 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "sort_choices": SORT_CHOICES,
         "can_configure": can_manage_catalogue(request.user),
     }
-    return render_list(request, "commerce/products/list.html", "commerce/products/_results.html", context)
+    # The htmx fragment is the results and, out of band, the export link with the new filters.
+    return render_list(request, "commerce/products/list.html", "commerce/products/_results_swap.html", context)
 
 
 def _form(data: Any = None, *, initial: Any = None) -> ProductForm:

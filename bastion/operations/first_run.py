@@ -12,12 +12,12 @@ from django.urls import reverse
 from bastion.kernel.access.roles import Role
 
 DEMO_STAFF = [
-    # username, email, role, teams
-    ("li.na", "li.na@demo.bastion.test", Role.SALES_MANAGER, ("Sales East", "Sales West")),
-    ("wang.wei", "wang.wei@demo.bastion.test", Role.SALES_REP, ("Sales East",)),
-    ("emma.jones", "emma.jones@demo.bastion.test", Role.SALES_REP, ("Sales West",)),
-    ("zhang.min", "zhang.min@demo.bastion.test", Role.SERVICE_AGENT, ("Service",)),
-    ("olivia.smith", "olivia.smith@demo.bastion.test", Role.MARKETER, ("Marketing",)),
+    # username, given name, family name, role, teams (the email is the username at demo.bastion.test)
+    ("li.na", "娜", "李", Role.SALES_MANAGER, ("Sales East", "Sales West")),
+    ("wang.wei", "伟", "王", Role.SALES_REP, ("Sales East",)),
+    ("emma.jones", "Emma", "Jones", Role.SALES_REP, ("Sales West",)),
+    ("zhang.min", "敏", "张", Role.SERVICE_AGENT, ("Service",)),
+    ("olivia.smith", "Olivia", "Smith", Role.MARKETER, ("Marketing",)),
 ]
 
 
@@ -72,9 +72,11 @@ def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
     with transaction.atomic():
         admin, password = create_staff_user("admin", "admin@demo.bastion.test", Role.ADMINISTRATOR)
         owners = [admin]
-        for username, email, role, team_names in DEMO_STAFF:
+        for username, given, family, role, team_names in DEMO_STAFF:
             teams = [ensure_team(name) for name in team_names]
-            user, _ = create_staff_user(username, email, role, teams=teams, usable_password=False)
+            email = f"{username}@demo.bastion.test"
+            names = {"first_name": given, "last_name": family}
+            user, _ = create_staff_user(username, email, role, teams=teams, usable_password=False, **names)
             owners.append(user)
             if role == Role.SALES_MANAGER:  # the manager chain: li.na sees both sales teams' records
                 for team in teams:

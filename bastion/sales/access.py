@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from bastion.directory.access import parse_uuid
 from bastion.kernel.access.roles import Role, role_of
 from bastion.kernel.access.scoping import record_by_id
-from bastion.sales.models import Activity, Deal, Lead, Pipeline, Stage
+from bastion.sales.models import Activity, Deal, Lead, Pipeline, ScoringRule, Stage, TerritoryRule
 
 
 def can_configure_sales(user: Any) -> bool:
@@ -44,6 +44,16 @@ def access_stage_by_id(user: Any, stage_id: Any, *, lock: bool = False) -> Stage
     if stage is None:
         raise Http404(_("No such stage, or you do not have access to it."))
     return stage
+
+
+def access_scoring_rule_by_id(user: Any, rule_id: Any) -> ScoringRule:
+    """The lead-scoring rule ``rule_id`` (organisation set-up: every customer-data role reads it); else 404."""
+    return record_by_id(ScoringRule, user, rule_id, missing=_("No such scoring rule."))
+
+
+def access_territory_rule_by_id(user: Any, rule_id: Any) -> TerritoryRule:
+    """The territory rule ``rule_id`` (organisation set-up: every customer-data role reads it); else 404."""
+    return record_by_id(TerritoryRule, user, rule_id, missing=_("No such territory rule."), related=("owner",))
 
 
 def access_deal_by_id(user: Any, deal_id: Any, *, for_write: bool = False, lock: bool = False) -> Deal:

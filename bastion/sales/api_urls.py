@@ -8,12 +8,14 @@ from bastion.sales.api import DealViewSet, ExchangeRateViewSet, PipelineViewSet,
 from bastion.sales.api_activities import ActivityViewSet
 from bastion.sales.api_leads import LeadViewSet
 from bastion.sales.api_lifecycle import ContactLifecycleViewSet, LeadLifecycleViewSet
+from bastion.sales.api_setup import LeadRoutingViewSet, LifecyclePolicyViewSet, ScoringRuleViewSet, TerritoryRuleViewSet
 from bastion.sales.views_export import DealExportView, LeadExportView
 from bastion.sales.views_lead_reveal import LeadRevealView
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
 LIFECYCLE: dict[str, Any] = {"get": "retrieve", "post": "create"}
 DETAIL: dict[str, Any] = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+SETTING: dict[str, Any] = {"get": "retrieve", "put": "update"}
 
 urlpatterns = [
     path("pipelines/", PipelineViewSet.as_view(LIST), name="api-pipeline-list"),
@@ -30,6 +32,17 @@ urlpatterns = [
         ExchangeRateViewSet.as_view({"put": "update", "delete": "destroy"}),
         name="api-rate-detail",
     ),
+    # The lead set-up (api_setup.py): scoring rules, routing and territories, the lifecycle policy.
+    path("scoring-rules/", ScoringRuleViewSet.as_view(LIST), name="api-scoring-rule-list"),
+    path(
+        "scoring-rules/<str:id>/",
+        ScoringRuleViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="api-scoring-rule-detail",
+    ),
+    path("lead-routing/", LeadRoutingViewSet.as_view(SETTING), name="api-lead-routing"),
+    path("territory-rules/", TerritoryRuleViewSet.as_view(LIST), name="api-territory-rule-list"),
+    path("territory-rules/<str:id>/", TerritoryRuleViewSet.as_view({"delete": "destroy"}), name="api-territory-rule-detail"),
+    path("lifecycle-policy/", LifecyclePolicyViewSet.as_view(SETTING), name="api-lifecycle-policy"),
     path("leads/", LeadViewSet.as_view(LIST), name="api-lead-list"),
     path("leads/export/", LeadExportView.as_view(), name="api-lead-export"),
     path(

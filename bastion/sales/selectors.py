@@ -17,8 +17,20 @@ from django.db.models import BigIntegerField, Case, Count, ExpressionWrapper, F,
 
 from bastion.directory.names import query_key
 from bastion.directory.selectors import prefix_match
+from bastion.kernel.access.scoping import can_see_customer_records
 from bastion.kernel.pagination import Page, PageRequest, paginate
-from bastion.sales.models import Deal, DealLine, DealStageChange, ExchangeRate, Pipeline, Stage, StageKind
+from bastion.sales.models import (
+    Deal,
+    DealLine,
+    DealStageChange,
+    ExchangeRate,
+    LeadRouting,
+    LifecyclePolicy,
+    Pipeline,
+    Stage,
+    StageKind,
+    TerritoryRule,
+)
 from bastion.sales.money import from_cents
 
 BOARD_CARDS = 20  # per column; the rest are one click away in the list (docs/benchmarks.md)
@@ -242,6 +254,34 @@ def scoring_rules(user: Any) -> list[Any]:
     from bastion.sales.models import ScoringRule
 
     return list(ScoringRule.objects.visible_to(user).order_by("category", "name", "id"))
+
+
+# --- the lead set-up: routing, territories, lifecycle policy (organisation set-up, read by every
+# role that reads customer records, like the scoring rules; administrators change it) ----------
+
+
+def lead_routing(user: Any) -> LeadRouting:
+    """Where web-form leads go (ADR 0039): an empty routing, unsaved, until an administrator sets one."""
+    return LeadRouting.objects.visible_to(user).select_related("team").filter(pk=1).first() or LeadRouting()
+
+
+def lead_receivers(user: Any, routing: LeadRouting) -> list[Any]:
+    """The colleagues who receive the routing's leads, in turn (empty without a team, or for a role that reads no records)."""
+    from bastion.sales.actions_routing import receivers
+
+    if routing.team is None or not can_see_customer_records(user):
+        return []
+    return receivers(routing.team)
+
+
+def territory_rules(user: Any) -> list[TerritoryRule]:
+    """The territories of the receiving team (ADR 0045), in the order they are tried."""
+    return list(TerritoryRule.objects.visible_to(user).select_related("owner").order_by("position", "created_at", "id"))
+
+
+def lifecycle_policy(user: Any) -> LifecyclePolicy:
+    """The lifecycle policy (ADR 0044): the defaults, unsaved, until an administrator sets it."""
+    return LifecyclePolicy.objects.visible_to(user).filter(pk=1).first() or LifecyclePolicy()
 
 
 def deal_lines(user: Any, deal: Deal) -> list[DealLine]:

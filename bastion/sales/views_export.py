@@ -15,9 +15,8 @@ from rest_framework.request import Request
 
 from bastion.accounts.stepup import stepup_required
 from bastion.directory.forms import valid_filters
-from bastion.directory.views import bad_page_request, reader_required, refused_search
-from bastion.directory.views_export import EXPORT_RESPONSES, ExportView, _kinds, _limited, _stream
-from bastion.kernel.pagination import PaginationError, parse_ordering
+from bastion.directory.views import reader_required, refused_search
+from bastion.directory.views_export import EXPORT_RESPONSES, ExportView, _kinds, export_list
 from bastion.sales import export, selectors, selectors_leads
 from bastion.sales.api import _filters as deal_api_filters
 from bastion.sales.api_leads import LeadFilterSerializer
@@ -32,13 +31,10 @@ from bastion.sales.views_leads import lead_filters
 @require_GET
 def deal_export(request: HttpRequest) -> HttpResponseBase:
     filters = deal_filters(valid_filters(deal_filter_form(request, request.GET)))
-    back = reverse("sales:deal-list")
-    try:
-        ordering = parse_ordering(request.GET.get("ordering"), selectors.DEAL_ORDERINGS, selectors.DEFAULT_DEAL_ORDERING)
-    except PaginationError as error:
-        return bad_page_request(request, error, nav="deals", back=back)
-    spec = export.deal_export(request.user, filters, ordering)
-    return _limited(request, *_kinds(filters.q)) or _stream(request, spec)
+    return export_list(
+        request, filters, build=export.deal_export, orderings=selectors.DEAL_ORDERINGS,
+        default_ordering=selectors.DEFAULT_DEAL_ORDERING, nav="deals", list_url="sales:deal-list", kinds=_kinds(filters.q),
+    )  # fmt: skip
 
 
 @reader_required
@@ -46,18 +42,13 @@ def deal_export(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 def lead_export(request: HttpRequest) -> HttpResponseBase:
     filters = lead_filters(request)
-    back = reverse("sales:lead-list")
-    refused = refused_search(request, filters.q, nav="leads", back=back)
+    refused = refused_search(request, filters.q, nav="leads", back=reverse("sales:lead-list"))
     if refused is not None:
         return refused
-    try:
-        ordering = parse_ordering(
-            request.GET.get("ordering"), selectors_leads.LEAD_ORDERINGS, selectors_leads.DEFAULT_LEAD_ORDERING
-        )
-    except PaginationError as error:
-        return bad_page_request(request, error, nav="leads", back=back)
-    spec = export.lead_export(request.user, filters, ordering)
-    return _limited(request, *_kinds(filters.q)) or _stream(request, spec)
+    return export_list(
+        request, filters, build=export.lead_export, orderings=selectors_leads.LEAD_ORDERINGS,
+        default_ordering=selectors_leads.DEFAULT_LEAD_ORDERING, nav="leads", list_url="sales:lead-list", kinds=_kinds(filters.q),
+    )  # fmt: skip
 
 
 class DealExportView(ExportView):

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bastion.sales import actions_scoring, selectors
+from bastion.sales import actions_scoring
+from bastion.sales.access import access_scoring_rule_by_id
 from bastion.sales.forms import ScoringRuleForm
 from bastion.sales.views_setup import _delete, _form_page, _submit, admin_required
 
 
 def _rule(request: HttpRequest, rule_id: UUID) -> object:
-    rule = next((rule for rule in selectors.scoring_rules(request.user) if rule.pk == rule_id), None)
-    if rule is None:
-        raise Http404(_("No such scoring rule."))
-    return rule
+    return access_scoring_rule_by_id(request.user, rule_id)
 
 
 @admin_required

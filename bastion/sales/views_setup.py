@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bastion.accounts.selectors import all_teams
 from bastion.directory.models import Industry
 from bastion.directory.views import forbidden, reader_required
-from bastion.sales import actions_routing, actions_setup, lifecycle, selectors
+from bastion.sales import actions_routing, actions_setup, selectors
 from bastion.sales.access import access_pipeline_by_id, access_stage_by_id, can_configure_sales
 from bastion.sales.forms import ExchangeRateForm, LeadRoutingForm, PipelineForm, StageForm, TerritoryRuleForm
 from bastion.sales.forms_lifecycle import LifecyclePolicyForm
@@ -56,29 +56,27 @@ def setup(request: HttpRequest) -> HttpResponse:
         "can_configure": can_configure_sales(request.user),
         "rate_form": ExchangeRateForm(),
         "embed_origins": settings.BASTION_LEAD_FORM_EMBED_ORIGINS,
-        **_routing_context(),
+        **_routing_context(request.user),
         "scoring_rules": selectors.scoring_rules(request.user),
-        **_lifecycle_context(),
+        **_lifecycle_context(request.user),
     }
     return render(request, "sales/setup/index.html", context)
 
 
-def _lifecycle_context() -> dict[str, Any]:
-    policy = lifecycle.policy()
+def _lifecycle_context(user: Any) -> dict[str, Any]:
+    policy = selectors.lifecycle_policy(user)
     initial = {"qualifying_score": policy.qualifying_score, "churn_after_days": policy.churn_after_days}
     return {"lifecycle_policy": policy, "lifecycle_form": LifecyclePolicyForm(initial=initial)}
 
 
-def _routing_context(form: LeadRoutingForm | None = None) -> dict[str, Any]:
-    routing = actions_routing.current_routing()
-    teams = all_teams()
-    if form is None:
-        form = LeadRoutingForm(initial={"team": str(routing.team_id or "")}, teams=teams)
-    people = actions_routing.receivers(routing.team) if routing.team else []
+def _routing_context(user: Any) -> dict[str, Any]:
+    routing = selectors.lead_routing(user)
+    form = LeadRoutingForm(initial={"team": str(routing.team_id or "")}, teams=all_teams())
+    people = selectors.lead_receivers(user, routing)
     territory_form = TerritoryRuleForm(people=people, industries=Industry.choices)
     return {
         "routing": routing, "routing_form": form, "lead_receivers": people, "territory_form": territory_form,
-        "territories": actions_routing.territory_rules(),
+        "territories": selectors.territory_rules(user),
     }  # fmt: skip
 
 
@@ -104,8 +102,7 @@ def lead_routing(request: HttpRequest) -> HttpResponse:
 @require_POST
 def territory_create(request: HttpRequest) -> HttpResponse:
     """Add a territory rule (``actions_routing.add_territory_rule``)."""
-    routing = actions_routing.current_routing()
-    people = actions_routing.receivers(routing.team) if routing.team else []
+    people = selectors.lead_receivers(request.user, selectors.lead_routing(request.user))
     form = TerritoryRuleForm(request.POST, people=people, industries=Industry.choices)
     done = _("Territory added: matching web-form leads now go to its colleague.")
     response = _submit(request, form, lambda data: actions_routing.add_territory_rule(request.user, data), done)

@@ -144,8 +144,9 @@ def account_rules() -> list[str]:
         f"(`BASTION_INACTIVE_DAYS`) are disabled by a nightly job. Disabling a member (job, page or "
         f"`bastion staff disable`) ends all their sessions and revokes all their tokens in one transaction.",
         f"Step-up: a second factor confirmed within the last {settings.STEP_UP_SECONDS // 60} minutes is needed to "
-        f"export (contact and company lists, the audit trail, the access review), to reveal a restricted value, "
-        f"to change a member's role, teams or status and to change record-access defaults. API tokens cannot "
+        f"export (the contact, company, deal, lead, order and product lists, the audit trail, the access review), "
+        f"to reveal a restricted value, to add a member, to change a member's role, teams or status, to issue a "
+        f"member a one-time password and to change record-access defaults. API tokens cannot "
         f"step up. Key operations run only from the server console (`bastion keys ...`), by an operator with "
         f"access to the key file, and are audited.",
     ]

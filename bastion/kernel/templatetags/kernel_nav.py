@@ -12,6 +12,7 @@ from typing import Any
 from django import template
 
 from bastion.accounts import staff
+from bastion.accounts.selectors import sign_in_unfinished
 from bastion.kernel.access import scoping
 from bastion.kernel.access.roles import policy_of
 from bastion.kernel.access.scoping import can_change_customer_records, can_see_customer_records
@@ -58,3 +59,10 @@ def can_manage_staff(user: Any) -> bool:
 @register.filter
 def can_review_access(user: Any) -> bool:
     return staff.can_review_access(user)
+
+
+@register.filter
+def is_finishing_sign_in(user: Any) -> bool:
+    """Still at the set-up the sign-in policy requires (second factor, own password): no main menu,
+    since every entry would only send the user back to set-up (bastion.accounts.middleware)."""
+    return sign_in_unfinished(user)

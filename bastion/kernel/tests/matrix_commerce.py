@@ -8,6 +8,10 @@ hand from ADR 0040, not read from the code under test.
 - Orders are owned records like deals (one per relation in matrix_world.py), with one more rule:
   the marketing roles, which otherwise change customer records, read orders but do not take them
   (403 for any change, before the record is looked up).
+- The catalogue as CSV (page and API) is read like the catalogue, behind a fresh second factor
+  that an API token cannot prove (ADR 0031): an allowed export lists the catalogue, a refused one
+  names no product and records no export. (The order export is an owned-record export, judged
+  with the other lists' exports in test_record_matrix.py.)
 - The lifetime value of a contact is an aggregate of the orders the role may read: asked about a
   contact the role may read, it answers; about one it may not, the same 404 as a missing contact.
 """
@@ -23,7 +27,7 @@ from django.urls import reverse
 
 from bastion.commerce.models import Order, OrderLine, Product
 from bastion.kernel.access.roles import Role
-from bastion.kernel.audit.kinds import Outcome
+from bastion.kernel.audit.kinds import EventKind, Outcome
 from bastion.kernel.audit.models import AuditEvent
 from bastion.kernel.tests.matrix_world import ALLOWED_STATUS, OK, Check, World, body_of, call
 
@@ -47,9 +51,12 @@ PRODUCTS: dict[str, list[tuple[str, str, Any, str]]] = {
 }  # fmt: skip
 
 
+PRODUCT_EXPORTS = ("commerce:product-export", "api-product-export")
+
+
 def is_commerce_gated(name: str) -> bool:
     """URL names judged here rather than as record endpoints."""
-    return name in PRODUCTS or name == LIFETIME_VALUE
+    return name in PRODUCTS or name == LIFETIME_VALUE or name in PRODUCT_EXPORTS
 
 
 def expected_order(role: str | None, need: int, by_record: Callable[[], int]) -> int:
@@ -123,3 +130,24 @@ def check_lifetime_value(world: World, api: Check, want_for: Callable[[str], int
             api.failures.append(f"{LIFETIME_VALUE} [{relation}]: GET should be {want}, got {response.status_code}")
         elif want != OK and ("value" in body or world.records[("order", relation)].number in body):
             api.failures.append(f"{LIFETIME_VALUE} [{relation}]: the refusal holds the value")
+
+
+def check_product_exports(world: World, html: Check, session: Check, api: Check, want_for: Callable[[bool], int]) -> None:
+    """The catalogue as CSV from the page, the API in the (stepped-up) session and the API with a token:
+    ``want_for(token)``; allowed, it lists the catalogue; refused, it names no product and records no export."""
+    product = Product.objects.create(name="Mx exported item", unit_price="7.00", currency=settings.BASTION_BASE_CURRENCY)
+    for name, check, token in (
+        (PRODUCT_EXPORTS[0], html, False), (PRODUCT_EXPORTS[1], session, False), (PRODUCT_EXPORTS[1], api, True),
+    ):  # fmt: skip
+        label, url, want = f"{name} ({'token' if token else 'session'})", reverse(name), want_for(token)
+        with transaction.atomic():
+            before = AuditEvent.objects.filter(kind=EventKind.EXPORTED).count()
+            response = call(check.client, "get", url, None, check.api)
+            body = body_of(response)
+            exported = AuditEvent.objects.filter(kind=EventKind.EXPORTED).count() - before
+            transaction.set_rollback(True)
+        status = response.status_code
+        if want == OK and (status != OK or product.name not in body or exported != 1):
+            check.failures.append(f"{label}: allowed by the policy, got {status}, listed: {product.name in body}")
+        elif want != OK and (status != want or product.name in body or exported):
+            check.failures.append(f"{label}: should be {want} naming no product and recording no export, got {status}")

@@ -1,9 +1,10 @@
 """Sales tables and checks of the access matrix (test_record_matrix.py): the sales set-up, and the
 lists of the user's own activities. The expected answers come from the oracle in the test module.
 
-- The sales set-up (pipelines, stages, exchange rates, lead routing) is the organisation's
-  vocabulary: read by every role that reads customer records, changed by administrators only; an
-  allowed change must change the set-up, a denied one must change nothing.
+- The sales set-up (pipelines, stages, exchange rates, lead scoring, lead routing and territories,
+  the lifecycle policy), on the pages and over the API, is the organisation's vocabulary: read by
+  every role that reads customer records, changed by administrators only; an allowed change must
+  change the set-up, a denied one must change nothing.
 - "My day", the calendar download and the API calendar list the user's *own* activities: the
   tasks and meetings assigned to them (``selectors_activities.my_day`` / ``calendar_items``:
   "the signed-in user's open tasks ...", "the user's meetings and dated tasks"), not every
@@ -60,6 +61,19 @@ SETUP: dict[str, list[tuple[str, str, Any, str]]] = {
     "api-stage-detail": [("patch", "stage", {"probability": 30}, CONFIGURE), ("delete", "lone-stage", None, CONFIGURE)],
     "api-rate-list": [("get", "", None, READ)],
     "api-rate-detail": [("put", "new-rate", {"rate": "1.25"}, CONFIGURE), ("delete", "rate", None, CONFIGURE)],
+    # The lead set-up over the API (sales/api_setup.py): the same reads and actions as the pages above.
+    "api-scoring-rule-list": [("get", "", None, READ), ("post", "", {**RULE, "is_active": True}, CONFIGURE)],
+    "api-scoring-rule-detail": [
+        ("get", "rule", None, READ), ("patch", "rule", {"points": 7}, CONFIGURE), ("delete", "rule", None, CONFIGURE),
+    ],
+    "api-lead-routing": [("get", "", None, READ), ("put", "", lambda world: {"team": str(world.delta.pk)}, CONFIGURE)],
+    "api-territory-rule-list": [
+        ("get", "", None, READ), ("post", "", lambda world: {"country": "Mx other", "owner": world.receiver.pk}, CONFIGURE),
+    ],
+    "api-territory-rule-detail": [("delete", "territory", None, CONFIGURE)],
+    "api-lifecycle-policy": [
+        ("get", "", None, READ), ("put", "", {"qualifying_score": 40, "churn_after_days": 90}, CONFIGURE),
+    ],
 }  # fmt: skip
 # Lists of the user's own activities (see the module's docstring): url name -> is it the API.
 OWN_LISTS = {"sales:my-day": False, "sales:calendar-download": False, "api-activity-calendar": True}

@@ -54,6 +54,7 @@ from bastion.kernel.crypto.classification import DataClass
 from bastion.kernel.tests.matrix_commerce import (
     LIFETIME_VALUE,
     check_lifetime_value,
+    check_product_exports,
     check_products,
     expected_order,
     is_commerce_gated,
@@ -149,6 +150,8 @@ GATED: dict[str, tuple[Any, str]] = {
     "accounts:staff": (lambda policy: policy is not None and policy.manages_users, ""),
     "accounts:staff-member": (lambda policy: policy is not None and policy.manages_users, "member"),
     "accounts:staff-disable": (lambda policy: policy is not None and policy.manages_users, "member"),
+    "accounts:staff-new": (lambda policy: policy is not None and policy.manages_users, ""),
+    "accounts:staff-one-time-password": (lambda policy: policy is not None and policy.manages_users, "member"),
     "accounts:access-review": (lambda policy: policy is not None and (policy.manages_users or policy.audit_trail), ""),
     "accounts:access-review-csv": (lambda policy: policy is not None and (policy.manages_users or policy.audit_trail), ""),
     "audit:event-list": (lambda policy: policy is not None and policy.audit_trail, ""),
@@ -504,6 +507,7 @@ def test_role_against_every_endpoint_and_record(role: str | None) -> None:
     # Exports and reveals come before the destructive checks: erasing shreds the contact's key in
     # the key store, which the savepoint of the main database cannot undo.
     _exports(role, world, html, session, api)
+    check_product_exports(world, html, session, api, lambda token: expected_export(role, token=token))
     _reveals(role, world, html, session, api)
     endpoints = sorted(
         (e for e in _record_endpoints() if e[2] in (API_ACTIONS if e[3] else HTML_ACTIONS)), key=lambda e: ORDER.index(e[2])

@@ -32,6 +32,7 @@ def test_a_deals_amount_has_thousands_separators(
 def test_chinese_keeps_djangos_other_formats() -> None:
     with translation.override("zh-hans"):
         assert floatformat(Decimal("1234567.5"), "2g") == "1,234,567.50"
-        assert formats.get_format("DATE_FORMAT") == "Y年n月j日"
+        assert formats.get_format("DATE_FORMAT") == "Y-m-d"  # as in English (bastion/formats/dates.py)
+        assert formats.get_format("MONTH_DAY_FORMAT") == "m月j日"
         assert formats.get_format("DECIMAL_SEPARATOR") == "."
         assert "%Y/%m/%d" in formats.get_format("DATE_INPUT_FORMATS")
