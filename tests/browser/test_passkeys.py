@@ -51,6 +51,7 @@ def test_add_a_passkey_then_sign_in_with_it(page: Any, live_server: Any, persona
     assert stored.count() == 1
     assert len(session.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]) == 1
 
+    page.get_by_test_id("user-menu").click()  # profile and sign-out are in the user's menu
     page.get_by_test_id("sign-out").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
     page.get_by_role("button", name="Sign in with a passkey").click()

@@ -33,8 +33,21 @@
     });
   }
 
+  // <details data-closes-outside> (the user menu) closes on a click elsewhere or on Escape.
+  function closeMenus(except) {
+    document.querySelectorAll("details[data-closes-outside][open]").forEach(function (menu) {
+      if (menu !== except) { menu.open = false; }
+    });
+  }
+
   onReady(function () {
     bind(document);
+    document.addEventListener("click", function (event) { closeMenus(event.target.closest("details[data-closes-outside]")); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      var open = document.querySelector("details[data-closes-outside][open]");
+      if (open) { open.open = false; open.querySelector("summary").focus(); }
+    });
     document.body.addEventListener("htmx:afterSwap", function (event) { bind(event.target); });
     // htmx sends the CSRF token from the cookie-less meta value on every request.
     document.body.addEventListener("htmx:configRequest", function (event) {
