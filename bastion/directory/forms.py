@@ -299,6 +299,7 @@ class ContactForm(FieldSecurityMixin, RecordForm):
         # Rows the user cannot see are listed masked (and kept); new rows can be added if the role may write them.
         self.masked_rows: dict[str, list[dict[str, Any]]] = {"emails": [], "phones": []}
         self.rows_locked: set[str] = set()
+        self.row_room: dict[str, int] = {}  # how many rows the form may hold in all ("Add another" stops there)
         for name, (model, key, formset_class, minimum) in self.ROW_FIELDS.items():
             rows = self.initial.get(name, [])
             visible = can_see_field(user, model, key)
@@ -308,6 +309,7 @@ class ContactForm(FieldSecurityMixin, RecordForm):
             if not can_edit_field(user, model, key):
                 self.rows_locked.add(name)
             limit = validation.MAX_EMAILS if name == "emails" else validation.MAX_PHONES
+            self.row_room[name] = limit - len(self.masked_rows[name])
             initial = _padded(rows, minimum, limit - len(self.masked_rows[name])) if name not in self.rows_locked else []
             setattr(self, name, formset_class(prefix_data, prefix=name, initial=initial))
 

@@ -21,6 +21,36 @@
         if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
       });
     });
+    // <button data-add-row="emails" data-max="N"> adds a blank row to its fieldset's formset, from the
+    // <template data-row-template> beside it (Django's empty form), up to N rows in all.
+    root.querySelectorAll("button[data-add-row]").forEach(function (button) {
+      if (button.dataset.bound) { return; }
+      button.dataset.bound = "1";
+      var fieldset = button.closest("fieldset");
+      var total = fieldset.querySelector('input[name="' + button.dataset.addRow + '-TOTAL_FORMS"]');
+      var template = fieldset.querySelector("template[data-row-template]");
+      var body = fieldset.querySelector("tbody");
+      var max = parseInt(button.dataset.max, 10);
+      if (!total || !template || !body) { return; }
+      function refresh() { button.hidden = parseInt(total.value, 10) >= max; }
+      button.addEventListener("click", function () {
+        var index = parseInt(total.value, 10);
+        if (index >= max) { return; }
+        var row = template.content.firstElementChild.cloneNode(true);
+        row.querySelectorAll("[name], [id], [for]").forEach(function (element) {
+          ["name", "id", "for"].forEach(function (attribute) {
+            var value = element.getAttribute(attribute);
+            if (value) { element.setAttribute(attribute, value.replace("__prefix__", String(index))); }
+          });
+        });
+        body.appendChild(row);
+        total.value = String(index + 1);
+        var first = row.querySelector("input, select");
+        if (first) { first.focus(); }
+        refresh();
+      });
+      refresh();
+    });
     // <button data-copy="#id"> copies the text of an element (one-time tokens, recovery codes).
     root.querySelectorAll("button[data-copy]").forEach(function (button) {
       if (button.dataset.bound) { return; }
