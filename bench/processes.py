@@ -23,7 +23,9 @@ def database_server_cpu_seconds() -> float:
 
     Every process named ``postgres`` counts with its own time; the server's main process (the one
     whose parent is not ``postgres``) adds the time of the backends that have ended (``cutime``,
-    ``cstime``), so a connection that closed during a run still counts. 0.0 when no server runs here.
+    ``cstime``), read after all the others, so a connection that closed during a run, even during
+    this reading, still counts (one that ends mid-reading may count twice: never less than the
+    truth, which the "cores needed" figures rely on). 0.0 when no server runs here.
     """
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     servers: dict[int, list[str]] = {}
@@ -38,8 +40,17 @@ def database_server_cpu_seconds() -> float:
         except OSError:  # ended while being read
             continue
     total = 0
-    for fields in servers.values():
+    mains = []
+    for pid, fields in servers.items():
         total += int(fields[11]) + int(fields[12])  # utime, stime
         if int(fields[1]) not in servers:  # the main process: its parent is not a server process
-            total += int(fields[13]) + int(fields[14])  # cutime, cstime: its ended children
+            mains.append(pid)
+    # The main process's reaped children last: a backend that ended while the others were read (and
+    # so was missed) has been reaped into it by now, so no work is lost between two readings.
+    for pid in mains:
+        try:
+            fields = _stat_fields(pid)
+        except OSError:  # the server stopped
+            continue
+        total += int(fields[13]) + int(fields[14])  # cutime, cstime: its ended children
     return total / ticks
