@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.accounts import selectors
 from bastion.kernel.access.roles import Role
-from bastion.kernel.widgets import BastionForm
+from bastion.kernel.widgets import ActionErrorsMixin, BastionForm
 
 
 class RoleForm(BastionForm):
@@ -41,7 +41,7 @@ class SignOffForm(BastionForm):
     confirmed = forms.BooleanField(label=_("I reviewed every member's role, teams, shares and API tokens."))
 
 
-class NewColleagueForm(BastionForm):
+class NewColleagueForm(ActionErrorsMixin, BastionForm):
     """Who to add: the sign-in name, the name shown to colleagues, the email, the role and the teams.
 
     The form checks what it can say at once; the action (``staff.add_member``) checks the rest

@@ -190,11 +190,10 @@ def issue_one_time_password(actor: Any, user: Any) -> IssuedPassword:
     if actor.pk == user.pk:
         raise PermissionDenied(_own_password_message())
     with transaction.atomic():
-        if (refusal := one_time_password_refusal(actor, user)) is not None:
-            raise ValidationError(refusal)
-        membership = _membership(user)
-        if not membership.is_active:  # disabled between the check and the lock
-            raise ValidationError(one_time_password_refusal(actor, user) or "")
+        membership = Membership.objects.select_for_update().filter(user_id=user.pk).first()  # judged as locked
+        refusal = one_time_password_refusal(actor, user)
+        if refusal is not None or membership is None:  # no membership is one of the refusals
+            raise ValidationError(refusal or "")
         password = _new_valid_one_time_password(user)
         user.set_password(password)
         user.save(update_fields=["password"])

@@ -116,15 +116,6 @@ def _shown_once(request: HttpRequest, template: str, context: dict[str, Any]) ->
     return response
 
 
-def _errors_onto(form: Any, error: ValidationError) -> None:
-    """The action's errors on the form's fields of the same name (the rest above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, problems in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, problems)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_new(request: HttpRequest) -> HttpResponse:
@@ -141,7 +132,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
                 first_name=data["first_name"], last_name=data["last_name"],
             )  # fmt: skip
         except ValidationError as error:
-            _errors_onto(form, error)
+            form.add_action_errors(error)
         except PermissionDenied as denied:
             form.add_error(None, str(denied))
         else:

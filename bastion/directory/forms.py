@@ -35,7 +35,7 @@ from bastion.directory.models import (
     Tag,
 )
 from bastion.kernel.access.masking import can_edit_field, can_see_field, mask_value
-from bastion.kernel.widgets import BastionForm, IsoDateInput
+from bastion.kernel.widgets import ActionErrorsMixin, BastionForm, IsoDateInput
 
 EMAIL_ROWS = 3
 PHONE_ROWS = 3
@@ -49,16 +49,6 @@ def _max(model: type[Company] | type[Contact], name: str) -> int:
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.get_full_name() or obj.username)
-
-
-class ActionErrorsMixin:
-    """Show a ``ValidationError`` raised by an action next to the fields it names."""
-
-    def add_action_errors(self, error: ValidationError) -> None:
-        form: Any = self
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            form.add_error(target, messages)
 
 
 class AddressFields(BastionForm):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 ISO_DATE = "%Y-%m-%d"
 ISO_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -48,3 +49,13 @@ class BastionForm(forms.Form):
     def has_errors(self) -> bool:
         """Whether the page should say the form was not saved."""
         return self.is_bound and bool(self.errors)
+
+
+class ActionErrorsMixin:
+    """Show a ``ValidationError`` raised by an action next to the fields it names."""
+
+    def add_action_errors(self, error: ValidationError) -> None:
+        form: Any = self
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            form.add_error(target, messages)

@@ -276,7 +276,7 @@ def lead_receivers(user: Any, routing: LeadRouting) -> list[Any]:
 
 def territory_rules(user: Any) -> list[TerritoryRule]:
     """The territories of the receiving team (ADR 0045), in the order they are tried."""
-    return list(TerritoryRule.objects.visible_to(user).select_related("owner").order_by("position", "created_at", "id"))
+    return list(TerritoryRule.objects.visible_to(user).select_related("owner"))  # Meta.ordering: the order tried
 
 
 def lifecycle_policy(user: Any) -> LifecyclePolicy:

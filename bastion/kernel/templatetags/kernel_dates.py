@@ -43,20 +43,12 @@ def _local(moment: dt.datetime) -> dt.datetime:
     return timezone.localtime(moment)
 
 
-def _iso_utc(moment: dt.datetime) -> str:
-    return _local(moment).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _precise(moment: dt.datetime) -> str:
-    """``2026-12-01 10:00:00 UTC``: the tooltip of a moment, with its seconds and time zone."""
-    return f"{date_format(_local(moment), PRECISE_DATETIME_FORMAT)} {timezone.get_current_timezone_name()}"
-
-
 def _moment_element(moment: dt.datetime, text_format: str) -> SafeString:
+    """``<time>`` with the moment in UTC, a tooltip with its seconds and time zone, and ``text_format``'s text."""
     local = _local(moment)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>', _iso_utc(moment), _precise(moment), date_format(local, text_format)
-    )
+    in_utc = local.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    precise = f"{date_format(local, PRECISE_DATETIME_FORMAT)} {timezone.get_current_timezone_name()}"
+    return format_html('<time datetime="{}" title="{}">{}</time>', in_utc, precise, date_format(local, text_format))
 
 
 def _not_a_date(value: Any) -> Any:
