@@ -76,6 +76,10 @@ def test_a_web_lead_becomes_a_customer_with_an_order(page: Any, live_server: Any
     assert page.get_by_test_id("lifecycle-stage").inner_text() == "Customer"
     history = page.get_by_test_id("lifecycle-history").inner_text()
     assert "Deal won" in history and "Lead converted" in history
+    # The contact page is styled like the lead page: the stage is a badge and the history a plain
+    # list (these styles were once only in the sales pages' stylesheet, and showed "1." here).
+    assert page.get_by_test_id("lifecycle-history").evaluate("e => getComputedStyle(e).listStyleType") == "none"
+    assert page.get_by_test_id("lifecycle-stage").evaluate("e => getComputedStyle(e).borderRadius") != "0px"
     order = Order.objects.get(deal=deal)
     assert order.status == OrderStatus.CONFIRMED and order.total == Decimal("4200.00")
     purchases = page.get_by_test_id("purchase-history")
