@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from bastion.imports.adapters import Adapter, object_type_choices
 from bastion.imports.csvfile import header_labels
 from bastion.imports.models import Dedupe, Encoding
-from bastion.kernel.widgets import BastionForm
+from bastion.kernel.widgets import ActionErrorsMixin, BastionForm
 
 AUTO = ""
 
 
-class UploadForm(BastionForm):
+class UploadForm(ActionErrorsMixin, BastionForm):
     object_type = forms.ChoiceField(label=_("The file contains"), choices=())
     source_name = forms.CharField(
         label=_("Source"),
@@ -33,7 +33,7 @@ class UploadForm(BastionForm):
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
 
 
-class MappingForm(BastionForm):
+class MappingForm(ActionErrorsMixin, BastionForm):
     """One select per column (``column_0`` ...), the encoding and what to do with duplicates."""
 
     encoding = forms.ChoiceField(label=_("Encoding"), choices=Encoding.choices)

@@ -45,11 +45,6 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "imports/list.html", {"nav": "imports", "page": page})
 
 
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    for field, problems in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, problems)
-
-
 # Not a CSRF hole: exempt only so the memory-only upload handler can be set before the body is
 # read; the inner view is @csrf_protect (Django's documented pattern for custom upload handlers).
 @csrf_exempt
@@ -81,7 +76,7 @@ def _import_new(request: HttpRequest) -> HttpResponse:
         except csvfile.CsvProblem as problem:
             form.add_error("file", str(problem))
         except ValidationError as error:
-            _apply_errors(form, error)
+            form.add_action_errors(error)
         else:
             return redirect("imports:mapping", job_id=job.pk)
     context = {"nav": "imports", "form": form, "max_mb": csvfile.max_bytes() // 1048576, "max_rows": f"{csvfile.max_rows():,}"}
@@ -119,7 +114,7 @@ def import_mapping(request: HttpRequest, job_id: Any) -> HttpResponse:
             try:
                 actions.start_import(request.user, job.pk, mapping=mapping, dedupe=form.cleaned_data["dedupe"], encoding=encoding)
             except ValidationError as error:
-                _apply_errors(form, error)
+                form.add_action_errors(error)
             else:
                 messages.success(request, _("The import has started. You can leave this page; it carries on."))
                 return redirect("imports:detail", job_id=job.pk)
