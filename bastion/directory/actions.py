@@ -10,9 +10,7 @@ Input is a mapping of field name to value, as a form's ``cleaned_data`` or a ser
 ``validated_data`` gives it. Updates are partial: absent keys keep their value.
 
 Emails and phones are indexed in blind indexes (bastion.kernel.crypto.blind) before the contact
-is written. :func:`shred_contact` crypto-shreds a person: their data key and index entries are
-destroyed in the key store, so their restricted fields read as "erased" in this database and in
-every copy of it, backups included.
+is written. Erasing a person's data (crypto-shredding) is in :mod:`bastion.directory.actions_erase`.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -47,12 +44,10 @@ from bastion.directory.models import (
 from bastion.directory.names import has_cjk, search_key
 from bastion.directory.written import ADDRESS_FIELDS, Snapshot, Written, keep_related, snapshot_written
 from bastion.directory.written import snapshot as _snapshot
-from bastion.kernel.access.scoping import can_change_customer_records, can_erase_personal_data
+from bastion.kernel.access.scoping import can_change_customer_records
 from bastion.kernel.audit.cascade import record_delete_effects
 from bastion.kernel.audit.changes import diff
-from bastion.kernel.crypto import blind, keyring
-from bastion.kernel.crypto.classification import DataClass, fields_of
-from bastion.kernel.crypto.fields import erase_values
+from bastion.kernel.crypto import blind
 
 ChangeSet = dict[str, dict[str, Any]]
 
@@ -457,40 +452,6 @@ class ContactErased(ValidationError):
 def _refuse_if_erased(contact: Contact) -> None:
     if contact.is_erased:
         raise ContactErased(_("This contact's personal data was erased. The record can no longer be changed, only deleted."))
-
-
-def _redacted(state: Snapshot) -> Snapshot:
-    """``state`` with restricted values replaced: an erasure must not copy what it erases anywhere."""
-    restricted = set(fields_of(Contact, DataClass.RESTRICTED)) | {"emails", "phones"}
-    return {key: (REDACTED if key in restricted and value not in (None, "", []) else value) for key, value in state.items()}
-
-
-def shred_contact(actor: Any, contact_id: Any) -> ChangeSet:
-    """Crypto-shred a contact: destroy their data key and blind-index entries; restricted fields read "erased".
-
-    The key store commits first (the irreversible step, with its ``key.destroyed`` event committed
-    just before it: docs/adr/0021); this database then overwrites the contact's ciphertexts with
-    the erased marker, sets ``erased_at`` and records ``record.erased``. If that second step
-    fails, the data is unreadable already, and running the action again completes it.
-    """
-    if not can_erase_personal_data(actor):
-        raise ActionNotAllowed(_("Only an administrator can erase a person's data."))
-    contact = access_contact_by_id(actor, contact_id, for_write=True)
-    before = _redacted(_snapshot(contact)) if not contact.is_erased else None
-    keyring.shred(contact.pk, actor=actor)  # outside this database's transaction: see keyevents.py
-    return _erase_values(actor, contact, before)
-
-
-@transaction.atomic
-def _erase_values(actor: Any, contact: Contact, before: Snapshot | None) -> ChangeSet:
-    contact = access_contact_by_id(actor, contact.pk, for_write=True, lock=True)
-    erase_values(Contact.objects.filter(pk=contact.pk))
-    erase_values(ContactEmail.objects.filter(contact_id=contact.pk))
-    erase_values(ContactPhone.objects.filter(contact_id=contact.pk))
-    erased_at = contact.erased_at or timezone.now()
-    Contact.objects.filter(pk=contact.pk).update(erased_at=erased_at)
-    contact = access_contact_by_id(actor, contact.pk, for_write=True, lock=True)
-    return _record(actor, "contact.erased", contact, before)
 
 
 def _would_change(obj: Company | Contact, fields: Mapping[str, Any], before: Snapshot) -> bool:

@@ -24,7 +24,7 @@ from rest_framework.serializers import Serializer
 
 from bastion.accounts import limits
 from bastion.accounts.api_permissions import TokenAndNetworkPolicy
-from bastion.directory import actions, fieldsecurity, selectors
+from bastion.directory import actions, actions_erase, fieldsecurity, selectors
 from bastion.directory.access import access_company_by_id, access_contact_by_id
 from bastion.directory.api_serializers import (
     ApiErrorSerializer,
@@ -307,5 +307,5 @@ class ContactViewSet(DirectoryViewSet):
         responses={200: ContactSerializer, **DENIED, **NOT_FOUND},
     )
     def erase(self, request: Request, id: str) -> Response:
-        _act(actions.shred_contact, request.user, id)
+        _act(actions_erase.shred_contact, request.user, id)
         return Response(ContactSerializer(access_contact_by_id(request.user, id), context=_out(request)).data)

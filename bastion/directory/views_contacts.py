@@ -14,7 +14,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bastion.directory import actions, selectors
+from bastion.directory import actions, actions_erase, selectors
 from bastion.directory.access import access_company_by_id, access_contact_by_id, parse_uuid, rights_on
 from bastion.directory.delete_effects import contact_delete_effects, delete_question
 from bastion.directory.forms import ContactFilterForm, ContactForm, valid_filters
@@ -230,7 +230,7 @@ def contact_erase(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         return forbidden(request, _("Only an administrator can erase a person's data."))
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         try:
-            actions.shred_contact(request.user, contact.pk)
+            actions_erase.shred_contact(request.user, contact.pk)
         except PermissionDenied as error:
             return forbidden(request, str(error))
         messages.success(request, _("The personal data of “%(name)s” was erased.") % {"name": contact.display_name})

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bastion.directory import actions
+from bastion.directory import actions, actions_erase
 from bastion.directory.models import Contact
 from bastion.directory.tests.factories import UserFactory
 from bastion.kernel.access.roles import Role
@@ -25,7 +25,7 @@ def read_only(personas: Any) -> Any:
 
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every call of the audit hook ``actions._record``: verb, object id and the computed changes."""
+    """Every call of the audit hook ``actions._record`` (erasure included): verb, object id and the computed changes."""
     calls: list[dict[str, Any]] = []
     original = actions._record
 
@@ -35,6 +35,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         return changes
 
     monkeypatch.setattr(actions, "_record", spy)
+    monkeypatch.setattr(actions_erase, "_record", spy)
     return calls
 
 

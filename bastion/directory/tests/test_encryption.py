@@ -12,7 +12,7 @@ from django.db import connections
 from django.utils import timezone
 
 from bastion.accounts.testing import enrol_totp
-from bastion.directory import actions, selectors
+from bastion.directory import actions, actions_erase, selectors
 from bastion.directory.models import EMAIL_SCOPE, Contact, ContactEmail
 from bastion.kernel.crypto import keyring
 from bastion.kernel.crypto.errors import IntegrityError
@@ -174,8 +174,8 @@ def test_crypto_shredding_erases_restricted_fields_here_and_in_an_earlier_copy(p
     copy = Contact.objects.filter(pk=alice.pk).values_list(*columns)[0]  # what a backup taken now holds
     email_copy = list(ContactEmail.objects.filter(contact=alice).values_list("id", "contact_id", "address"))
     with pytest.raises(actions.ActionNotAllowed):
-        actions.shred_contact(personas.rep_east, alice.pk)
-    actions.shred_contact(personas.admin, alice.pk)
+        actions_erase.shred_contact(personas.rep_east, alice.pk)
+    actions_erase.shred_contact(personas.admin, alice.pk)
     fresh = Contact.objects.get(pk=alice.pk)
     assert fresh.is_erased and fresh.given_name == "Alice"
     for name in ("street", "city", "national_id", "private_notes", "primary_email", "primary_phone", "date_of_birth"):
@@ -192,7 +192,7 @@ def test_crypto_shredding_erases_restricted_fields_here_and_in_an_earlier_copy(p
     erased = recorded[-1]
     assert erased["verb"] == "contact.erased" and erased["changes"]["street"] == {"old": "[restricted]", "new": "erased"}
     assert "221B" not in repr(erased["changes"])  # the audit hook never sees what was erased
-    actions.shred_contact(personas.admin, alice.pk)  # again: harmless
+    actions_erase.shred_contact(personas.admin, alice.pk)  # again: harmless
 
 
 def test_erase_through_the_api_shows_erased_in_the_reader_language(personas: Any, api_as: Any) -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from bastion.accounts.testing import step_up
-from bastion.directory import actions
+from bastion.directory import actions_erase
 from bastion.directory.models import Contact
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
@@ -176,7 +176,7 @@ def test_errors_and_audit_trail_hold_no_restricted_value(personas: Any, api_as: 
     reveal_url = reverse("directory:contact-reveal", args=[person.pk, "national_id"])
     client.post(reveal_url, {"reason": "Verifying identity for ticket 42"})
     _csv(client.get(reverse("directory:contact-export"), {"q": "wang.fang@privatemail.example"}))
-    actions.shred_contact(personas.admin, person.pk)
+    actions_erase.shred_contact(personas.admin, person.pk)
     events = list(AuditEvent.objects.values("actor_snapshot", "target_snapshot", "changes", "extra"))
     kinds = set(AuditEvent.objects.values_list("kind", flat=True))
     assert {EventKind.RECORD_CREATED, EventKind.RECORD_UPDATED, EventKind.FIELD_REVEALED, EventKind.EXPORTED} <= kinds

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from bastion.directory import actions as directory
+from bastion.directory import actions_erase
 from bastion.engagement import actions, selectors
 from bastion.engagement.actions import ActionNotAllowed
 from bastion.engagement.models import Interaction, Interest
@@ -104,7 +104,7 @@ def test_a_person_the_actor_may_not_change_is_refused_like_a_missing_one(persona
 
 
 def test_nothing_more_is_recorded_about_an_erased_contact(personas: Any, contact: Any) -> None:
-    directory.shred_contact(personas.admin, contact.pk)
+    actions_erase.shred_contact(personas.admin, contact.pk)
     with pytest.raises(ValidationError) as refused:
         actions.record_interaction(personas.admin, contact, "email_opened")
     assert set(refused.value.message_dict) == {"contact"} and not Interaction.objects.exists()

@@ -12,6 +12,7 @@ from django.db import transaction
 from bastion.accounts import actions as account_actions
 from bastion.accounts.testing import current_totp_code, enrol_totp, step_up
 from bastion.directory import actions as directory_actions
+from bastion.directory import actions_erase
 from bastion.kernel.audit.kinds import EventKind, Outcome
 from bastion.kernel.audit.models import AuditEvent
 from bastion.kernel.audit.tests.helpers import kinds_recorded
@@ -177,7 +178,7 @@ def test_cli_export_and_key_kinds(tmp_path: Any, settings: Any, personas: Any) -
     try:
         contact = directory_actions.create_contact(personas.rep_east, {"given_name": "Ann"})
         call_command("keys", "rotate", stdout=io.StringIO())  # key.rotated
-        directory_actions.shred_contact(personas.admin, contact.pk)  # key.destroyed
+        actions_erase.shred_contact(personas.admin, contact.pk)  # key.destroyed
     finally:
         set_provider(None)
         keyring.clear_caches()

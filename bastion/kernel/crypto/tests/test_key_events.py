@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from bastion.directory import actions
+from bastion.directory import actions, actions_erase
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
 from bastion.kernel.audit.verify import verify_log
@@ -53,7 +53,7 @@ def test_crypto_shred_records_key_destroyed_beside_record_erased(personas: Any) 
     ann = actions.create_contact(
         personas.rep_east, {"given_name": "Ann", "emails": ["ann@x.example"], "phones": ["+44 20 7946 0001"]}
     )
-    actions.shred_contact(personas.admin, ann.pk)
+    actions_erase.shred_contact(personas.admin, ann.pk)
     [destroyed] = events(EventKind.KEY_DESTROYED)
     assert destroyed.target_type == "keystore.person_key" and destroyed.target_id == str(ann.pk)
     assert destroyed.actor_id == personas.admin.pk
