@@ -40,7 +40,7 @@ from bastion.sales.money import base_currency, parse_currency, to_base_cents
 
 __all__ = [
     "create_product", "update_product", "delete_product", "create_order", "update_order", "change_order_status",
-    "delete_order", "TRANSITIONS",
+    "delete_order", "TRANSITIONS", "FINAL", "next_statuses",
 ]  # fmt: skip
 
 ORDER_FIELDS = frozenset({"contact", "company", "currency", "ordered_at", "owner", "team", "notes", "lines"})
@@ -54,6 +54,15 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.REFUNDED: frozenset(),
 }
 DELETABLE = frozenset({OrderStatus.DRAFT, OrderStatus.CANCELLED})
+FINAL = frozenset(status for status, onward in TRANSITIONS.items() if not onward)  # no way back: asked before
+
+
+def next_statuses(status: str) -> list[str]:
+    """The statuses an order in ``status`` may move to, onward ones first (in OrderStatus's order), final ones last."""
+    allowed = TRANSITIONS.get(status, frozenset())
+    return sorted((choice for choice in OrderStatus.values if choice in allowed), key=lambda choice: choice in FINAL)
+
+
 AUDIT_RESTRICTED = ("notes",)  # free text may hold anything: the log says only that it changed
 
 

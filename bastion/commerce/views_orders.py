@@ -100,7 +100,9 @@ def order_detail(request: HttpRequest, order_id: UUID) -> HttpResponse:
         "nav": "orders",
         "order": order,
         "lines": selectors.lines_of(request.user, order),
-        "next_statuses": [(status, OrderStatus(status).label) for status in sorted(actions.TRANSITIONS[order.status])],
+        "next_statuses": [
+            (status, OrderStatus(status).label, status in actions.FINAL) for status in actions.next_statuses(order.status)
+        ],
         "deletable": order.status in actions.DELETABLE,
         "base_currency": base_currency(),
         "can_edit": can_take_orders(request.user),
@@ -238,14 +240,18 @@ def order_edit(request: HttpRequest, order_id: UUID) -> HttpResponse:
 @seller_required
 @require_POST
 def order_status(request: HttpRequest, order_id: UUID) -> HttpResponse:
-    """One of the detail page's status buttons."""
+    """One of the detail page's status buttons; a final one (cancelled, refunded) is asked first unless ``confirmed``."""
     order = access_order_by_id(request.user, order_id, for_write=True)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose the status to move the order to."))
         return redirect("commerce:order-detail", order_id=order.pk)
+    status = form.cleaned_data["status"]
+    if status in actions.FINAL and request.POST.get("confirmed") != "yes":
+        context = {"nav": "orders", "order": order, "status": status, "label": OrderStatus(status).label}
+        return render(request, "commerce/orders/confirm_status.html", context)
     try:
-        order = actions.change_order_status(request.user, order.pk, form.cleaned_data["status"])
+        order = actions.change_order_status(request.user, order.pk, status)
     except ValidationError as error:
         messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
     except PermissionDenied as error:

@@ -101,11 +101,23 @@ class ConvertForm(ActionErrorsMixin, BastionForm):
     stage = forms.ChoiceField(label=_("Pipeline and stage"), required=False)
 
     def __init__(
-        self, *args: Any, lead: Any, matches: Iterable[Any], stages: Iterable[Any], currencies: Iterable[str], **kwargs: Any
+        self,
+        *args: Any,
+        lead: Any,
+        matches: Iterable[Any],
+        stages: Iterable[Any],
+        currencies: Iterable[str],
+        named: Iterable[Any] = (),
+        **kwargs: Any,
     ) -> None:
+        """``named``: the visible companies already called what the lead's company is called, chosen first
+        (so converting does not make a second one); else a lead with a company name creates it."""
         super().__init__(*args, **kwargs)
-        contacts = [m.record for m in matches if m.kind == "contact"]
-        companies = {c.company.pk: c.company for c in contacts if c.company is not None}
+        contacts, named = [m.record for m in matches if m.kind == "contact"], list(named)
+        companies = {c.pk: c for c in named}
+        companies.update({c.company.pk: c.company for c in contacts if c.company is not None and c.company.pk not in companies})
+        if "company" not in self.initial:
+            self.initial["company"] = str(named[0].pk) if named else ("new" if lead.company_name else "")
         self.fields["contact"].choices = [  # type: ignore[attr-defined]
             ("", _("Create a new contact from the lead")),
             *((str(c.pk), _("Use the existing contact %(name)s") % {"name": c.display_name}) for c in contacts),

@@ -8,12 +8,14 @@ currency (models.py), so they are exact on both databases.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import BigIntegerField, Case, Count, ExpressionWrapper, F, IntegerField, QuerySet, Sum, Value, When
+from django.utils import timezone
 
 from bastion.directory.names import query_key
 from bastion.directory.selectors import prefix_match
@@ -200,6 +202,32 @@ def stage_history(user: Any, deal: Deal) -> list[DealStageChange]:
     """Every stage the (visible) deal entered, oldest first, with who moved it."""
     visible = deal_queryset(user).filter(pk=deal.pk)
     return list(DealStageChange.objects.filter(deal__in=visible).select_related("changed_by").order_by("changed_at", "id"))
+
+
+@dataclass(frozen=True)
+class StageStay:
+    """One stage of a deal's path: when it entered, who moved it there, and how long it stayed.
+
+    ``days`` is whole days: until the next change, or until now for the stage an open deal is in;
+    None for the won or lost stage a deal closed in (it does not wait there).
+    """
+
+    change: DealStageChange
+    days: int | None
+    current: bool
+
+
+def stage_path(user: Any, deal: Deal, now: dt.datetime | None = None) -> list[StageStay]:
+    """The (visible) deal's stages in the order it went through them, with the time spent in each."""
+    history = stage_history(user, deal)
+    now = now or timezone.now()
+    stays = []
+    for index, change in enumerate(history):
+        last = index == len(history) - 1
+        until = now if last else history[index + 1].changed_at
+        days = None if last and deal.stage.is_closed else max((until - change.changed_at).days, 0)
+        stays.append(StageStay(change, days, current=last))
+    return stays
 
 
 def deals_of(user: Any, *, company_id: Any = None, contact_id: Any = None, limit: int = 20) -> list[Deal]:

@@ -149,7 +149,7 @@ def deal_detail(request: HttpRequest, deal_id: UUID) -> HttpResponse:
     context = {
         "nav": "deals",
         "deal": deal,
-        "history": selectors.stage_history(request.user, deal),
+        "path": selectors.stage_path(request.user, deal),
         "lines": selectors.deal_lines(request.user, deal),
         "order": order_for_deal(request.user, deal.pk),
         "stages": selectors.stages_of(request.user, deal.pipeline),

@@ -102,6 +102,7 @@ def _convert_form(request: HttpRequest, lead: Any, matches: Any, data: Any = Non
         initial=initial,
         lead=lead,
         matches=matches,
+        named=directory.companies_named(request.user, lead.company_name) if lead.company_name else (),
         stages=selectors.all_stages(request.user),
         currencies=sorted(actions.known_currencies()),
     )

@@ -84,6 +84,27 @@ def test_order_list_detail_and_status_buttons(signed_in: Any, personas: Any, ord
     assert Order.objects.get().status == "confirmed"
 
 
+def test_onward_statuses_come_first_and_a_final_one_is_asked_before_it_is_made(
+    signed_in: Any, personas: Any, order: Order
+) -> None:
+    client = signed_in(personas.rep_east)
+    detail = client.get(reverse("commerce:order-detail", args=[order.pk])).content.decode()
+    assert detail.index("Mark as confirmed") < detail.index("Mark as cancelled")
+    question = f"Mark the order {order.number} as cancelled? This cannot be undone."
+    assert f'data-confirm="{question}" data-confirm-field="confirmed"' in detail
+    assert detail.count("data-confirm-field") == 2  # the delete button and the cancel button, not "confirmed"
+    before = AuditEvent.objects.count()
+    asked = client.post(reverse("commerce:order-status", args=[order.pk]), {"status": "cancelled"})
+    page = asked.content.decode()
+    assert asked.status_code == 200 and f"Mark the order {order.number} as cancelled?" in page
+    assert 'name="confirmed" value="yes"' in page and 'value="cancelled"' in page
+    assert Order.objects.get().status == "draft" and AuditEvent.objects.count() == before  # nothing changed yet
+    done = client.post(reverse("commerce:order-status", args=[order.pk]), {"status": "cancelled", "confirmed": "yes"})
+    assert done.status_code == 302 and Order.objects.get().status == "cancelled"
+    assert AuditEvent.objects.count() == before + 1  # the change, once
+    assert actions.next_statuses("cancelled") == [] and actions.next_statuses("paid") == ["shipped", "refunded"]
+
+
 def test_order_form_with_lines_creates_and_edits(signed_in: Any, personas: Any, catalogue: Any, customer: Any) -> None:
     client = signed_in(personas.rep_east)
     company, contact = customer

@@ -30,6 +30,7 @@ from django.utils import formats, timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import pgettext
 
 from bastion.formats.dates import PRECISE_DATETIME_FORMAT
 
@@ -87,3 +88,20 @@ def clock(value: Any, start: Any = None) -> Any:
     if isinstance(start, dt.datetime) and _local(start).date() != _local(value).date():
         return when(value)
     return _moment_element(value, formats.get_format("TIME_FORMAT"))
+
+
+@register.filter(is_safe=False)
+def due(value: Any, done: Any = False) -> Any:
+    """A date (``|day``) or moment (``|when``) something is due by, marked overdue when it is before today and not ``done``.
+
+    ``{{ deal.expected_close_date|due:deal.stage.is_closed }}`` -> ``<span class="overdue"><time ...>2026-11-26</time>
+    · overdue</span>``: the word is written, not only a colour, so it is read out and seen by everyone.
+    A moment is due on its day in the current time zone.
+    """
+    shown = when(value)
+    if done or not isinstance(value, dt.date):
+        return shown
+    due_on = _local(value).date() if isinstance(value, dt.datetime) else value
+    if due_on >= timezone.localdate():
+        return shown
+    return format_html('<span class="overdue">{} · {}</span>', shown, pgettext("due date", "overdue"))

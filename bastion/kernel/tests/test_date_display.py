@@ -82,6 +82,27 @@ def test_the_end_of_a_meeting_is_a_time_unless_on_another_day() -> None:
     assert render("{{ end|clock:start }}", end=next_day, start=start).endswith(">2026-12-02 10:00</time>")
 
 
+def test_a_due_date_before_today_is_marked_overdue_in_words_unless_done() -> None:
+    today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    shown = f'<time datetime="{yesterday.isoformat()}">{yesterday.isoformat()}</time>'
+    assert render("{{ value|due }}", value=yesterday) == f'<span class="overdue">{shown} · overdue</span>'
+    assert render("{{ value|due:done }}", value=yesterday, done=True) == shown
+    assert render("{{ value|due }}", value=today) == f'<time datetime="{today.isoformat()}">{today.isoformat()}</time>'
+    with translation.override("zh-hans"):
+        assert render("{{ value|due }}", value=yesterday) == f'<span class="overdue">{shown} · 已逾期</span>'
+
+
+def test_a_due_moment_is_shown_whole_and_overdue_only_from_the_next_day() -> None:
+    earlier_today = timezone.localtime().replace(hour=0, minute=0, second=1)
+    assert render("{{ value|due }}", value=earlier_today) == render("{{ value|when }}", value=earlier_today)
+    last_night = earlier_today - dt.timedelta(seconds=2)
+    assert render("{{ value|due }}", value=last_night) == (
+        f'<span class="overdue">{render("{{ value|when }}", value=last_night)} · overdue</span>'
+    )
+    assert render("{{ value|due }}", value=None) == ""
+
+
 def test_what_is_not_a_date_is_left_as_the_date_filter_would() -> None:
     assert render('{{ value|day|default:"—" }}|{{ value|when|default:"—" }}', value=None) == "—|—"
     assert render("{{ value|day }}", value=MaskedText("****-**-**")) == "****-**-**"

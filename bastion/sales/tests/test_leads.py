@@ -187,6 +187,23 @@ def test_lead_pages(signed_in: Any, personas: Any, stages: Any, routed: Any) -> 
         assert page.status_code in (403, 404) and b"Souza" not in page.content
 
 
+def test_the_convert_form_offers_the_leads_company_and_prefers_one_that_exists(
+    signed_in: Any, personas: Any, stages: Any, routed: Any
+) -> None:
+    details = {"given_name": "Ana", "email": "ana@t.example", "company_name": "Tidewater"}
+    lead = actions_leads.create_lead(personas.rep_east, details)
+    rep = signed_in(personas.rep_east)
+    detail = rep.get(reverse("sales:lead-detail", args=[lead.pk])).content.decode()
+    assert '<option value="new" selected>Create the company “Tidewater”</option>' in detail
+    existing = directory.create_company(personas.rep_east, {"name": "TIDEWATER"})  # the same name, another case
+    detail = rep.get(reverse("sales:lead-detail", args=[lead.pk])).content.decode()
+    assert f'<option value="{existing.pk}" selected>Use the existing company TIDEWATER</option>' in detail
+    assert '<option value="new">Create the company “Tidewater”</option>' in detail  # still a choice
+    nameless = actions_leads.create_lead(personas.rep_east, {"given_name": "Bo", "email": "bo@l.example"})
+    detail = rep.get(reverse("sales:lead-detail", args=[nameless.pk])).content.decode()
+    assert '<option value="" selected>No company</option>' in detail and 'value="new"' not in detail
+
+
 def test_a_colleague_is_warned_about_duplicates_before_adding(signed_in: Any, personas: Any) -> None:
     directory.create_contact(
         personas.rep_east, {"given_name": "Ana", "family_name": "Souza", "emails": [{"address": "ana@x.example"}]}

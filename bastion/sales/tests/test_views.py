@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from bastion.kernel.audit.models import AuditEvent
 from bastion.sales import actions
@@ -35,6 +37,32 @@ def test_board_shows_every_stage_with_its_deals_and_totals(signed_in: Any, perso
     for text in ("Qualification", "Proposal", "Won", "Lost", "Aurora licences", "Zenith onboarding", "1,520.50"):
         assert text in body
     assert "<script>" not in body and " style=" not in body  # strict CSP: no inline script or style
+
+
+def _card(body: str, deal: Deal) -> str:
+    start = body.index(f'data-deal-card="{deal.pk}"')
+    return body[start : body.index("</li>", start)]
+
+
+def test_board_cards_name_the_owner_and_mark_a_passed_close_date_of_an_open_deal(
+    signed_in: Any, personas: Any, stages: Any, rates: Any
+) -> None:
+    passed = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
+    later = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    late = actions.create_deal(personas.rep_east, {"name": "Late renewal", "amount": "10", "expected_close_date": passed})
+    won = actions.create_deal(personas.rep_east, {"name": "Won renewal", "amount": "10", "expected_close_date": passed})
+    actions.move_deal(personas.rep_east, won.pk, stages["Won"].pk)
+    ahead = actions.create_deal(personas.rep_east, {"name": "Next renewal", "amount": "10", "expected_close_date": later})
+    owner = personas.rep_east.get_full_name() or personas.rep_east.username
+    client = signed_in(personas.rep_east)
+    board = client.get(reverse("sales:deal-board")).content.decode()
+    assert f"{passed}</time> · overdue</span>" in _card(board, late)
+    assert owner in _card(board, late)
+    assert "overdue" not in _card(board, won) and "overdue" not in _card(board, ahead)  # closed, or not yet due
+    listed = client.get(reverse("sales:deal-list")).content.decode()
+    assert listed.count("· overdue</span>") == 1
+    detail = client.get(reverse("sales:deal-detail", args=[late.pk])).content.decode()
+    assert f"{passed}</time> · overdue</span>" in detail
 
 
 @pytest.mark.parametrize("who", ["outsider", "auditor"])
@@ -99,7 +127,29 @@ def test_list_searches_sorts_pages_and_totals(signed_in: Any, personas: Any, dea
 def test_detail_shows_history_and_is_audited_as_read(signed_in: Any, personas: Any, deals: Any) -> None:
     deal = deals[1]
     body = signed_in(personas.rep_east).get(reverse("sales:deal-detail", args=[deal.pk])).content.decode()
-    assert "Qualification → Proposal" in body and "Started in Qualification" in body and "EUR" in body
+    assert "Qualification → Proposal" in body and "EUR" in body  # the timeline
+    path = body[body.index('data-testid="stage-path"') :]
+    assert path.index("<td>Qualification</td>") < path.index('<tr aria-current="step">') < path.index("Proposal <span")
+    assert path.count("under a day") == 2
+
+
+def test_the_stage_path_counts_the_days_in_each_stage_and_none_after_closing(personas: Any, deals: Any, stages: Any) -> None:
+    from bastion.sales import selectors
+
+    deal = deals[1]  # Qualification, then Proposal
+    now = timezone.now()
+    entered = [now - dt.timedelta(days=10, hours=5), now - dt.timedelta(days=3, hours=1)]
+    for change, moment in zip(DealStageChange.objects.filter(deal=deal).order_by("changed_at", "id"), entered, strict=True):
+        DealStageChange.objects.filter(pk=change.pk).update(changed_at=moment)
+    path = selectors.stage_path(personas.rep_east, deal, now=now)
+    assert [(stay.change.to_name, stay.days, stay.current) for stay in path] == [
+        ("Qualification", 7, False),
+        ("Proposal", 3, True),
+    ]
+    won = actions.move_deal(personas.rep_east, deal.pk, stages["Won"].pk)
+    path = selectors.stage_path(personas.rep_east, won, now=now + dt.timedelta(days=1))
+    assert [(stay.change.to_name, stay.days) for stay in path][-2:] == [("Proposal", 3), ("Won", None)]
+    assert selectors.stage_path(personas.rep_west, deal) == []  # another team's deal: nothing
 
 
 def test_a_rep_cannot_see_another_teams_deal(signed_in: Any, personas: Any, deals: Any) -> None:
