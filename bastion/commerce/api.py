@@ -29,6 +29,7 @@ from bastion.commerce.api_serializers import (
     ProductFilterSerializer,
     ProductInputSerializer,
     ProductSerializer,
+    StatusChangeSerializer,
     StatusInputSerializer,
 )
 from bastion.directory import selectors as directory
@@ -205,6 +206,16 @@ class OrderViewSet(viewsets.GenericViewSet):
         order = access_order_by_id(request.user, id, for_write=True)
         _act(actions.change_order_status, request.user, order.pk, data["status"])
         return Response(OrderSerializer(access_order_by_id(request.user, order.pk)).data)
+
+    @extend_schema(
+        operation_id="orders_status_history",
+        parameters=[ID],
+        summary="Every status the order entered, oldest first, with who moved it and when",
+        responses={200: StatusChangeSerializer(many=True), **DENIED, **NOT_FOUND},
+    )
+    def history(self, request: Request, id: str) -> Response:
+        order = access_order_by_id(request.user, id)
+        return Response(StatusChangeSerializer(selectors.status_history(request.user, order), many=True).data)
 
     @extend_schema(
         operation_id="orders_lifetime_value",

@@ -127,3 +127,18 @@ class OrderTotalsSerializer(serializers.Serializer[Any]):
     count = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=20, decimal_places=2)
     currency = serializers.CharField()
+
+
+class StatusChangeSerializer(serializers.Serializer[Any]):
+    """A status the order entered (bastion.commerce.selectors.StatusChange)."""
+
+    status = serializers.ChoiceField(choices=OrderStatus.choices, read_only=True)
+    at = serializers.DateTimeField(read_only=True)
+    by = serializers.SerializerMethodField(help_text="The colleague's id; null for the console or a scheduled job.")
+    by_name = serializers.SerializerMethodField()
+
+    def get_by(self, change: Any) -> int | None:
+        return change.by.pk if change.by is not None else None
+
+    def get_by_name(self, change: Any) -> str | None:
+        return str(change.by.get_full_name() or change.by.username) if change.by is not None else None

@@ -22,4 +22,5 @@ urlpatterns = [
     path("orders/lifetime-value/", OrderViewSet.as_view({"get": "lifetime_value"}), name="api-order-lifetime-value"),
     path("orders/<str:id>/", OrderViewSet.as_view(DETAIL), name="api-order-detail"),
     path("orders/<str:id>/status/", OrderViewSet.as_view({"post": "status"}), name="api-order-status"),
+    path("orders/<str:id>/history/", OrderViewSet.as_view({"get": "history"}), name="api-order-history"),
 ]

@@ -8,16 +8,20 @@ Sums add integer hundredths of the base currency, exact on both databases.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Sum
 
 from bastion.commerce.models import Order, OrderLine, OrderStatus, Product
 from bastion.directory.names import query_key
 from bastion.directory.selectors import prefix_match
+from bastion.kernel.audit.kinds import EventKind, Outcome
+from bastion.kernel.audit.selectors import EventFilters, filtered_events
 from bastion.kernel.pagination import Page, PageRequest, paginate
 from bastion.sales.money import from_cents
 
@@ -156,3 +160,37 @@ def has_q(filters: OrderFilters) -> bool:
 def order_for_deal(user: Any, deal_id: Any) -> Order | None:
     """The order a won deal became (ADR 0044), if ``user`` may see it."""
     return order_queryset(user).filter(deal_id=deal_id).only("id", "number", "status").first()
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A status the order entered: when, and who moved it there (None: the console, a job, or a removed account)."""
+
+    status: str
+    at: dt.datetime
+    by: Any
+
+    @property
+    def label(self) -> str:
+        return str(OrderStatus(self.status).label) if self.status in OrderStatus.values else self.status
+
+
+STATUS_HISTORY_LIMIT = 50
+
+
+def status_history(user: Any, order: Order) -> list[StatusChange]:
+    """Every status the (visible) order entered, oldest first, with who moved it.
+
+    Read from the order's own audit events (``record.created`` and ``record.updated`` that changed
+    ``status``): the trail that already proves who did what is the history, so the two cannot disagree.
+    """
+    if not order_queryset(user).filter(pk=order.pk).exists():
+        return []
+    kinds = [EventKind.RECORD_CREATED, EventKind.RECORD_UPDATED]
+    events = filtered_events(EventFilters(target_type="commerce.order", target_id=str(order.pk))).filter(
+        kind__in=kinds, outcome=Outcome.SUCCESS, changes__has_key="status"
+    )
+    moves = list(events.only("timestamp", "actor_id", "changes")[:STATUS_HISTORY_LIMIT])
+    people = get_user_model().objects.in_bulk({event.actor_id for event in moves if event.actor_id is not None})
+    newest_last = reversed(moves)
+    return [StatusChange(event.changes["status"]["new"], event.timestamp, people.get(event.actor_id)) for event in newest_last]

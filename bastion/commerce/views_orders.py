@@ -100,6 +100,7 @@ def order_detail(request: HttpRequest, order_id: UUID) -> HttpResponse:
         "nav": "orders",
         "order": order,
         "lines": selectors.lines_of(request.user, order),
+        "statuses": selectors.status_history(request.user, order),
         "next_statuses": [
             (status, OrderStatus(status).label, status in actions.FINAL) for status in actions.next_statuses(order.status)
         ],

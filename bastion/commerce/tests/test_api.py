@@ -51,6 +51,11 @@ def test_order_lifecycle_filters_and_lifetime_value(personas: Any, api_as: Any, 
         assert api.post(f"{url}status/", {"status": status}, format="json").status_code == 200
     wrong = api.post(f"{url}status/", {"status": "draft"}, format="json")
     assert wrong.status_code == 400 and "status" in wrong.json()["fields"]
+    history = api.get(f"{url}history/").json()
+    assert [(change["status"], change["by"]) for change in history] == [
+        ("draft", personas.rep_east.pk), ("confirmed", personas.rep_east.pk), ("paid", personas.rep_east.pk),
+    ]  # fmt: skip
+    assert api_as(personas.rep_west).get(f"{url}history/").status_code == 404  # another team's order
     assert [o["number"] for o in api.get(ORDERS, {"contact": str(contact.pk)}).json()["results"]] == [order["number"]]
     assert api.get(ORDERS, {"company": str(company.pk)}).json()["results"] == []
     assert api.get(ORDERS, {"status": "paid"}).json()["results"][0]["id"] == order["id"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from bastion.commerce import actions
+from bastion.commerce import actions, selectors
 from bastion.commerce.models import Order, Product
 from bastion.kernel.audit.models import AuditEvent
 
@@ -103,6 +104,19 @@ def test_onward_statuses_come_first_and_a_final_one_is_asked_before_it_is_made(
     assert done.status_code == 302 and Order.objects.get().status == "cancelled"
     assert AuditEvent.objects.count() == before + 1  # the change, once
     assert actions.next_statuses("cancelled") == [] and actions.next_statuses("paid") == ["shipped", "refunded"]
+
+
+def test_the_order_page_shows_each_status_it_entered_with_who_and_when(signed_in: Any, personas: Any, order: Order) -> None:
+    for status in ("confirmed", "paid"):
+        actions.change_order_status(personas.rep_east, order.pk, status)
+    actions.update_order(personas.rep_east, order.pk, {"notes": "Paid by wire"})  # not a status change
+    page = signed_in(personas.rep_east).get(reverse("commerce:order-detail", args=[order.pk])).content.decode()
+    history = page[page.index('data-testid="status-history"') : page.index("</ol>", page.index('data-testid="status-history"'))]
+    badges = re.findall(r'<span class="badge (\w+)">', history)
+    assert badges == ["draft", "confirmed", "paid"]
+    name = personas.rep_east.get_full_name() or personas.rep_east.username
+    assert history.count(name) == 3
+    assert selectors.status_history(personas.rep_west, order) == []  # another team's order: nothing
 
 
 def test_order_form_with_lines_creates_and_edits(signed_in: Any, personas: Any, catalogue: Any, customer: Any) -> None:

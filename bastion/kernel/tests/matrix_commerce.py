@@ -71,7 +71,7 @@ def expected_order(role: str | None, need: int, by_record: Callable[[], int]) ->
 def order_html_data(data: str, record: Order) -> dict[str, Any]:
     """The order form (no lines) or a status button."""
     if data == "status":
-        return {"status": "cancelled"}
+        return {"status": "cancelled", "confirmed": "yes"}  # agreed, as the dialog or page does
     contact = record.contact
     return {
         "lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "100",

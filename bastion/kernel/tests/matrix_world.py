@@ -208,7 +208,7 @@ def api_data(kind: str, data: str, world: World, record: Any = None) -> dict[str
             "lead": {"job_title": "Changed"}, "activity": {"details": "Changed"}, "order": {"notes": "Changed"},
         }[kind]  # fmt: skip
     if data == "status":
-        return {"status": "cancelled"}
+        return {"status": "cancelled", "confirmed": "yes"}  # agreed, as the dialog or page does
     if data == "move":
         return {"stage": str(stage_named(world.pipeline, "Proposal").pk)}
     if data == "convert":  # the least a conversion takes: a new contact from the lead, no company, no deal
