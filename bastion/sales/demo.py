@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from bastion.directory.models import Company, Contact
 from bastion.sales import actions, actions_setup
-from bastion.sales.models import StageKind
+from bastion.sales.models import Deal, DealStageChange, StageKind
 from bastion.sales.money import base_currency
 
 NEW_BUSINESS = [
@@ -100,9 +100,25 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
                     continue
                 reason = rng.choice(LOST_REASONS_ZH if chinese else LOST_REASONS) if stage.kind == StageKind.LOST else None
                 actions.move_deal(owner, deal.pk, stage.pk, lost_reason=reason)
+            _spread_over_the_past_weeks(deal.pk, rng, timezone.now())
         if companies:
             _seed_leads_and_activities(rng, owners, visible)
         return made
+
+
+def _spread_over_the_past_weeks(deal_id: Any, rng: random.Random, now: dt.datetime) -> None:
+    """Date a demo deal as if it had been worked for weeks: added one to twenty weeks ago, each stage
+    change at a later moment, closed (if it is) at its last change, so the deal page's time in each
+    stage and the dashboard's quarters read like a real pipeline's. The audit trail keeps the true
+    moments of the seeding: its events are append-only and are not touched."""
+    changes = list(DealStageChange.objects.filter(deal_id=deal_id).order_by("changed_at", "id"))
+    added = now - dt.timedelta(days=rng.randint(7, 140), hours=rng.randint(0, 23))
+    span = (now - added).total_seconds()
+    moments = [added, *sorted(added + dt.timedelta(seconds=rng.uniform(0, span)) for _ in changes[1:])]
+    for change, moment in zip(changes, moments, strict=True):
+        DealStageChange.objects.filter(pk=change.pk).update(changed_at=moment)
+    Deal.objects.filter(pk=deal_id).update(created_at=added, updated_at=moments[-1])
+    Deal.objects.filter(pk=deal_id, closed_at__isnull=False).update(closed_at=moments[-1])
 
 
 DEMO_LEADS = [

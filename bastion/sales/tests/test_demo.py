@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from bastion.directory.demo import seed_demo_directory
 from bastion.sales.demo import seed_demo_sales
@@ -26,6 +28,20 @@ def test_demo_sales_fill_every_kind_of_stage(personas: Any) -> None:
     assert all(deal.amount_base_cents > 0 for deal in Deal.objects.all())
     assert Lead.objects.filter(source="web_form").exclude(consent_text="").count() == 3 and Lead.objects.count() == 6
     assert Activity.objects.filter(assignee=personas.rep_east, kind="task").count() == 3
+
+
+def test_demo_deals_read_as_worked_over_past_weeks(personas: Any) -> None:
+    sellers = [personas.rep_east, personas.rep_west, personas.sales_manager]
+    seed_demo_directory(sellers, companies=8, contacts=30)
+    seed_demo_sales(personas.admin, sellers, deals=40)
+    now = timezone.now()
+    oldest = []
+    for deal in Deal.objects.select_related("stage"):
+        moments = list(DealStageChange.objects.filter(deal=deal).order_by("id").values_list("changed_at", flat=True))
+        assert moments == sorted(moments) and moments[0] == deal.created_at and moments[-1] <= now
+        assert deal.closed_at == (moments[-1] if deal.stage.is_closed else None)
+        oldest.append(now - moments[0])
+    assert min(oldest) >= dt.timedelta(days=7) and max(oldest) > dt.timedelta(days=30)
 
 
 def test_new_business_with_chinese_companies_goes_through_the_pipeline_named_in_chinese(personas: Any) -> None:
