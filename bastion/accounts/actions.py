@@ -173,7 +173,7 @@ def disable_user(user: Any, *, actor: Any = None, extra: dict[str, Any] | None =
         user_model = get_user_model()
         user_model.objects.filter(pk=user.pk).update(is_active=False)
         Membership.objects.filter(user_id=user.pk).update(is_active=False)
-        tokens_revoked = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        tokens_revoked = revoke_all_tokens(user)
         sessions_ended = end_all_sessions(user, actor=actor)
         details = {**(extra or {}), "tokens_revoked": tokens_revoked, "sessions_ended": sessions_ended}
         record_event(
@@ -181,6 +181,11 @@ def disable_user(user: Any, *, actor: Any = None, extra: dict[str, Any] | None =
         )
     user.is_active = False
     return DisableResult(sessions_ended=sessions_ended, tokens_revoked=tokens_revoked)
+
+
+def revoke_all_tokens(user: Any) -> int:
+    """Revoke every API token of ``user`` not yet revoked; return how many (the caller audits it)."""
+    return ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def end_all_sessions(user: Any, *, actor: Any = None) -> int:

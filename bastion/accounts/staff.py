@@ -10,7 +10,7 @@ audit event written in the same transaction:
 - :func:`disable` (and :func:`disable_inactive`, the daily job) → ``staff.disabled``, ending
   every session and revoking every API token at once (bastion.accounts.actions.disable_member);
 - :func:`issue_one_time_password` → ``password.changed`` (by the administrator, never the password
-  itself) and ``session.ended_by_admin``;
+  itself, with how many API tokens it revoked if asked to) and ``session.ended_by_admin``;
 - :func:`sign_off_review` → ``access_review.signed_off``.
 
 An administrator is the actor in the UI; the console (``bastion staff``) and the job act as the
@@ -39,6 +39,7 @@ from bastion.accounts.actions import (
     create_staff_user,
     disable_user,
     end_all_sessions,
+    revoke_all_tokens,
 )
 from bastion.accounts.models import AccessReview, ApiToken, Membership, Team
 from bastion.kernel.access.roles import Role, policy_of
@@ -157,6 +158,7 @@ def add_member(
 class IssuedPassword:
     password: str
     sessions_ended: int
+    tokens_revoked: int = 0
 
 
 def _own_password_message() -> str:
@@ -179,9 +181,12 @@ def one_time_password_refusal(actor: Any, user: Any) -> str | None:
     return None
 
 
-def issue_one_time_password(actor: Any, user: Any) -> IssuedPassword:
+def issue_one_time_password(actor: Any, user: Any, *, revoke_tokens: bool = False) -> IssuedPassword:
     """Give the active member ``user`` a fresh one-time password, end every session of theirs, and make them
     choose their own at the next sign-in. The password is returned once and never recorded.
+
+    With ``revoke_tokens`` (the page's default: the password may have been taken) every API token of
+    theirs is revoked too, in the same transaction; without, integrations using them keep working.
 
     Not to oneself (an administrator changes their own password from the profile) and not to a
     disabled account. Audited as ``password.changed`` by the administrator.
@@ -200,9 +205,13 @@ def issue_one_time_password(actor: Any, user: Any) -> IssuedPassword:
         membership.must_change_password = True
         membership.save(update_fields=["must_change_password"])
         sessions_ended = end_all_sessions(user, actor=actor)
-        extra = {"one_time_password": True, "by_administrator": True, "sessions_ended": sessions_ended}
+        tokens_revoked = revoke_all_tokens(user) if revoke_tokens else 0
+        extra = {
+            "one_time_password": True, "by_administrator": True, "sessions_ended": sessions_ended,
+            "tokens_revoked": tokens_revoked,
+        }  # fmt: skip
         record_event(EventKind.PASSWORD_CHANGED, actor=actor, target=user, extra=extra)
-    return IssuedPassword(password=password, sessions_ended=sessions_ended)
+    return IssuedPassword(password=password, sessions_ended=sessions_ended, tokens_revoked=tokens_revoked)
 
 
 # --- inactivity ------------------------------------------------------------------------------

@@ -153,18 +153,19 @@ def staff_one_time_password(request: HttpRequest, user_id: int) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         try:
-            issued = staff.issue_one_time_password(request.user, member)
+            revoke = request.POST.get("revoke_tokens") == "yes"
+            issued = staff.issue_one_time_password(request.user, member, revoke_tokens=revoke)
         except PermissionDenied as denied:
             error, status = str(denied), 403
         except ValidationError as invalid:
             error, status = " ".join(invalid.messages), 400
         else:
-            context = {"nav": "access", "member": member, "password": issued.password, "sessions_ended": issued.sessions_ended}
+            context = {"nav": "access", "member": member, "issued": issued, "password": issued.password}
             return _shown_once(request, "accounts/admin/staff_password_issued.html", context)
     refusal = staff.one_time_password_refusal(request.user, member)
     context = {
         "nav": "access", "member": member, "error": error or refusal or "", "can_issue": refusal is None,
-        "is_self": member.pk == request.user.pk,
+        "is_self": member.pk == request.user.pk, "tokens": staff.usable_tokens().filter(user_id=member.pk).count(),
     }  # fmt: skip
     return render(request, "accounts/admin/staff_one_time_password.html", context, status=status)
 

@@ -235,6 +235,29 @@ def test_issuing_a_one_time_password_replaces_the_old_one_and_ends_sessions(pers
     assert signed.status_code == 302 and signed["Location"] == "/accounts/2fa/authenticate/"
 
 
+def test_the_api_tokens_are_revoked_with_the_password_unless_the_administrator_unticks_it(personas: Any, signed_in: Any) -> None:
+    from bastion.accounts.tokens import issue_token, verify_token
+
+    east = [issue_token(personas.rep_east, name=name, days=5).plaintext for name in ("laptop", "sync")]
+    west = issue_token(personas.rep_west, name="cli", days=5).plaintext
+    admin = signed_in(personas.admin)
+    step_up(admin, personas.admin)
+    asked = admin.get(reset_url(personas.rep_east)).content.decode()
+    assert 'name="revoke_tokens" value="yes" id="id_revoke_tokens" checked' in asked and "revoke their 2 API tokens" in asked
+    issued = admin.post(reset_url(personas.rep_east), {"confirmed": "yes", "revoke_tokens": "yes"}).content.decode()
+    assert "2 API tokens were revoked." in issued
+    assert [verify_token(token) for token in east] == [None, None]
+    event = AuditEvent.objects.get(kind=EventKind.PASSWORD_CHANGED, target_id=str(personas.rep_east.pk))
+    assert event.extra["tokens_revoked"] == 2
+    # Unticked (the box is not sent): the password changes, the token keeps working.
+    kept = admin.post(reset_url(personas.rep_west), {"confirmed": "yes"}).content.decode()
+    assert "revoked" not in kept and verify_token(west) is not None
+    assert (
+        AuditEvent.objects.get(kind=EventKind.PASSWORD_CHANGED, target_id=str(personas.rep_west.pk)).extra["tokens_revoked"] == 0
+    )
+    assert "They have no API tokens in use." in admin.get(reset_url(personas.rep_east)).content.decode()
+
+
 def test_an_administrator_cannot_reset_their_own_password_here(personas: Any, admin: Any) -> None:
     old_hash = fresh(personas.admin).password
     page = admin.get(reverse("accounts:staff-member", args=[personas.admin.pk])).content.decode()
