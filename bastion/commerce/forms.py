@@ -2,7 +2,8 @@
 
 Forms never query the database (tests/test_layering.py): the views pass in the choices
 (products, currencies, owners, teams) they got from the selectors. An order's lines are a
-formset of plain rows; "Add lines" re-renders the form with more empty rows (no script: CSP).
+formset of plain rows; "Add a line" adds an empty row in the page (bastion/app.js, from the formset's
+empty form), and without JavaScript "Add lines" re-renders the form with more empty rows.
 """
 
 from __future__ import annotations

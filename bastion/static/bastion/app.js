@@ -21,12 +21,14 @@
         if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
       });
     });
-    // <button data-add-row="emails" data-max="N"> adds a blank row to its fieldset's formset, from the
-    // <template data-row-template> beside it (Django's empty form), up to N rows in all.
+    // <button data-add-row="emails" data-max="N"> adds a blank row to its fieldset's (or form's) formset,
+    // from the <template data-row-template> beside it (Django's empty form), up to N rows in all. What
+    // stands in for it without JavaScript ([data-without-js]: a button that asks the server for more
+    // rows) is hidden once it works.
     root.querySelectorAll("button[data-add-row]").forEach(function (button) {
       if (button.dataset.bound) { return; }
       button.dataset.bound = "1";
-      var fieldset = button.closest("fieldset");
+      var fieldset = button.closest("fieldset") || button.closest("form");
       var total = fieldset.querySelector('input[name="' + button.dataset.addRow + '-TOTAL_FORMS"]');
       var template = fieldset.querySelector("template[data-row-template]");
       var body = fieldset.querySelector("tbody");
@@ -50,6 +52,7 @@
         refresh();
       });
       refresh();
+      fieldset.querySelectorAll("[data-without-js]").forEach(function (element) { element.hidden = true; });
     });
     // <button data-copy="#id"> copies the text of an element (one-time tokens, recovery codes).
     root.querySelectorAll("button[data-copy]").forEach(function (button) {
