@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from bastion.commerce.models import Order
 from bastion.directory.models import Company, Contact
 from bastion.sales import actions, actions_setup
 from bastion.sales.models import Deal, DealStageChange, StageKind
@@ -109,8 +110,9 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
 def _spread_over_the_past_weeks(deal_id: Any, rng: random.Random, now: dt.datetime) -> None:
     """Date a demo deal as if it had been worked for weeks: added one to twenty weeks ago, each stage
     change at a later moment, closed (if it is) at its last change, so the deal page's time in each
-    stage and the dashboard's quarters read like a real pipeline's. The audit trail keeps the true
-    moments of the seeding: its events are append-only and are not touched."""
+    stage and the dashboard's quarters read like a real pipeline's; the order a won deal became is
+    dated at its close. The audit trail keeps the true moments of the seeding: its events are
+    append-only and are not touched."""
     changes = list(DealStageChange.objects.filter(deal_id=deal_id).order_by("changed_at", "id"))
     added = now - dt.timedelta(days=rng.randint(7, 140), hours=rng.randint(0, 23))
     span = (now - added).total_seconds()
@@ -119,6 +121,7 @@ def _spread_over_the_past_weeks(deal_id: Any, rng: random.Random, now: dt.dateti
         DealStageChange.objects.filter(pk=change.pk).update(changed_at=moment)
     Deal.objects.filter(pk=deal_id).update(created_at=added, updated_at=moments[-1])
     Deal.objects.filter(pk=deal_id, closed_at__isnull=False).update(closed_at=moments[-1])
+    Order.objects.filter(deal_id=deal_id).update(ordered_at=moments[-1], created_at=moments[-1], updated_at=moments[-1])
 
 
 DEMO_LEADS = [

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from bastion.commerce.models import Order
 from bastion.directory.demo import seed_demo_directory
 from bastion.sales.demo import seed_demo_sales
 from bastion.sales.models import Activity, Deal, DealStageChange, ExchangeRate, Lead, Pipeline, StageKind
@@ -40,8 +41,10 @@ def test_demo_deals_read_as_worked_over_past_weeks(personas: Any) -> None:
         moments = list(DealStageChange.objects.filter(deal=deal).order_by("id").values_list("changed_at", flat=True))
         assert moments == sorted(moments) and moments[0] == deal.created_at and moments[-1] <= now
         assert deal.closed_at == (moments[-1] if deal.stage.is_closed else None)
+        assert all(order.ordered_at == moments[-1] for order in Order.objects.filter(deal=deal))  # dated at the close
         oldest.append(now - moments[0])
     assert min(oldest) >= dt.timedelta(days=7) and max(oldest) > dt.timedelta(days=30)
+    assert Order.objects.filter(deal__isnull=False).exists()  # won deals became orders
 
 
 def test_new_business_with_chinese_companies_goes_through_the_pipeline_named_in_chinese(personas: Any) -> None:
