@@ -34,13 +34,15 @@ class Entry:
 
 @dataclass
 class Day:
-    """What "my day" shows: overdue and today's open tasks, today's meetings, reminders that are due."""
+    """What "my day" shows: overdue and today's open tasks, today's meetings, reminders that are due,
+    and what is coming in the next ``COMING_DAYS`` days (open tasks and meetings, in time order)."""
 
     date: dt.date
     overdue: list[Activity] = field(default_factory=list)
     today: list[Activity] = field(default_factory=list)
     meetings: list[Activity] = field(default_factory=list)
     reminders: list[Activity] = field(default_factory=list)
+    coming: list[Activity] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -95,6 +97,9 @@ def _bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
+COMING_DAYS = 7
+
+
 def my_day(user: Any, date: dt.date | None = None) -> Day:
     """The signed-in user's open tasks (overdue, due today), today's meetings and due reminders."""
     date = date or timezone.localdate()
@@ -109,6 +114,9 @@ def my_day(user: Any, date: dt.date | None = None) -> Day:
     )
     reminders = open_tasks.filter(remind_at__lte=timezone.now()).exclude(due_at__lt=end)
     day.reminders = list(reminders.order_by("remind_at", "id")[:100])
+    later = Q(kind=ActivityKind.TASK, done_at__isnull=True, due_at__gte=end, due_at__lt=end + dt.timedelta(days=COMING_DAYS))
+    later |= Q(kind=ActivityKind.MEETING, starts_at__gte=end, starts_at__lt=end + dt.timedelta(days=COMING_DAYS))
+    day.coming = list(mine.filter(later).order_by("at", "id")[:100])
     return day
 
 

@@ -110,7 +110,8 @@ def activity_delete(request: HttpRequest, activity_id: UUID) -> HttpResponse:
 @reader_required
 @require_GET
 def my_day(request: HttpRequest) -> HttpResponse:
-    context = {"nav": "my-day", "day": selectors_activities.my_day(request.user), "here": request.get_full_path()}
+    day = selectors_activities.my_day(request.user)
+    context = {"nav": "my-day", "day": day, "coming_days": selectors_activities.COMING_DAYS, "here": request.get_full_path()}
     return render(request, "sales/activities/my_day.html", context)
 
 

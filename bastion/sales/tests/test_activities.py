@@ -101,6 +101,36 @@ def test_my_day_shows_overdue_today_meetings_and_reminders(personas: Any, deal: 
     assert (day.overdue, day.today, day.meetings, day.reminders) == ([late], [due], [meeting], [soon])
     actions_activities.set_done(rep, late.pk)
     assert selectors_activities.my_day(rep, today).overdue == []
+    assert day.coming == [soon]  # due in three days (a reminder too)
+
+
+def test_my_day_looks_a_week_ahead_at_open_tasks_and_meetings(personas: Any, signed_in: Any, deal: Any) -> None:
+    rep = personas.rep_east
+    noon = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(12)))
+
+    def task(subject: str, days: int) -> Any:
+        return actions_activities.create_activity(
+            rep, {"kind": "task", "subject": subject, "due_at": noon + dt.timedelta(days=days)}
+        )
+
+    tomorrow, in_six = task("Tomorrow's task", 1), task("In six days", 6)
+    task("In eight days", 8)
+    done = task("Done early", 2)
+    actions_activities.set_done(rep, done.pk)
+    starts = noon + dt.timedelta(days=3)
+    meeting = actions_activities.create_activity(
+        rep,
+        {"kind": "meeting", "subject": "Review", "deal": deal.pk, "starts_at": starts, "ends_at": starts + dt.timedelta(hours=1)},
+    )
+    actions_activities.create_activity(
+        personas.rep_west, {"kind": "task", "subject": "Not mine", "due_at": noon + dt.timedelta(days=1)}
+    )
+    assert selectors_activities.my_day(rep).coming == [tomorrow, meeting, in_six]
+    page = signed_in(rep).get(reverse("sales:my-day")).content.decode()
+    coming = page[page.index('data-testid="coming"') :]
+    assert "Coming up in the next 7 days" in coming and "Nothing due today" in page
+    assert coming.index("Tomorrow&#x27;s task") < coming.index("Review") < coming.index("In six days")
+    assert "In eight days" not in page and "Not mine" not in page and "Done early" not in page
 
 
 def test_calendar_export_has_meetings_and_tasks(signed_in: Any, personas: Any, deal: Any) -> None:
