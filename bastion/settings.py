@@ -166,8 +166,12 @@ for _alias in ("default", "keys"):
     if DATABASES[_alias]["ENGINE"] == "django.db.backends.sqlite3":
         # Persistent like PostgreSQL's (BASTION_DB_CONN_MAX_AGE, default 60 s): opening a SQLite
         # connection re-reads the schema and runs the pragmas, about 3 ms per database per request.
+        # The key store syncs every commit (FULL): a data key is on disk before any record
+        # encrypted with it can commit, even across a power loss (docs/adr/0065). The main
+        # database may lose its last commits then (NORMAL, WAL's usual setting), never a key.
+        _synchronous = "FULL" if _alias == "keys" else "NORMAL"
         DATABASES[_alias]["OPTIONS"] = {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA busy_timeout=5000;",
             "transaction_mode": "IMMEDIATE",
         }
 # The key store's test database is made first: the main database's migrations may encrypt.

@@ -134,3 +134,23 @@ def _as_stored(adapted: Any) -> Any:
     """What a driver's wrapper (psycopg's ``Binary``, sqlite3's ``memoryview``, psycopg's ``Int8``) holds."""
     inner = getattr(adapted, "obj", adapted)
     return bytes(inner) if isinstance(inner, memoryview | bytearray) else inner
+
+
+@pytest.mark.django_db(databases=["default", KEYSTORE_ALIAS])
+def test_a_key_store_commit_is_on_disk_before_it_returns() -> None:
+    """A data key must outlive a power loss once committed (docs/adr/0065): SQLite syncs every commit of
+    the key store (synchronous=FULL, where the main database keeps WAL's NORMAL); PostgreSQL waits for
+    its WAL flush (synchronous_commit on)."""
+    from django.db import connections
+
+    keys, main = connections[KEYSTORE_ALIAS], connections["default"]
+    with keys.cursor() as cursor:
+        if keys.vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 2  # FULL
+            with main.cursor() as main_cursor:
+                main_cursor.execute("PRAGMA synchronous")
+                assert main_cursor.fetchone()[0] == 1  # NORMAL
+        else:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] in ("on", "remote_write", "remote_apply")
