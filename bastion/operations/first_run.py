@@ -67,7 +67,7 @@ def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
     from bastion.commerce.demo import seed_demo_commerce
     from bastion.directory.demo import seed_demo_directory
     from bastion.engagement.demo import seed_demo_engagement
-    from bastion.sales.demo import seed_demo_sales
+    from bastion.sales.demo import seed_demo_sales, seed_demo_scoring
 
     with transaction.atomic():
         admin, password = create_staff_user("admin", "admin@demo.bastion.test", Role.ADMINISTRATOR)
@@ -86,5 +86,6 @@ def seed_demo_organisation(*, companies: int = 40, contacts: int = 400) -> str:
         seed_demo_sales(admin, sellers or owners)
         seed_demo_commerce(admin, sellers or owners)  # after the sales set-up: it needs the exchange rates
         seed_demo_engagement(sellers or owners)  # after the catalogue: product views name its SKUs
+        seed_demo_scoring(admin)  # after the interactions: engagement rules count them
     assert password is not None  # noqa: S101 - create_staff_user returns one for a usable password
     return password

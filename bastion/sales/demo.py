@@ -170,3 +170,30 @@ def _seed_leads_and_activities(rng: random.Random, owners: list[Any], visible: d
             owner, {"kind": "meeting", "subject": "Demo", "starts_at": start, "ends_at": start + dt.timedelta(hours=1), **about}
         )
         actions_activities.create_activity(owner, {"kind": "call", "subject": "Intro call", **about})
+
+
+# (name, kind of points, looks at, condition, value, points): what a sales team scores first.
+DEMO_SCORING_RULES = [
+    ("Director or head of", "fit", "job_title", "contains", "Director", 15),
+    ("Manager", "fit", "job_title", "contains", "Manager", 10),
+    ("经理", "fit", "job_title", "contains", "经理", 10),
+    ("Names a company", "fit", "company_name", "is_set", "", 5),
+    ("Came through the web form", "fit", "source", "equals", "web_form", 5),
+    ("Looked at pricing", "engagement", "interests", "contains", "pricing", 20),
+    ("Opens our emails", "engagement", "email_opens_30d", "at_least", "1", 5),
+    ("Active this month", "engagement", "interactions_30d", "at_least", "3", 10),
+]
+
+
+def seed_demo_scoring(admin: Any) -> int:
+    """The demo's lead-scoring rules (fit and engagement), then every lead scored with them.
+
+    Call after ``seed_demo_engagement``: the engagement rules count the leads' interactions. Scores
+    are computed here, not by the rules' after-commit job, so the demo opens with them.
+    """
+    from bastion.sales import actions_scoring, scoring
+
+    for name, category, field, operator, value, points in DEMO_SCORING_RULES:
+        rule = {"name": name, "category": category, "field": field, "operator": operator, "value": value, "points": points}
+        actions_scoring.create_rule(admin, rule)
+    return scoring.rescore_all()
