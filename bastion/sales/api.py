@@ -186,6 +186,7 @@ def _filters(values: dict[str, Any]) -> selectors.DealFilters:
         status=values.get("status", ""),
         company_id=values.get("company"),
         contact_id=values.get("contact"),
+        closing=values.get("closing", ""),
     )
 
 

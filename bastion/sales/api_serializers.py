@@ -153,6 +153,11 @@ class DealFilterSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=["open", "won", "lost"], required=False)
     company = serializers.UUIDField(required=False)
     contact = serializers.UUIDField(required=False)
+    closing = serializers.ChoiceField(
+        choices=["overdue", "this_month", "next_30_days", "none"],
+        required=False,
+        help_text="Expected close date: passed while still open, this month, the next 30 days, or none set.",
+    )
 
 
 class DealTotalsSerializer(serializers.Serializer[Any]):

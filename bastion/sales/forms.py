@@ -131,6 +131,14 @@ class DealFilterForm(BastionForm):
         choices=[("", _("Any")), ("open", _("Open")), ("won", _("Won")), ("lost", _("Lost"))],
     )
     owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    closing = forms.ChoiceField(
+        label=_("Expected close"),
+        required=False,
+        choices=[
+            ("", _("Any date")), ("overdue", _("Passed, still open")), ("this_month", _("This month")),
+            ("next_30_days", _("In the next 30 days")), ("none", _("No date")),
+        ],
+    )  # fmt: skip
 
     def __init__(self, data: Any, *, owners: Iterable[Any], pipelines: Iterable[Any]) -> None:
         super().__init__(data)

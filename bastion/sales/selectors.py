@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BigIntegerField, Case, Count, ExpressionWrapper, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from bastion.directory.names import query_key
@@ -48,6 +48,8 @@ DEAL_LIST_COLUMNS = (
     "owner__id", "owner__username", "owner__first_name", "owner__last_name",
 )  # fmt: skip
 STATUSES = ("open", "won", "lost")
+# Expected close date filters: passed while still open, this calendar month, the next 30 days, none set.
+CLOSINGS = ("overdue", "this_month", "next_30_days", "none")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class DealFilters:
     status: str = ""
     company_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
+    closing: str = ""  # one of CLOSINGS, or "" for any date
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,22 @@ def _matching(user: Any, filters: DealFilters) -> QuerySet[Deal, Deal]:
         queryset = queryset.filter(company_id=filters.company_id)
     if filters.contact_id is not None:
         queryset = queryset.filter(contact_id=filters.contact_id)
+    if filters.closing in CLOSINGS:
+        queryset = queryset.filter(_closing(filters.closing, timezone.localdate()))
     return queryset
+
+
+def _closing(closing: str, today: dt.date) -> Q:
+    """The deals whose expected close date is ``closing`` as seen ``today`` (in the organisation's time zone)."""
+    if closing == "overdue":
+        return Q(stage__kind=StageKind.OPEN, expected_close_date__lt=today)
+    if closing == "this_month":
+        first = today.replace(day=1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        return Q(expected_close_date__gte=first, expected_close_date__lt=following)
+    if closing == "next_30_days":
+        return Q(expected_close_date__gte=today, expected_close_date__lt=today + dt.timedelta(days=30))
+    return Q(expected_close_date__isnull=True)
 
 
 def deal_list(user: Any, filters: DealFilters) -> QuerySet[Deal, Deal]:

@@ -67,6 +67,7 @@ def _filters(values: dict[str, Any]) -> selectors.DealFilters:
         pipeline_id=values.get("pipeline"),
         owner_id=values.get("owner"),
         status=values.get("status") or "",
+        closing=values.get("closing") or "",
     )
 
 
