@@ -184,8 +184,9 @@ def disable_user(user: Any, *, actor: Any = None, extra: dict[str, Any] | None =
 
 
 def revoke_all_tokens(user: Any) -> int:
-    """Revoke every API token of ``user`` not yet revoked; return how many (the caller audits it)."""
-    return ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """Revoke every usable API token of ``user``; return how many (the caller audits it). Expired
+    ones are left as they are: they open nothing, and the count matches what the pages promised."""
+    return ApiToken.objects.usable().filter(user_id=user.pk).update(revoked_at=timezone.now())
 
 
 def end_all_sessions(user: Any, *, actor: Any = None) -> int:

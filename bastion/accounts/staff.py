@@ -181,12 +181,13 @@ def one_time_password_refusal(actor: Any, user: Any) -> str | None:
     return None
 
 
-def issue_one_time_password(actor: Any, user: Any, *, revoke_tokens: bool = False) -> IssuedPassword:
+def issue_one_time_password(actor: Any, user: Any, *, revoke_tokens: bool = True) -> IssuedPassword:
     """Give the active member ``user`` a fresh one-time password, end every session of theirs, and make them
     choose their own at the next sign-in. The password is returned once and never recorded.
 
-    With ``revoke_tokens`` (the page's default: the password may have been taken) every API token of
-    theirs is revoked too, in the same transaction; without, integrations using them keep working.
+    Every usable API token of theirs is revoked too, in the same transaction (the password may have
+    been taken, and a token made with it would still work), unless ``revoke_tokens`` is False: the
+    administrator chose to keep integrations working. Tokens made while the page was open are revoked as well.
 
     Not to oneself (an administrator changes their own password from the profile) and not to a
     disabled account. Audited as ``password.changed`` by the administrator.

@@ -153,8 +153,8 @@ def staff_one_time_password(request: HttpRequest, user_id: int) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         try:
-            revoke = request.POST.get("revoke_tokens") == "yes"
-            issued = staff.issue_one_time_password(request.user, member, revoke_tokens=revoke)
+            keep = request.POST.get("keep_tokens") == "yes"  # absent: revoke, the safe choice
+            issued = staff.issue_one_time_password(request.user, member, revoke_tokens=not keep)
         except PermissionDenied as denied:
             error, status = str(denied), 403
         except ValidationError as invalid:

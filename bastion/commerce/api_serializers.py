@@ -141,4 +141,4 @@ class StatusChangeSerializer(serializers.Serializer[Any]):
         return change.by.pk if change.by is not None else None
 
     def get_by_name(self, change: Any) -> str | None:
-        return str(change.by.get_full_name() or change.by.username) if change.by is not None else None
+        return str(change.by_name) if change.by_name is not None else None

@@ -164,11 +164,17 @@ def order_for_deal(user: Any, deal_id: Any) -> Order | None:
 
 @dataclass(frozen=True)
 class StatusChange:
-    """A status the order entered: when, and who moved it there (None: the console, a job, or a removed account)."""
+    """A status the order entered: when, who moved it there, and whether this is the order's creation.
+
+    ``by`` is the colleague; ``by_name`` their name, or the username the event kept for an account
+    that no longer exists; both None for the console or a scheduled job.
+    """
 
     status: str
     at: dt.datetime
     by: Any
+    by_name: str | None = None
+    created: bool = False
 
     @property
     def label(self) -> str:
@@ -183,6 +189,8 @@ def status_history(user: Any, order: Order) -> list[StatusChange]:
 
     Read from the order's own audit events (``record.created`` and ``record.updated`` that changed
     ``status``): the trail that already proves who did what is the history, so the two cannot disagree.
+    The latest ``STATUS_HISTORY_LIMIT``; events past the audit retention are in its signed archives,
+    so the first entry of an old order may not be its creation (the page says so).
     """
     if not order_queryset(user).filter(pk=order.pk).exists():
         return []
@@ -190,7 +198,16 @@ def status_history(user: Any, order: Order) -> list[StatusChange]:
     events = filtered_events(EventFilters(target_type="commerce.order", target_id=str(order.pk))).filter(
         kind__in=kinds, outcome=Outcome.SUCCESS, changes__has_key="status"
     )
-    moves = list(events.only("timestamp", "actor_id", "changes")[:STATUS_HISTORY_LIMIT])
+    moves = list(events.only("timestamp", "kind", "actor_id", "actor_snapshot", "changes")[:STATUS_HISTORY_LIMIT])
     people = get_user_model().objects.in_bulk({event.actor_id for event in moves if event.actor_id is not None})
-    newest_last = reversed(moves)
-    return [StatusChange(event.changes["status"]["new"], event.timestamp, people.get(event.actor_id)) for event in newest_last]
+    return [_status_change(event, people.get(event.actor_id)) for event in reversed(moves)]
+
+
+def _status_change(event: Any, user: Any) -> StatusChange:
+    name: str | None = None
+    if user is not None:
+        name = str(user.get_full_name() or user.username)
+    elif event.actor_id is not None:
+        name = (event.actor_snapshot or {}).get("username")
+    created = event.kind == EventKind.RECORD_CREATED
+    return StatusChange(event.changes["status"]["new"], event.timestamp, user, by_name=name, created=created)

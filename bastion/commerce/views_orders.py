@@ -248,7 +248,8 @@ def order_status(request: HttpRequest, order_id: UUID) -> HttpResponse:
         messages.error(request, _("Choose the status to move the order to."))
         return redirect("commerce:order-detail", order_id=order.pk)
     status = form.cleaned_data["status"]
-    if status in actions.FINAL and request.POST.get("confirmed") != "yes":
+    allowed = status in actions.TRANSITIONS.get(order.status, frozenset())  # else the action says why, unasked
+    if status in actions.FINAL and allowed and request.POST.get("confirmed") != "yes":
         context = {"nav": "orders", "order": order, "status": status, "label": OrderStatus(status).label}
         return render(request, "commerce/orders/confirm_status.html", context)
     try:

@@ -32,6 +32,7 @@ def test_add_a_line_without_a_page_load_then_save_every_line(page: Any, live_ser
     assert descriptions.count() == shown + 1
     assert page.evaluate("window.__same_page === true"), "adding a line reloaded the page"
     assert page.evaluate("document.activeElement.name") == f"lines-{shown}-product"  # the new row has the focus
+    assert page.locator(f'label[for="id_lines-{shown}-product"]').text_content() == f"Product, line {shown + 1}"
     page.keyboard.press("Tab")
     page.keyboard.type("Training day")
     assert descriptions.nth(shown).input_value() == "Training day"

@@ -3,6 +3,7 @@ and the staff list names people. The one-time password is shown once, in the POS
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -11,9 +12,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from bastion.accounts import staff
-from bastion.accounts.models import Membership, Team
+from bastion.accounts.models import ApiToken, Membership, Team
 from bastion.accounts.testing import current_totp_code, enrol_totp, step_up
 from bastion.accounts.tests.helpers import assert_clean_page, password_sign_in
 from bastion.kernel.access.roles import Role
@@ -235,27 +237,35 @@ def test_issuing_a_one_time_password_replaces_the_old_one_and_ends_sessions(pers
     assert signed.status_code == 302 and signed["Location"] == "/accounts/2fa/authenticate/"
 
 
-def test_the_api_tokens_are_revoked_with_the_password_unless_the_administrator_unticks_it(personas: Any, signed_in: Any) -> None:
+def test_the_api_tokens_are_revoked_with_the_password_unless_the_administrator_keeps_them(personas: Any, signed_in: Any) -> None:
     from bastion.accounts.tokens import issue_token, verify_token
 
     east = [issue_token(personas.rep_east, name=name, days=5).plaintext for name in ("laptop", "sync")]
+    expired = issue_token(personas.rep_east, name="old", days=5).token
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
     west = issue_token(personas.rep_west, name="cli", days=5).plaintext
     admin = signed_in(personas.admin)
     step_up(admin, personas.admin)
     asked = admin.get(reset_url(personas.rep_east)).content.decode()
-    assert 'name="revoke_tokens" value="yes" id="id_revoke_tokens" checked' in asked and "revoke their 2 API tokens" in asked
-    issued = admin.post(reset_url(personas.rep_east), {"confirmed": "yes", "revoke_tokens": "yes"}).content.decode()
-    assert "2 API tokens were revoked." in issued
-    assert [verify_token(token) for token in east] == [None, None]
+    assert "Their 2 API tokens are revoked too" in asked  # the usable ones
+    assert 'name="keep_tokens" value="yes" id="id_keep_tokens" data-testid="keep-tokens">' in asked  # not ticked
+    late = issue_token(personas.rep_east, name="made while the page was open", days=5).plaintext
+    issued = admin.post(reset_url(personas.rep_east), {"confirmed": "yes"}).content.decode()  # the box not sent
+    assert "3 API tokens were revoked." in issued
+    assert [verify_token(token) for token in [*east, late]] == [None, None, None]
+    assert ApiToken.objects.get(pk=expired.pk).revoked_at is None  # expired: left as it is, not counted
     event = AuditEvent.objects.get(kind=EventKind.PASSWORD_CHANGED, target_id=str(personas.rep_east.pk))
-    assert event.extra["tokens_revoked"] == 2
-    # Unticked (the box is not sent): the password changes, the token keeps working.
-    kept = admin.post(reset_url(personas.rep_west), {"confirmed": "yes"}).content.decode()
+    assert event.extra["tokens_revoked"] == 3
+    # Kept on purpose (the box ticked): the password changes, the token keeps working.
+    kept = admin.post(reset_url(personas.rep_west), {"confirmed": "yes", "keep_tokens": "yes"}).content.decode()
     assert "revoked" not in kept and verify_token(west) is not None
     assert (
         AuditEvent.objects.get(kind=EventKind.PASSWORD_CHANGED, target_id=str(personas.rep_west.pk)).extra["tokens_revoked"] == 0
     )
-    assert "They have no API tokens in use." in admin.get(reset_url(personas.rep_east)).content.decode()
+    assert (
+        "They have no API tokens in use; any made before you confirm is revoked."
+        in admin.get(reset_url(personas.rep_east)).content.decode()
+    )
 
 
 def test_an_administrator_cannot_reset_their_own_password_here(personas: Any, admin: Any) -> None:

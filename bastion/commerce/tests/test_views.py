@@ -104,6 +104,10 @@ def test_onward_statuses_come_first_and_a_final_one_is_asked_before_it_is_made(
     assert done.status_code == 302 and Order.objects.get().status == "cancelled"
     assert AuditEvent.objects.count() == before + 1  # the change, once
     assert actions.next_statuses("cancelled") == [] and actions.next_statuses("paid") == ["shipped", "refunded"]
+    # A final status the order cannot reach (a stale page): told why at once, not asked first.
+    again = client.post(reverse("commerce:order-status", args=[order.pk]), {"status": "refunded"}, follow=True)
+    text = again.content.decode()
+    assert "Mark the order" not in text and "cannot become Refunded" in text and Order.objects.get().status == "cancelled"
 
 
 def test_the_order_page_shows_each_status_it_entered_with_who_and_when(signed_in: Any, personas: Any, order: Order) -> None:
@@ -117,6 +121,24 @@ def test_the_order_page_shows_each_status_it_entered_with_who_and_when(signed_in
     name = personas.rep_east.get_full_name() or personas.rep_east.username
     assert history.count(name) == 3
     assert selectors.status_history(personas.rep_west, order) == []  # another team's order: nothing
+    assert 'data-testid="status-history-archived"' not in page  # it starts at the creation
+
+
+def test_a_status_change_names_its_colleague_even_after_their_account_is_gone() -> None:
+    from types import SimpleNamespace
+
+    from bastion.kernel.audit.kinds import EventKind
+
+    def event(kind: int, actor_id: int | None) -> Any:
+        return SimpleNamespace(
+            kind=kind, actor_id=actor_id, actor_snapshot={"username": "old.hand"} if actor_id else {},
+            changes={"status": {"old": "draft", "new": "paid"}}, timestamp=None,
+        )  # fmt: skip
+
+    gone = selectors._status_change(event(EventKind.RECORD_UPDATED, 41), None)
+    assert (gone.status, gone.label, gone.by, gone.by_name, gone.created) == ("paid", "Paid", None, "old.hand", False)
+    console = selectors._status_change(event(EventKind.RECORD_CREATED, None), None)
+    assert (console.by_name, console.created) == (None, True)
 
 
 def test_order_form_with_lines_creates_and_edits(signed_in: Any, personas: Any, catalogue: Any, customer: Any) -> None:

@@ -143,9 +143,9 @@ def account_rules() -> list[str]:
         f"Members with no sign-in and no API-token use for {settings.ACCESS_INACTIVE_DAYS} days "
         f"(`BASTION_INACTIVE_DAYS`) are disabled by a nightly job. Disabling a member (job, page or "
         f"`bastion staff disable`) ends all their sessions and revokes all their tokens in one transaction. "
-        f"Issuing a member a one-time password ends all their sessions and, unless the administrator unticks it "
-        f"on the confirmation page (it is ticked by default: the old password may have been taken), revokes all "
-        f"their API tokens in the same transaction; the `password.changed` event records how many.",
+        f"Issuing a member a one-time password ends all their sessions and revokes all their usable API tokens "
+        f"in the same transaction (the old password may have been taken), unless the administrator ticks "
+        f'"keep their API tokens working" on the confirmation page; the `password.changed` event records how many.',
         f"Step-up: a second factor confirmed within the last {settings.STEP_UP_SECONDS // 60} minutes is needed to "
         f"export (the contact, company, deal, lead, order and product lists, the audit trail, the access review), "
         f"to reveal a restricted value, to add a member, to change a member's role, teams or status, to issue a "

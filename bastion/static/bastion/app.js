@@ -45,6 +45,10 @@
             if (value) { element.setAttribute(attribute, value.replace("__prefix__", String(index))); }
           });
         });
+        // A label may name the row's number for screen readers ("Product, line 4").
+        row.querySelectorAll("label").forEach(function (label) {
+          label.textContent = label.textContent.replace("__number__", String(index + 1));
+        });
         body.appendChild(row);
         total.value = String(index + 1);
         var first = row.querySelector("input, select");
