@@ -211,3 +211,28 @@ def _status_change(event: Any, user: Any) -> StatusChange:
         name = (event.actor_snapshot or {}).get("username")
     created = event.kind == EventKind.RECORD_CREATED
     return StatusChange(event.changes["status"]["new"], event.timestamp, user, by_name=name, created=created)
+
+
+@dataclass(frozen=True)
+class ProductSales:
+    """Where a product is sold, among what the user can see: its latest order lines and its open deals."""
+
+    order_lines: list[OrderLine]
+    deal_lines: list[Any]  # sales.models.DealLine
+
+
+PRODUCT_SALES_LIMIT = 10
+
+
+def product_sales(user: Any, product: Product, limit: int = PRODUCT_SALES_LIMIT) -> ProductSales:
+    """The latest visible order lines naming ``product`` and the lines of visible open deals that hold it."""
+    from bastion.sales.models import DealLine, StageKind
+
+    orders = (
+        OrderLine.objects.visible_to(user).filter(product=product).select_related("order", "order__contact", "order__company")
+    )
+    deals = DealLine.objects.visible_to(user).filter(product=product, deal__stage__kind=StageKind.OPEN)
+    return ProductSales(
+        list(orders.order_by("-order__ordered_at", "-order_id")[:limit]),
+        list(deals.select_related("deal", "deal__stage", "deal__company").order_by("deal__close_sort", "deal_id")[:limit]),
+    )

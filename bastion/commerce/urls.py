@@ -9,6 +9,7 @@ urlpatterns = [
     path("products/", views_products.product_list, name="product-list"),
     path("products/export.csv", views_export.product_export, name="product-export"),
     path("products/new/", views_products.product_create, name="product-create"),
+    path("products/<uuid:product_id>/", views_products.product_detail, name="product-detail"),
     path("products/<uuid:product_id>/edit/", views_products.product_edit, name="product-edit"),
     path("products/<uuid:product_id>/delete/", views_products.product_delete, name="product-delete"),
     path("orders/", views_orders.order_list, name="order-list"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bastion.commerce import actions, selectors
-from bastion.commerce.access import access_product_by_id, can_manage_catalogue
+from bastion.commerce.access import access_product_by_id, can_manage_catalogue, can_take_orders
 from bastion.commerce.forms import ProductFilterForm, ProductForm
 from bastion.directory.forms import valid_filters
 from bastion.directory.views import bad_page_request, forbidden, reader_required, render_list, sort_columns
@@ -82,6 +82,21 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, "commerce/products/list.html", "commerce/products/_results_swap.html", context)
 
 
+@reader_required
+@require_GET
+def product_detail(request: HttpRequest, product_id: UUID) -> HttpResponse:
+    """A product: its catalogue entry, and where it sells among the orders and open deals the user can see."""
+    product = access_product_by_id(request.user, product_id)
+    context = {
+        "nav": "products",
+        "product": product,
+        "sales": selectors.product_sales(request.user, product),
+        "can_configure": can_manage_catalogue(request.user),
+        "can_order": can_take_orders(request.user),
+    }
+    return render(request, "commerce/products/detail.html", context)
+
+
 def _form(data: Any = None, *, initial: Any = None) -> ProductForm:
     return ProductForm(data, initial=initial, currencies=sorted(known_currencies()))
 
@@ -110,7 +125,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
             return forbidden(request, str(error))
         else:
             messages.success(request, _("Product “%(name)s” added.") % {"name": product.name})
-            return redirect("commerce:product-list")
+            return redirect("commerce:product-detail", product_id=product.pk)
     return _form_page(request, form, status=400)
 
 
@@ -130,7 +145,7 @@ def product_edit(request: HttpRequest, product_id: UUID) -> HttpResponse:
             return forbidden(request, str(error))
         else:
             messages.success(request, _("Changes to “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
-            return redirect("commerce:product-list")
+            return redirect("commerce:product-detail", product_id=product.pk)
     return _form_page(request, form, product, status=400)
 
 

@@ -50,8 +50,9 @@ def test_admin_adds_edits_and_deletes_products(signed_in: Any, personas: Any, ra
     client = signed_in(personas.admin)
     assert "No products yet" in client.get(reverse("commerce:product-list")).content.decode()
     data = {"name": "Licence", "sku": "", "unit_price": "99.90", "currency": "EUR", "is_active": "on"}
-    assert client.post(reverse("commerce:product-create"), data).status_code == 302
+    created = client.post(reverse("commerce:product-create"), data)
     product = Product.objects.get()
+    assert created.status_code == 302 and created["Location"] == reverse("commerce:product-detail", args=[product.pk])
     assert product.sku is None and product.unit_price == Decimal("99.90")
     bad = client.post(reverse("commerce:product-edit", args=[product.pk]), {**data, "unit_price": "x"})
     assert bad.status_code == 400
@@ -61,6 +62,31 @@ def test_admin_adds_edits_and_deletes_products(signed_in: Any, personas: Any, ra
     assert b"Delete product" in asked.content
     assert client.post(reverse("commerce:product-delete", args=[product.pk]), {"confirmed": "yes"}).status_code == 302
     assert not Product.objects.exists()
+
+
+def test_a_product_page_shows_where_it_sells_among_what_the_user_sees(
+    signed_in: Any, personas: Any, order: Order, catalogue: Any, rates: Any
+) -> None:
+    from bastion.sales import actions as sales
+    from bastion.sales import actions_setup
+    from bastion.sales.tests.conftest import STAGES
+
+    actions_setup.create_pipeline(personas.admin, {"name": "New business"}, stages=STAGES)
+    widget = catalogue["widget"]
+    mine = sales.create_deal(personas.rep_east, {"name": "East widgets", "lines": [{"product": widget.pk, "quantity": "4"}]})
+    theirs = sales.create_deal(personas.rep_west, {"name": "West widgets", "lines": [{"product": widget.pk, "quantity": "1"}]})
+    east = signed_in(personas.rep_east)
+    listing = east.get(reverse("commerce:product-list")).content.decode()
+    assert f'<a href="{reverse("commerce:product-detail", args=[widget.pk])}">Widget</a>' in listing
+    page = east.get(reverse("commerce:product-detail", args=[widget.pk])).content.decode()
+    orders = page[page.index('data-testid="product-orders"') : page.index('data-testid="product-deals"')]
+    assert order.number in orders and "Mei Chen" in orders and ">3</td>" in orders
+    deals = page[page.index('data-testid="product-deals"') :]
+    assert mine.name in deals and theirs.name not in deals  # another team's deal stays out
+    assert "Edit" not in page[: page.index('class="card"')]  # a seller does not change the catalogue
+    west = signed_in(personas.rep_west).get(reverse("commerce:product-detail", args=[widget.pk])).content.decode()
+    assert order.number not in west and "No order you can see has this product yet." in west and theirs.name in west
+    assert signed_in(personas.outsider).get(reverse("commerce:product-detail", args=[widget.pk])).status_code in (403, 404)
 
 
 def test_a_product_in_use_is_not_deleted_from_the_page(signed_in: Any, personas: Any, order: Any, catalogue: Any) -> None:

@@ -38,6 +38,7 @@ PRODUCT = {"name": "Mx product", "unit_price": "12.00", "currency": settings.BAS
 # url name -> [(method, argument, data, need)]; "product" is a catalogue product no order uses.
 PRODUCTS: dict[str, list[tuple[str, str, Any, str]]] = {
     "commerce:product-list": [("get", "", None, READ)],
+    "commerce:product-detail": [("get", "product", None, READ)],
     "commerce:product-create": [("get", "", None, CONFIGURE), ("post", "", PRODUCT, CONFIGURE)],
     "commerce:product-edit": [
         ("get", "product", None, CONFIGURE), ("post", "product", {**PRODUCT, "name": "Mx renamed"}, CONFIGURE),
