@@ -177,6 +177,13 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
     return initial
 
 
+def _first_lines(request: HttpRequest) -> list[dict[str, Any]]:
+    """``?product=`` (from a product's page) starts the order with one of it, if it is active and visible."""
+    product_id = parse_uuid(request.GET.get("product"))
+    product = selectors.product_queryset(request.user).filter(pk=product_id, is_active=True).first() if product_id else None
+    return [{"product": str(product.pk), "quantity": 1}] if product is not None else []
+
+
 def _more_lines(request: HttpRequest, bound: OrderForm, keep: Any) -> OrderForm:
     """The form as typed so far, with more empty line rows ("Add lines": no script needed)."""
     initial = {name: bound[name].value() for name in bound.fields}
@@ -210,7 +217,7 @@ def _save(request: HttpRequest, form: OrderForm, order: Any) -> HttpResponse | N
 @require_http_methods(["GET", "POST"])
 def order_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return _form_page(request, _order_form(request, initial=_initial(request)))
+        return _form_page(request, _order_form(request, initial=_initial(request), lines=_first_lines(request)))
     form = _order_form(request, request.POST)
     if "add_lines" in request.POST:
         return _form_page(request, _more_lines(request, form, None))

@@ -87,6 +87,12 @@ def test_a_product_page_shows_where_it_sells_among_what_the_user_sees(
     west = signed_in(personas.rep_west).get(reverse("commerce:product-detail", args=[widget.pk])).content.decode()
     assert order.number not in west and "No order you can see has this product yet." in west and theirs.name in west
     assert signed_in(personas.outsider).get(reverse("commerce:product-detail", args=[widget.pk])).status_code in (403, 404)
+    # "Order this product" starts a new order with one of it.
+    assert f'href="{reverse("commerce:order-create")}?product={widget.pk}"' in page
+    form = east.get(reverse("commerce:order-create"), {"product": str(widget.pk)}).content.decode()
+    assert f'<option value="{widget.pk}" selected>' in form and 'name="lines-0-quantity" value="1"' in form
+    unknown = east.get(reverse("commerce:order-create"), {"product": "not-a-product"}).content.decode()
+    assert " selected>Widget" not in unknown  # a bad id is ignored: an empty form
 
 
 def test_a_product_in_use_is_not_deleted_from_the_page(signed_in: Any, personas: Any, order: Any, catalogue: Any) -> None:
