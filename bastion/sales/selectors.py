@@ -196,7 +196,8 @@ def deal_totals(user: Any, filters: DealFilters) -> Totals:
 def board(user: Any, pipeline: Pipeline, filters: DealFilters) -> list[Column]:
     """The pipeline's stages in order, each with its latest deals and its totals."""
     columns = [Column(stage) for stage in stages_of(user, pipeline)]
-    matching = _matching(user, DealFilters(q=filters.q, owner_id=filters.owner_id)).filter(pipeline=pipeline)
+    matching = _matching(user, DealFilters(q=filters.q, owner_id=filters.owner_id, closing=filters.closing))
+    matching = matching.filter(pipeline=pipeline)
     sums = {row["stage_id"]: _totals(row) for row in matching.order_by().values("stage_id").annotate(**_SUMS)}
     for column in columns:
         column.totals = sums.get(column.stage.pk, Totals())

@@ -128,6 +128,7 @@ def _board_context(request: HttpRequest, params: Any) -> dict[str, Any] | None:
         "totals": selectors.pipeline_totals(columns),
         "base_currency": base_currency(),
         "query": filters.q,
+        "closing": filters.closing,
         "can_edit": can_change_customer_records(request.user),
         "board_url": request.get_full_path() if request.method == "GET" else params.get("_board_url", ""),
     }

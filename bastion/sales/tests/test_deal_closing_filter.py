@@ -71,3 +71,12 @@ def test_the_list_page_and_the_api_filter_by_expected_close(personas: Any, dated
     assert [deal["name"] for deal in found] == ["Undated"]
     wrong = api.get("/api/v1/deals/", {"closing": "someday"})
     assert wrong.status_code == 400 and "closing" in wrong.json()["fields"]
+
+
+def test_the_board_shows_only_the_deals_of_the_chosen_close_dates(personas: Any, dated: Any, signed_in: Any) -> None:
+    board = signed_in(personas.rep_east).get(reverse("sales:deal-board"), {"closing": "overdue"}).content.decode()
+    assert '<option value="overdue" selected>Passed, still open</option>' in board
+    cards = {name for name in ("Late", "Last month", "Won late", "Today", "Undated") if f">{name}</a>" in board}
+    assert cards == {"Late", "Last month"}
+    columns = selectors.board(personas.rep_east, dated["late"].pipeline, selectors.DealFilters(closing="overdue"))
+    assert sum(column.totals.count for column in columns) == 2  # the column sums follow the filter
