@@ -10,7 +10,7 @@ audit event written in the same transaction:
 - :func:`disable` (and :func:`disable_inactive`, the daily job) → ``staff.disabled``, ending
   every session and revoking every API token at once (bastion.accounts.actions.disable_member);
 - :func:`issue_one_time_password` → ``password.changed`` (by the administrator, never the password
-  itself, with how many API tokens it revoked if asked to) and ``session.ended_by_admin``;
+  itself, with how many API tokens it revoked) and ``session.ended_by_admin``;
 - :func:`sign_off_review` → ``access_review.signed_off``.
 
 An administrator is the actor in the UI; the console (``bastion staff``) and the job act as the

@@ -16,6 +16,7 @@ from bastion.commerce.selectors import order_for_deal
 from bastion.directory.api_serializers import OwnerNameField
 from bastion.sales.models import Deal, DealLine, DealStageChange, ExchangeRate, Pipeline, Stage, StageKind
 from bastion.sales.money import MAX_AMOUNT
+from bastion.sales.selectors import CLOSINGS
 
 
 class StageSerializer(serializers.ModelSerializer[Stage]):
@@ -154,7 +155,7 @@ class DealFilterSerializer(serializers.Serializer[Any]):
     company = serializers.UUIDField(required=False)
     contact = serializers.UUIDField(required=False)
     closing = serializers.ChoiceField(
-        choices=["overdue", "this_month", "next_30_days", "none"],
+        choices=list(CLOSINGS),
         required=False,
         help_text="Expected close date: passed while still open, this month, the next 30 days, or none set.",
     )

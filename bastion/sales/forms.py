@@ -18,6 +18,7 @@ from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceF
 from bastion.kernel.widgets import IsoDateInput
 from bastion.sales.models import Deal, Stage, StageKind
 from bastion.sales.models_scoring import Operator, ScoreCategory, ScoredField
+from bastion.sales.selectors import CLOSINGS
 
 _BLANK = [("", _("—"))]
 
@@ -121,6 +122,13 @@ class MoveForm(BastionForm):
     lost_reason = forms.CharField(max_length=200, required=False)
 
 
+# The "Expected close" filter's labels, by the keys of sales.selectors.CLOSINGS.
+CLOSING_LABELS = {
+    "overdue": _("Passed, still open"), "this_month": _("This month"), "next_30_days": _("In the next 30 days"),
+    "none": _("No date"),
+}  # fmt: skip
+
+
 class DealFilterForm(BastionForm):
     """The filters above the deal list and the board (GET); invalid values are reported and ignored."""
 
@@ -134,11 +142,8 @@ class DealFilterForm(BastionForm):
     closing = forms.ChoiceField(
         label=_("Expected close"),
         required=False,
-        choices=[
-            ("", _("Any date")), ("overdue", _("Passed, still open")), ("this_month", _("This month")),
-            ("next_30_days", _("In the next 30 days")), ("none", _("No date")),
-        ],
-    )  # fmt: skip
+        choices=[("", _("Any date")), *((key, CLOSING_LABELS[key]) for key in CLOSINGS)],
+    )
 
     def __init__(self, data: Any, *, owners: Iterable[Any], pipelines: Iterable[Any]) -> None:
         super().__init__(data)

@@ -115,7 +115,9 @@ class ConvertForm(ActionErrorsMixin, BastionForm):
         super().__init__(*args, **kwargs)
         contacts, named = [m.record for m in matches if m.kind == "contact"], list(named)
         companies = {c.pk: c for c in named}
-        companies.update({c.company.pk: c.company for c in contacts if c.company is not None and c.company.pk not in companies})
+        for contact in contacts:
+            if contact.company is not None:
+                companies.setdefault(contact.company.pk, contact.company)
         if "company" not in self.initial:
             self.initial["company"] = str(named[0].pk) if named else ("new" if lead.company_name else "")
         self.fields["contact"].choices = [  # type: ignore[attr-defined]

@@ -114,8 +114,9 @@ def my_day(user: Any, date: dt.date | None = None) -> Day:
     )
     reminders = open_tasks.filter(remind_at__lte=timezone.now()).exclude(due_at__lt=end)
     day.reminders = list(reminders.order_by("remind_at", "id")[:100])
-    later = Q(kind=ActivityKind.TASK, done_at__isnull=True, due_at__gte=end, due_at__lt=end + dt.timedelta(days=COMING_DAYS))
-    later |= Q(kind=ActivityKind.MEETING, starts_at__gte=end, starts_at__lt=end + dt.timedelta(days=COMING_DAYS))
+    horizon = end + dt.timedelta(days=COMING_DAYS)
+    later = Q(kind=ActivityKind.TASK, done_at__isnull=True, due_at__gte=end, due_at__lt=horizon)
+    later |= Q(kind=ActivityKind.MEETING, starts_at__gte=end, starts_at__lt=horizon)
     day.coming = list(mine.filter(later).order_by("at", "id")[:100])
     return day
 
