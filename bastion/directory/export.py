@@ -34,9 +34,12 @@ BATCH = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _person(user: Any) -> str:
+    return str(user.get_full_name() or user.username) if user else ""
+
+
 def _owner(record: Any) -> str:
-    owner = record.owner
-    return str(owner.get_full_name() or owner.username) if owner else ""
+    return _person(record.owner)
 
 
 def _tags(record: Any) -> str:

@@ -1,4 +1,8 @@
-"""REST API for activities (tasks, calls, meetings, notes) and the user's iCalendar file. Token scope ``activity``."""
+"""REST API for activities (tasks, calls, meetings, notes) and the user's iCalendar file. Token scope ``activity``.
+
+The list is the activity list of the web pages, a keyset page at a time, with the same filters
+and, for one record's timeline, the contact, company, lead or deal it is about.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from rest_framework.response import Response
 
 from bastion.directory.api import DENIED, ERRORS, ID, NOT_FOUND, _act, _valid
 from bastion.directory.validation import Errors
+from bastion.kernel.pagination import PaginationError, api_envelope, api_envelope_serializer, api_error, api_page_parameters
+from bastion.kernel.pagination import api_page_request as page_request
 from bastion.sales import actions_activities, selectors_activities
 from bastion.sales.access import access_activity_by_id
 from bastion.sales.api import SalesViewSet
@@ -52,18 +58,49 @@ class ActivityChangeSerializer(ActivityInputSerializer):
     done = serializers.BooleanField(required=False, help_text="Tasks: mark done (true) or open again (false).")
 
 
-class TimelineFilterSerializer(serializers.Serializer[Any]):
-    contact = serializers.UUIDField(required=False)
+class ActivityFilterSerializer(serializers.Serializer[Any]):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Part of the subject.")
+    kind = serializers.ChoiceField(choices=ActivityKind.choices, required=False)
+    state = serializers.ChoiceField(choices=list(selectors_activities.TASK_STATES.items()), required=False)
+    period = serializers.ChoiceField(
+        choices=list(selectors_activities.PERIODS.items()), required=False, help_text="When it is due, starts or was written."
+    )
+    assignee = serializers.IntegerField(required=False, min_value=1, help_text="User id.")
+    contact = serializers.UUIDField(required=False, help_text="Only the activities on this contact (its timeline).")
     company = serializers.UUIDField(required=False)
     lead = serializers.UUIDField(required=False)
     deal = serializers.UUIDField(required=False)
 
 
+RECORDS = ("contact", "company", "lead", "deal")
+
+
+def activity_api_filters(values: dict[str, Any]) -> selectors_activities.ActivityFilters:
+    """The list's (and the export's) filters from the validated query parameters."""
+    return selectors_activities.ActivityFilters(
+        q=values.get("q", ""), kind=values.get("kind", ""), state=values.get("state", ""), period=values.get("period", ""),
+        assignee_id=values.get("assignee"), **{f"{name}_id": values.get(name) for name in RECORDS},
+    )  # fmt: skip
+
+
+def _check_records(user: Any, values: dict[str, Any]) -> None:
+    """A record filter must name a record the user can see (400 naming it, as when adding an activity)."""
+    from bastion.sales.actions_activities import _link
+
+    errors = Errors()
+    for name in RECORDS:
+        _link(user, name, values.get(name), errors)
+    errors.raise_if_any()
+
+
 @extend_schema_view(
     list=extend_schema(
-        summary="The timeline of one contact, company, lead or deal (newest first, at most 50)",
-        parameters=[TimelineFilterSerializer],
-        responses={200: ActivitySerializer(many=True), **ERRORS},
+        summary="List activities (all you can see, or one contact's, company's, lead's or deal's)",
+        parameters=[
+            ActivityFilterSerializer,
+            *api_page_parameters(selectors_activities.ACTIVITY_ORDERINGS, selectors_activities.DEFAULT_ACTIVITY_ORDERING),
+        ],
+        responses={200: api_envelope_serializer(ActivitySerializer), **ERRORS},
     ),
     retrieve=extend_schema(
         parameters=[ID], summary="Get an activity", responses={200: ActivitySerializer, **DENIED, **NOT_FOUND}
@@ -90,18 +127,18 @@ class ActivityViewSet(SalesViewSet):
         return selectors_activities.activity_queryset(self.request.user)
 
     def list(self, request: Request) -> Response:
-        filters = _valid(TimelineFilterSerializer, request.query_params)
-        if len(filters) != 1:
-            raise serializers.ValidationError({"contact": ["Give exactly one of contact, company, lead or deal."]})
-        ((name, pk),) = filters.items()
-        from bastion.sales.actions_activities import _link
-
-        errors = Errors()
-        record = _link(request.user, name, pk, errors)
-        if record is None:
-            return Response([])
-        entries = selectors_activities.timeline(request.user, **{name: record})
-        return Response(ActivitySerializer([e.activity for e in entries if e.activity is not None], many=True).data)
+        values = _valid(ActivityFilterSerializer, request.query_params)
+        _act(_check_records, request.user, values)
+        paging = page_request(
+            request,
+            orderings=selectors_activities.ACTIVITY_ORDERINGS,
+            default_ordering=selectors_activities.DEFAULT_ACTIVITY_ORDERING,
+        )
+        try:
+            page = selectors_activities.activity_page(request.user, activity_api_filters(values), paging)
+        except PaginationError as exc:
+            raise api_error(exc) from exc
+        return Response(api_envelope(request, page, ActivitySerializer(page.items, many=True).data))
 
     def retrieve(self, request: Request, id: str) -> Response:
         return Response(ActivitySerializer(access_activity_by_id(request.user, id)).data)

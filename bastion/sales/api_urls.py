@@ -9,7 +9,7 @@ from bastion.sales.api_activities import ActivityViewSet
 from bastion.sales.api_leads import LeadViewSet
 from bastion.sales.api_lifecycle import ContactLifecycleViewSet, LeadLifecycleViewSet
 from bastion.sales.api_setup import LeadRoutingViewSet, LifecyclePolicyViewSet, ScoringRuleViewSet, TerritoryRuleViewSet
-from bastion.sales.views_export import DealExportView, LeadExportView
+from bastion.sales.views_export import ActivityExportView, DealExportView, LeadExportView
 from bastion.sales.views_lead_reveal import LeadRevealView
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
@@ -57,6 +57,7 @@ urlpatterns = [
     path("contacts/<str:id>/lifecycle/", ContactLifecycleViewSet.as_view(LIFECYCLE), name="api-contact-lifecycle"),
     path("activities/", ActivityViewSet.as_view(LIST), name="api-activity-list"),
     path("activities/calendar/", ActivityViewSet.as_view({"get": "calendar"}), name="api-activity-calendar"),
+    path("activities/export/", ActivityExportView.as_view(), name="api-activity-export"),
     path(
         "activities/<str:id>/",
         ActivityViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from bastion.directory.export import Column, Export, _date, _filter_record, _owner
+from bastion.directory.export import Column, Export, _date, _filter_record, _owner, _person
 from bastion.kernel.pagination import Ordering
-from bastion.sales import selectors, selectors_leads
+from bastion.sales import selectors, selectors_activities, selectors_leads
 
 DEAL_COLUMNS: list[Column] = [
     (_("Id"), lambda r: r.pk),
@@ -49,6 +49,32 @@ LEAD_COLUMNS: list[Column] = [
     (_("Created"), lambda r: _date(r.created_at)),
     (_("Updated"), lambda r: _date(r.updated_at)),
 ]
+
+
+ACTIVITY_COLUMNS: list[Column] = [
+    (_("Id"), lambda r: r.pk),
+    (_("Kind"), lambda r: r.get_kind_display()),
+    (_("Subject"), lambda r: r.subject),
+    (_("Details"), lambda r: r.details),
+    (_("Due"), lambda r: _date(r.due_at)),
+    (_("Starts"), lambda r: _date(r.starts_at)),
+    (_("Ends"), lambda r: _date(r.ends_at)),
+    (_("Done at"), lambda r: _date(r.done_at)),
+    (_("Contact"), lambda r: r.contact.display_name if r.contact else ""),
+    (_("Company"), lambda r: r.company.name if r.company else ""),
+    (_("Lead"), lambda r: r.lead.display_name if r.lead else ""),
+    (_("Deal"), lambda r: r.deal.name if r.deal else ""),
+    (_("Assignee"), lambda r: _person(r.assignee)),
+    (_("Team"), lambda r: r.team.name if r.team else ""),
+    (_("Created"), lambda r: _date(r.created_at)),
+    (_("Updated"), lambda r: _date(r.updated_at)),
+]
+
+
+def activity_export(user: Any, filters: selectors_activities.ActivityFilters, ordering: Ordering) -> Export:
+    """The activities ``user`` can see (``Activity.objects.visible_to``) that match the list's filters."""
+    queryset = selectors_activities.activity_list(user, filters).select_related("team")
+    return Export("sales.activity", queryset, ordering, ACTIVITY_COLUMNS, _filter_record(asdict(filters)))
 
 
 def deal_export(user: Any, filters: selectors.DealFilters, ordering: Ordering) -> Export:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceField
 from bastion.kernel.widgets import ISO_DATETIME_LOCAL, IsoDateTimeInput
 from bastion.sales.models import ActivityKind
+from bastion.sales.selectors_activities import PERIODS, TASK_STATES
 
 
 def _when(label: Any, help_text: Any = "") -> forms.DateTimeField:
@@ -54,3 +55,17 @@ class ActivityForm(ActionErrorsMixin, BastionForm):
         initial: dict[str, Any] = {name: getattr(activity, name) for name in names}
         initial["assignee"] = activity.assignee_id
         return initial
+
+
+class ActivityFilterForm(BastionForm):
+    """The filters above the activity list (GET); invalid values are reported and ignored."""
+
+    q = forms.CharField(required=False, max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any")), *ActivityKind.choices])
+    state = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *TASK_STATES.items()])
+    period = forms.ChoiceField(label=_("When"), required=False, choices=[("", _("Any time")), *PERIODS.items()])
+    assignee = forms.TypedChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data: Any, *, assignees: Any) -> None:
+        super().__init__(data)
+        self.fields["assignee"].choices = [("", _("Anyone")), *((u.pk, u.get_full_name() or u.username) for u in assignees)]  # type: ignore[attr-defined]

@@ -89,6 +89,7 @@ class Activity(models.Model):
             models.Index(fields=["company", "at"], name="sales_activity_company"),
             models.Index(fields=["lead", "at"], name="sales_activity_lead"),
             models.Index(fields=["deal", "at"], name="sales_activity_deal"),
+            models.Index(fields=["at", "id"], name="sales_activity_list"),
         ]
 
     def __str__(self) -> str:

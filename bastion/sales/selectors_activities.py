@@ -13,13 +13,38 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bastion.engagement.models import Interaction
 from bastion.engagement.selectors import recent_interactions
+from bastion.kernel.pagination import Page, PageRequest, paginate
 from bastion.sales.models import Activity, ActivityKind, DealStageChange
 
 TIMELINE_LIMIT = 50
 CALENDAR_PAST = dt.timedelta(days=90)
+
+# The activity list's sort keys (``at`` is a task's due time, a call's or meeting's start, a note's writing).
+ACTIVITY_ORDERINGS = {"when": "at", "updated": "updated_at"}
+DEFAULT_ACTIVITY_ORDERING = "-when"
+# The list's "Status" filter (tasks only) and "When" filter: key -> label (the page and the API share them).
+TASK_STATES = {"to_do": _("Tasks to do"), "overdue": _("Overdue tasks"), "done": _("Done tasks")}
+PERIODS = {"earlier": _("Before today"), "today": _("Today"), "next_7_days": _("Today and the next 7 days")}
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    """The activity list's filters: a subject search, the kind, the assignee, the tasks' state, the period
+    of ``at``, and the record it is about (the API's filters; the page has none)."""
+
+    q: str = ""
+    kind: str = ""
+    assignee_id: int | None = None
+    state: str = ""
+    period: str = ""
+    contact_id: Any = None
+    company_id: Any = None
+    lead_id: Any = None
+    deal_id: Any = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,45 @@ class Day:
 
 def activity_queryset(user: Any) -> QuerySet[Activity, Activity]:
     return Activity.objects.visible_to(user)
+
+
+def _state(state: str, now: dt.datetime) -> Q:
+    open_task = Q(kind=ActivityKind.TASK, done_at__isnull=True)
+    return {
+        "to_do": open_task,
+        "overdue": open_task & Q(due_at__lt=now),
+        "done": Q(kind=ActivityKind.TASK, done_at__isnull=False),
+    }.get(state, Q())
+
+
+def _period(period: str, today: dt.date) -> Q:
+    start, end = _bounds(today)
+    return {
+        "earlier": Q(at__lt=start),
+        "today": Q(at__gte=start, at__lt=end),
+        "next_7_days": Q(at__gte=start, at__lt=end + dt.timedelta(days=COMING_DAYS)),
+    }.get(period, Q())
+
+
+def activity_list(user: Any, filters: ActivityFilters) -> QuerySet[Activity, Activity]:
+    """The activities ``user`` can see that match ``filters`` (an unknown kind, state or period is no filter)."""
+    when = _state(filters.state, timezone.now()) & _period(filters.period, timezone.localdate())
+    queryset = activity_queryset(user).filter(when)
+    text = filters.q.strip()
+    if text:
+        queryset = queryset.filter(subject__icontains=text)
+    if filters.kind in ActivityKind.values:
+        queryset = queryset.filter(kind=filters.kind)
+    on = {
+        "assignee_id": filters.assignee_id, "contact_id": filters.contact_id, "company_id": filters.company_id,
+        "lead_id": filters.lead_id, "deal_id": filters.deal_id,
+    }  # fmt: skip
+    return _rich(queryset.filter(**{name: value for name, value in on.items() if value is not None}))
+
+
+def activity_page(user: Any, filters: ActivityFilters, page: PageRequest) -> Page[Activity]:
+    """One keyset page of :func:`activity_list` (raises PaginationError for a bad cursor)."""
+    return paginate(activity_list(user, filters), page)
 
 
 def _rich(queryset: QuerySet[Activity, Activity]) -> QuerySet[Activity, Activity]:

@@ -1,5 +1,6 @@
-"""Activity pages: add and edit a task, call, meeting or note; mark a task done; delete;
-"my day" (overdue and today's tasks, today's meetings, due reminders); the iCalendar download.
+"""Activity pages: the list of every activity the user can see; add and edit a task, call, meeting or
+note; mark a task done; delete; "my day" (overdue and today's tasks, today's meetings, due
+reminders); the iCalendar download.
 """
 
 from __future__ import annotations
@@ -14,14 +15,67 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bastion.directory import selectors as directory
-from bastion.directory.views import forbidden, reader_required, writer_required
+from bastion.directory.forms import valid_filters
+from bastion.directory.views import bad_page_request, forbidden, reader_required, render_list, writer_required
+from bastion.kernel.access.scoping import can_change_customer_records
+from bastion.kernel.pagination import PaginationError, parse_page_request
 from bastion.sales import actions_activities, selectors_activities
 from bastion.sales.access import access_activity_by_id
 from bastion.sales.calendar import calendar_file
-from bastion.sales.forms_activities import ActivityForm
+from bastion.sales.forms_activities import ActivityFilterForm, ActivityForm
+
+# The "Sort by" select of the list (keys of selectors_activities.ACTIVITY_ORDERINGS).
+SORT_CHOICES = [
+    ("-when", gettext_lazy("Latest first")),
+    ("when", gettext_lazy("Earliest first")),
+    ("-updated", gettext_lazy("Recently changed first")),
+]
+
+
+def activity_filter_form(data: Any) -> ActivityFilterForm:
+    return ActivityFilterForm(data, assignees=directory.assignable_owners())
+
+
+def activity_filters(form: ActivityFilterForm) -> selectors_activities.ActivityFilters:
+    """The list's filters from its form (a bad value is shown as an error and ignored); the export uses them too."""
+    values = valid_filters(form)
+    return selectors_activities.ActivityFilters(
+        q=(values.get("q") or "").strip(), kind=values.get("kind") or "", assignee_id=values.get("assignee"),
+        state=values.get("state") or "", period=values.get("period") or "",
+    )  # fmt: skip
+
+
+@reader_required
+@require_GET
+def activity_list(request: HttpRequest) -> HttpResponse:
+    """Every task, call, meeting and note the user can see, filtered, sorted and a page at a time."""
+    form = activity_filter_form(request.GET)
+    filters = activity_filters(form)
+    try:
+        page_request = parse_page_request(
+            request.GET,
+            orderings=selectors_activities.ACTIVITY_ORDERINGS,
+            default_ordering=selectors_activities.DEFAULT_ACTIVITY_ORDERING,
+        )
+        page = selectors_activities.activity_page(request.user, filters, page_request)
+    except PaginationError as error:
+        return bad_page_request(request, error, nav="my-day", back=reverse("sales:activity-list"))
+    context = {
+        "nav": "my-day",
+        "form": form,
+        "page": page,
+        "query": filters.q,
+        "filtered": filters != selectors_activities.ActivityFilters(),
+        "sort_choices": SORT_CHOICES,
+        "can_edit": can_change_customer_records(request.user),
+        "here": request.get_full_path(),
+    }
+    # The htmx fragment is the results and, out of band, the export link with the new filters.
+    return render_list(request, "sales/activities/list.html", "sales/activities/_results_swap.html", context)
 
 
 def _next(request: HttpRequest, value: str) -> str:

@@ -339,11 +339,7 @@ def _record_url(name: str, action: str, record: Any, world: World) -> str:
 
 
 def _list_url(name: str, world: World) -> str:
-    # An activity list is the timeline of one record: the role's own contact, which every activity is about.
-    query = {
-        "directory:search": "?q=mx", "directory:company-suggest": "?company_name=mx",
-        "api-activity-list": f"?contact={world.records[('contact', 'own')].pk}",
-    }.get(name, "?limit=100")  # fmt: skip
+    query = {"directory:search": "?q=mx", "directory:company-suggest": "?company_name=mx"}.get(name, "?limit=100")
     return reverse(name) + query
 
 

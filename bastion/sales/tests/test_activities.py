@@ -221,8 +221,7 @@ def test_activities_over_the_api(personas: Any, api_as: Any, deal: Any) -> None:
     url = f"/api/v1/activities/{created.json()['id']}/"
     assert api.patch(url, {"done": True}, format="json").json()["done_at"] is not None
     line = api.get("/api/v1/activities/", {"deal": str(deal.pk)}).json()
-    assert [a["subject"] for a in line] == ["Quote"]
-    assert api.get("/api/v1/activities/").status_code == 400
+    assert [a["subject"] for a in line["results"]] == ["Quote"] and line["next"] is None
     calendar = api.get("/api/v1/activities/calendar/")
     assert calendar.status_code == 200 and b"BEGIN:VCALENDAR" in calendar.content
     assert api_as(personas.rep_east, scopes=["deal:read"]).get(url).status_code == 403
