@@ -83,14 +83,14 @@ def activity_api_filters(values: dict[str, Any]) -> selectors_activities.Activit
     )  # fmt: skip
 
 
-def _check_records(user: Any, values: dict[str, Any]) -> None:
-    """A record filter must name a record the user can see (400 naming it, as when adding an activity)."""
+def check_records(user: Any, values: dict[str, Any]) -> None:
+    """A record filter must name a record the user can see (a 400 naming it, as when adding an activity)."""
     from bastion.sales.actions_activities import _link
 
     errors = Errors()
     for name in RECORDS:
         _link(user, name, values.get(name), errors)
-    errors.raise_if_any()
+    _act(errors.raise_if_any)
 
 
 @extend_schema_view(
@@ -128,7 +128,7 @@ class ActivityViewSet(SalesViewSet):
 
     def list(self, request: Request) -> Response:
         values = _valid(ActivityFilterSerializer, request.query_params)
-        _act(_check_records, request.user, values)
+        check_records(request.user, values)
         paging = page_request(
             request,
             orderings=selectors_activities.ACTIVITY_ORDERINGS,

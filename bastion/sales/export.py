@@ -51,6 +51,12 @@ LEAD_COLUMNS: list[Column] = [
 ]
 
 
+def _about(activity: Any, link: str, name: str) -> str:
+    """The name of what the activity is about, if the reader may see that record (selectors_activities.LINKED)."""
+    record = getattr(activity, link)
+    return str(getattr(record, name)) if record is not None and getattr(activity, f"{link}_seen", False) else ""
+
+
 ACTIVITY_COLUMNS: list[Column] = [
     (_("Id"), lambda r: r.pk),
     (_("Kind"), lambda r: r.get_kind_display()),
@@ -60,10 +66,10 @@ ACTIVITY_COLUMNS: list[Column] = [
     (_("Starts"), lambda r: _date(r.starts_at)),
     (_("Ends"), lambda r: _date(r.ends_at)),
     (_("Done at"), lambda r: _date(r.done_at)),
-    (_("Contact"), lambda r: r.contact.display_name if r.contact else ""),
-    (_("Company"), lambda r: r.company.name if r.company else ""),
-    (_("Lead"), lambda r: r.lead.display_name if r.lead else ""),
-    (_("Deal"), lambda r: r.deal.name if r.deal else ""),
+    (_("Contact"), lambda r: _about(r, "contact", "display_name")),
+    (_("Company"), lambda r: _about(r, "company", "name")),
+    (_("Lead"), lambda r: _about(r, "lead", "display_name")),
+    (_("Deal"), lambda r: _about(r, "deal", "name")),
     (_("Assignee"), lambda r: _person(r.assignee)),
     (_("Team"), lambda r: r.team.name if r.team else ""),
     (_("Created"), lambda r: _date(r.created_at)),

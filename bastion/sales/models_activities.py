@@ -90,6 +90,7 @@ class Activity(models.Model):
             models.Index(fields=["lead", "at"], name="sales_activity_lead"),
             models.Index(fields=["deal", "at"], name="sales_activity_deal"),
             models.Index(fields=["at", "id"], name="sales_activity_list"),
+            models.Index(fields=["updated_at", "id"], name="sales_activity_updated"),
         ]
 
     def __str__(self) -> str:

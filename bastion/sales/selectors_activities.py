@@ -11,14 +11,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bastion.directory.models import Company, Contact
 from bastion.engagement.models import Interaction
 from bastion.engagement.selectors import recent_interactions
 from bastion.kernel.pagination import Page, PageRequest, paginate
-from bastion.sales.models import Activity, ActivityKind, DealStageChange
+from bastion.sales.models import Activity, ActivityKind, Deal, DealStageChange, Lead
 
 TIMELINE_LIMIT = 50
 CALENDAR_PAST = dt.timedelta(days=90)
@@ -78,11 +79,12 @@ def activity_queryset(user: Any) -> QuerySet[Activity, Activity]:
     return Activity.objects.visible_to(user)
 
 
-def _state(state: str, now: dt.datetime) -> Q:
+def _state(state: str, today: dt.date) -> Q:
+    """A task is overdue from the day after its due day, as on My day and the ``|due`` filter."""
     open_task = Q(kind=ActivityKind.TASK, done_at__isnull=True)
     return {
         "to_do": open_task,
-        "overdue": open_task & Q(due_at__lt=now),
+        "overdue": open_task & Q(due_at__lt=_bounds(today)[0]),
         "done": Q(kind=ActivityKind.TASK, done_at__isnull=False),
     }.get(state, Q())
 
@@ -98,8 +100,8 @@ def _period(period: str, today: dt.date) -> Q:
 
 def activity_list(user: Any, filters: ActivityFilters) -> QuerySet[Activity, Activity]:
     """The activities ``user`` can see that match ``filters`` (an unknown kind, state or period is no filter)."""
-    when = _state(filters.state, timezone.now()) & _period(filters.period, timezone.localdate())
-    queryset = activity_queryset(user).filter(when)
+    today = timezone.localdate()
+    queryset = activity_queryset(user).filter(_state(filters.state, today) & _period(filters.period, today))
     text = filters.q.strip()
     if text:
         queryset = queryset.filter(subject__icontains=text)
@@ -109,16 +111,37 @@ def activity_list(user: Any, filters: ActivityFilters) -> QuerySet[Activity, Act
         "assignee_id": filters.assignee_id, "contact_id": filters.contact_id, "company_id": filters.company_id,
         "lead_id": filters.lead_id, "deal_id": filters.deal_id,
     }  # fmt: skip
-    return _rich(queryset.filter(**{name: value for name, value in on.items() if value is not None}))
+    return _rich(user, queryset.filter(**{name: value for name, value in on.items() if value is not None}))
 
 
 def activity_page(user: Any, filters: ActivityFilters, page: PageRequest) -> Page[Activity]:
     """One keyset page of :func:`activity_list` (raises PaginationError for a bad cursor)."""
-    return paginate(activity_list(user, filters), page)
+    found = paginate(activity_list(user, filters), page)
+    forget_unseen_links(found.items)
+    return found
 
 
-def _rich(queryset: QuerySet[Activity, Activity]) -> QuerySet[Activity, Activity]:
-    return queryset.select_related("assignee", "contact", "company", "lead", "deal")
+# What an activity can be about. Reading an activity (its assignee's or team's) is not reading
+# the records it is about: a call assigned to me on a contact of another team's must not show me
+# that contact's name. Each link carries ``<name>_seen`` (may the reader see that record?).
+LINKED: dict[str, Any] = {"contact": Contact, "company": Company, "lead": Lead, "deal": Deal}
+
+
+def _rich(user: Any, queryset: QuerySet[Activity, Activity]) -> QuerySet[Activity, Activity]:
+    seen = {
+        f"{name}_seen": Exists(model.objects.visible_to(user).filter(pk=OuterRef(f"{name}_id"))) for name, model in LINKED.items()
+    }
+    return queryset.select_related("assignee", *LINKED).annotate(**seen)
+
+
+def forget_unseen_links(activities: list[Activity]) -> list[Activity]:
+    """Drop, from activities read through :func:`_rich`, each link to a record the reader may not see
+    (in memory only: the page, the API and the calendar then show no name, link or id for it)."""
+    for activity in activities:
+        for name in LINKED:
+            if getattr(activity, f"{name}_id") is not None and not getattr(activity, f"{name}_seen", True):
+                setattr(activity, name, None)
+    return activities
 
 
 def timeline(user: Any, *, contact: Any = None, company: Any = None, lead: Any = None, deal: Any = None) -> list[Entry]:
@@ -130,7 +153,9 @@ def timeline(user: Any, *, contact: Any = None, company: Any = None, lead: Any =
             condition |= Q(**{name: record})
     if not condition:
         return []
-    activities = _rich(activity_queryset(user).filter(condition)).order_by("-at", "-id")[:TIMELINE_LIMIT]
+    activities = forget_unseen_links(
+        list(_rich(user, activity_queryset(user).filter(condition)).order_by("-at", "-id")[:TIMELINE_LIMIT])
+    )
     entries = [Entry(activity.at, activity=activity) for activity in activities]
     if deal is not None:
         changes = DealStageChange.objects.filter(deal=deal, deal__in=_visible_deals(user)).select_related("changed_by")
@@ -168,7 +193,7 @@ def my_day(user: Any, date: dt.date | None = None) -> Day:
     """The signed-in user's open tasks (overdue, due today), today's meetings and due reminders."""
     date = date or timezone.localdate()
     start, end = _bounds(date)
-    mine = _rich(activity_queryset(user).filter(assignee=user))
+    mine = _rich(user, activity_queryset(user).filter(assignee=user))
     open_tasks = mine.filter(kind=ActivityKind.TASK, done_at__isnull=True)
     day = Day(date)
     day.overdue = list(open_tasks.filter(due_at__lt=start).order_by("due_at", "id")[:100])
@@ -182,6 +207,8 @@ def my_day(user: Any, date: dt.date | None = None) -> Day:
     later = Q(kind=ActivityKind.TASK, done_at__isnull=True, due_at__gte=end, due_at__lt=horizon)
     later |= Q(kind=ActivityKind.MEETING, starts_at__gte=end, starts_at__lt=horizon)
     day.coming = list(mine.filter(later).order_by("at", "id")[:100])
+    for items in (day.overdue, day.today, day.meetings, day.reminders, day.coming):
+        forget_unseen_links(items)
     return day
 
 
@@ -191,4 +218,4 @@ def calendar_items(user: Any) -> list[Activity]:
     mine = activity_queryset(user).filter(assignee=user)
     meetings = Q(kind=ActivityKind.MEETING, starts_at__gte=since)
     tasks = Q(kind=ActivityKind.TASK, due_at__gte=since)
-    return list(_rich(mine.filter(meetings | tasks)).order_by("at", "id")[:5000])
+    return forget_unseen_links(list(_rich(user, mine.filter(meetings | tasks)).order_by("at", "id")[:5000]))

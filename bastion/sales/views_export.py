@@ -19,7 +19,7 @@ from bastion.directory.views import reader_required, refused_search
 from bastion.directory.views_export import EXPORT_RESPONSES, ExportView, _kinds, export_list
 from bastion.sales import export, selectors, selectors_activities, selectors_leads
 from bastion.sales.api import _filters as deal_api_filters
-from bastion.sales.api_activities import ActivityFilterSerializer, activity_api_filters
+from bastion.sales.api_activities import ActivityFilterSerializer, activity_api_filters, check_records
 from bastion.sales.api_leads import LeadFilterSerializer
 from bastion.sales.api_serializers import DealFilterSerializer
 from bastion.sales.views_activities import activity_filter_form, activity_filters
@@ -73,6 +73,7 @@ class ActivityExportView(ExportView):
     build = staticmethod(export.activity_export)
 
     def filters(self, values: dict[str, Any]) -> Any:
+        check_records(self.request.user, values)  # a record filter names a record the user can see, as the list asks
         return activity_api_filters(values)
 
     @extend_schema(summary="Export activities as CSV", parameters=[ActivityFilterSerializer], responses=EXPORT_RESPONSES)

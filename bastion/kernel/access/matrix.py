@@ -146,10 +146,14 @@ def account_rules() -> list[str]:
         f"Issuing a member a one-time password ends all their sessions and revokes all their usable API tokens "
         f"in the same transaction (the old password may have been taken), unless the administrator ticks "
         f'"keep their API tokens working" on the confirmation page; the `password.changed` event records how many.',
+        "Handing over work: an administrator moves a member's open work (owned companies and contacts, leads being "
+        "worked, open deals, open tasks and coming meetings) to a colleague whose role can own records, from "
+        "`/staff/<id>/hand-over/`, with step-up; each record changes through its own update action and audit event.",
         f"Step-up: a second factor confirmed within the last {settings.STEP_UP_SECONDS // 60} minutes is needed to "
-        f"export (the contact, company, deal, lead, order and product lists, the audit trail, the access review), "
+        f"export (the contact, company, activity, deal, lead, order and product lists, the audit trail, the access "
+        f"review), "
         f"to reveal a restricted value, to add a member, to change a member's role, teams or status, to issue a "
-        f"member a one-time password and to change record-access defaults. API tokens cannot "
+        f"member a one-time password, to hand over a member's work and to change record-access defaults. API tokens cannot "
         f"step up. Key operations run only from the server console (`bastion keys ...`), by an operator with "
         f"access to the key file, and are audited.",
     ]

@@ -150,6 +150,7 @@ GATED: dict[str, tuple[Any, str]] = {
     "accounts:staff": (lambda policy: policy is not None and policy.manages_users, ""),
     "accounts:staff-member": (lambda policy: policy is not None and policy.manages_users, "member"),
     "accounts:staff-disable": (lambda policy: policy is not None and policy.manages_users, "member"),
+    "sales:hand-over": (lambda policy: policy is not None and policy.manages_users, "member"),
     "accounts:staff-new": (lambda policy: policy is not None and policy.manages_users, ""),
     "accounts:staff-one-time-password": (lambda policy: policy is not None and policy.manages_users, "member"),
     "accounts:access-review": (lambda policy: policy is not None and (policy.manages_users or policy.audit_trail), ""),

@@ -76,12 +76,19 @@ def test_each_filter_keeps_exactly_its_activities(personas: Any, work: dict[str,
     assert subjects(personas.outsider) == set()
 
 
-def test_the_period_today_is_the_local_day(personas: Any) -> None:
+def test_today_is_the_local_day_and_a_task_due_today_is_not_overdue(personas: Any) -> None:
+    """In Shanghai (UTC+8), 01:00 and 23:00 of the local day fall on two different UTC days: a
+    period reckoned in UTC would miss one of them, whatever the hour the test runs."""
     east = personas.rep_east
-    tomorrow = today_at(0) + dt.timedelta(days=1)
-    actions_activities.create_activity(east, {"kind": "task", "subject": "Morning", "due_at": today_at(0)})
-    actions_activities.create_activity(east, {"kind": "task", "subject": "Tomorrow", "due_at": tomorrow})
-    assert subjects(east, period="today") == {"Morning"}
+    with timezone.override("Asia/Shanghai"):
+        for subject, due in (
+            ("Morning", today_at(1)),
+            ("Evening", today_at(23)),
+            ("Tomorrow", today_at(1) + dt.timedelta(days=1)),
+        ):
+            actions_activities.create_activity(east, {"kind": "task", "subject": subject, "due_at": due})
+        assert subjects(east, period="today") == {"Morning", "Evening"}
+        assert subjects(east, state="overdue") == set()  # due earlier today is not overdue yet (My day agrees)
 
 
 def test_the_page_filters_pages_and_reports_a_bad_filter(personas: Any, signed_in: Any, work: dict[str, Any]) -> None:
@@ -107,7 +114,11 @@ def test_the_page_says_when_nothing_matches_or_nothing_exists(personas: Any, sig
     empty = signed_in(personas.service_agent).get(reverse("sales:activity-list")).content.decode()
     assert "No activities yet" in empty and "Send the quote" not in empty
     swap = client.get(reverse("sales:activity-list"), {"kind": "note"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "Budget is 50k" in swap and "Intro call" not in swap and 'hx-swap-oob="true"' in swap and "<html" not in swap
+    assert "Budget is 50k" in swap and "Intro call" not in swap and "<html" not in swap
+    export_link = swap[swap.index('id="export-link"') :]
+    assert export_link.startswith('id="export-link" class="export-link" hx-swap-oob="true"') and "kind=note" in export_link
+    add_task = swap[swap.index('id="list-actions"') :]
+    assert 'hx-swap-oob="true"' in add_task[:80] and "next=/activities/%3Fkind%3Dnote" in add_task
 
 
 def test_the_export_is_the_filtered_list_audited_behind_a_fresh_factor(
@@ -142,3 +153,28 @@ def test_the_api_lists_filters_and_pages(personas: Any, api_as: Any, work: dict[
     assert bad.status_code == 400 and set(bad.json()["fields"]) == {"state", "contact"}
     hidden = api_as(personas.rep_west).get("/api/v1/activities/", {"contact": str(work["call"].contact_id)})
     assert hidden.status_code == 400 and set(hidden.json()["fields"]) == {"contact"} and b"Intro call" not in hidden.content
+
+
+def test_a_record_the_reader_may_not_see_is_not_named_anywhere(personas: Any, signed_in: Any, api_as: Any, customer: Any) -> None:
+    """A task assigned to rep_west on rep_east's contact: rep_west reads the task, never the contact."""
+    company, contact = customer
+    west = personas.rep_west
+    task = actions_activities.create_activity(
+        personas.admin,
+        {"kind": "task", "subject": "Cover for East", "due_at": at(0.1), "contact": contact.pk, "assignee": west.pk},
+    )
+    client = signed_in(west)
+    for url in (reverse("sales:activity-list"), reverse("sales:my-day")):
+        page = client.get(url).content.decode()
+        assert "Cover for East" in page and "Mei Chen" not in page and str(contact.pk) not in page, url
+    listed = api_as(west).get("/api/v1/activities/").json()["results"]
+    assert [(a["subject"], a["contact"]) for a in listed] == [("Cover for East", None)]
+    calendar = client.get(reverse("sales:calendar-download")).content.decode()
+    assert "Cover for East" in calendar and "Mei Chen" not in calendar
+    step_up(client, west)
+    exported = b"".join(client.get(reverse("sales:activity-export")).streaming_content).decode()
+    assert "Cover for East" in exported and "Mei Chen" not in exported
+    refused = api_as(west).get("/api/v1/activities/export/", {"contact": str(contact.pk)})
+    assert refused.status_code in (400, 403) and b"Cover for East" not in refused.content
+    owner_view = signed_in(personas.rep_east).get(reverse("directory:contact-detail", args=[contact.pk])).content.decode()
+    assert "Mei Chen" in owner_view and task.subject not in owner_view  # west's team's task stays off east's timeline

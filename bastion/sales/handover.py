@@ -1,0 +1,153 @@
+"""Handing a colleague's open work to another: when someone leaves, changes job or goes on leave,
+an administrator moves what they still have in hand to a colleague in one step.
+
+What moves is their *open* work: the companies and contacts they own, their leads still being
+worked (new, contacted, qualified), their open deals, their open tasks and their meetings still to
+come. What is history stays theirs: won and lost deals, converted and disqualified leads, done
+tasks, past meetings, calls, notes and orders, so reports by owner stay true.
+
+Each record changes through its own update action (bastion.directory.actions, bastion.sales.actions,
+actions_leads, actions_activities), in its own transaction: the owner check, the field-level audit
+event (owner old and new) and the follow-ups are those of an edit by hand. At most
+:data:`BATCH` records move per call; the rest stay for the next call, so a very large book is
+handed over in a few steps, and a step cut short by a crash is finished by the next (what has
+moved is no longer the colleague's, so nothing moves twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bastion.accounts.selectors import default_team_of
+from bastion.accounts.staff import can_manage_staff
+from bastion.directory import actions as directory_actions
+from bastion.directory import selectors as directory
+from bastion.directory.models import Company, Contact
+from bastion.sales import actions as deal_actions
+from bastion.sales import actions_activities, actions_leads
+from bastion.sales.models import Activity, ActivityKind, Deal, Lead, LeadStatus, StageKind
+
+BATCH = 500
+OPEN_LEADS = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of open work: its label, the colleague's open records of it, and how one moves."""
+
+    label: Any
+    records: Callable[[Any, Any], QuerySet[Any, Any]]
+    move: Callable[[Any, Any, Any, Any], Any]
+
+
+def _owned(model: Any, open_only: Q | None = None) -> Callable[[Any, Any], QuerySet[Any, Any]]:
+    return lambda actor, member: model.objects.visible_to(actor).filter(open_only or Q(), owner=member)
+
+
+def _open_activities(actor: Any, member: Any) -> QuerySet[Any, Any]:
+    still_to_do = Q(kind=ActivityKind.TASK, done_at__isnull=True) | Q(kind=ActivityKind.MEETING, starts_at__gte=timezone.now())
+    return Activity.objects.visible_to(actor).filter(still_to_do, assignee=member)
+
+
+def _owner_and_team(update: Callable[..., Any]) -> Callable[[Any, Any, Any, Any], Any]:
+    def move(actor: Any, pk: Any, recipient: Any, team: Any) -> Any:
+        data = {"owner": recipient.pk, **({"team": team.pk} if team is not None else {})}
+        return update(actor, pk, data)
+
+    return move
+
+
+KINDS: dict[str, Kind] = {
+    "companies": Kind(gettext_lazy("Companies"), _owned(Company), _owner_and_team(directory_actions.update_company)),
+    "contacts": Kind(gettext_lazy("Contacts"), _owned(Contact), _owner_and_team(directory_actions.update_contact)),
+    "leads": Kind(
+        gettext_lazy("Leads being worked"), _owned(Lead, Q(status__in=OPEN_LEADS)), _owner_and_team(actions_leads.update_lead)
+    ),
+    "deals": Kind(
+        gettext_lazy("Open deals"), _owned(Deal, Q(stage__kind=StageKind.OPEN)), _owner_and_team(deal_actions.update_deal)
+    ),
+    "activities": Kind(
+        gettext_lazy("Open tasks and coming meetings"),
+        _open_activities,
+        lambda actor, pk, recipient, team: actions_activities.update_activity(actor, pk, {"assignee": recipient.pk}),
+    ),
+}
+
+
+@dataclass
+class HandOver:
+    """What one call moved, what it could not move (kind, record id, why) and what is left for the next call."""
+
+    moved: dict[str, int] = field(default_factory=dict)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
+    remaining: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def moved_count(self) -> int:
+        return sum(self.moved.values())
+
+    @property
+    def remaining_count(self) -> int:
+        return sum(self.remaining.values())
+
+
+def open_work(actor: Any, member: Any) -> dict[str, int]:
+    """How many open records of each kind ``member`` has (that ``actor`` can see), by key of :data:`KINDS`."""
+    return {key: kind.records(actor, member).order_by().count() for key, kind in KINDS.items()}
+
+
+def recipients(member: Any) -> QuerySet[Any, Any]:
+    """The colleagues who may take the work over: active, with a role that owns records, not ``member``."""
+    return directory.assignable_owners().exclude(pk=member.pk)
+
+
+def hand_over(actor: Any, member: Any, recipient: Any, kinds: Iterable[str], *, to_their_team: bool = False) -> HandOver:
+    """Move up to :data:`BATCH` of ``member``'s open records of ``kinds`` to ``recipient`` (module docstring).
+
+    ``to_their_team``: the records join the recipient's team as well (their first team), so their
+    team sees them; otherwise each record keeps its team.
+    """
+    if not can_manage_staff(actor):
+        raise PermissionDenied(_("Only an administrator can hand over a colleague's work."))
+    kinds = [key for key in KINDS if key in set(kinds)]
+    _check(member, recipient, kinds)
+    team = default_team_of(recipient) if to_their_team else None
+    result, budget = HandOver(), BATCH
+    for key in kinds:
+        kind = KINDS[key]
+        pks = list(kind.records(actor, member).order_by("pk").values_list("pk", flat=True)[:budget])
+        result.moved[key] = sum(_move_one(actor, key, kind, pk, recipient, team, result) for pk in pks)
+        budget -= len(pks)
+    result.remaining = {key: count for key, count in open_work(actor, member).items() if key in kinds and count}
+    return result
+
+
+def _check(member: Any, recipient: Any, kinds: list[str]) -> None:
+    errors: dict[str, list[str]] = {}
+    if recipient is None or not recipients(member).filter(pk=recipient.pk).exists():
+        errors["recipient"] = [_("Choose an active colleague, other than this one, whose role can own records.")]
+    if not kinds:
+        errors["kinds"] = [_("Choose at least one kind of work to hand over.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _move_one(actor: Any, key: str, kind: Kind, pk: Any, recipient: Any, team: Any, result: HandOver) -> int:
+    """1 if the record moved; else 0, with why in ``result.failed`` (the record is left as it was)."""
+    try:
+        with transaction.atomic():
+            kind.move(actor, pk, recipient, team)
+    except (ValidationError, PermissionDenied) as error:
+        reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
+        result.failed.append((key, str(pk), " ".join(reasons)))
+        return 0
+    return 1

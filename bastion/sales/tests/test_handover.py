@@ -1,0 +1,138 @@
+"""Handing a colleague's open work to another: what moves and what stays, the audit trail, the
+team option, who may, bad recipients, batches that resume, and the administrators' page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from bastion.accounts.testing import step_up
+from bastion.directory import actions as directory_actions
+from bastion.directory.models import Company, Contact
+from bastion.kernel.audit.models import AuditEvent
+from bastion.sales import actions, actions_activities, actions_leads, handover
+from bastion.sales.models import Activity, Deal, Lead
+
+pytestmark = pytest.mark.django_db
+
+
+def at(days: float) -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=days)
+
+
+def meeting(subject: str, days: float, contact: Any) -> dict[str, Any]:
+    return {"kind": "meeting", "subject": subject, "starts_at": at(days), "ends_at": at(days + 0.05), "contact": contact.pk}
+
+
+@pytest.fixture
+def book(personas: Any, stages: Any, customer: Any) -> dict[str, Any]:
+    """rep_east's work: open and closed deals, a lead being worked and a disqualified one, open and done
+    tasks, a coming and a past meeting, a call and a note."""
+    east = personas.rep_east
+    company, contact = customer
+    add = actions_activities.create_activity
+    made = {
+        "company": company,
+        "contact": contact,
+        "open_deal": actions.create_deal(east, {"name": "Fleet renewal", "company": company.pk}),
+        "won_deal": actions.create_deal(east, {"name": "Pilot", "stage": stages["Won"].pk}),
+        "lead": actions_leads.create_lead(east, {"given_name": "Ana", "family_name": "Souza", "email": "ana@tide.example"}),
+        "disqualified": actions_leads.create_lead(east, {"given_name": "Bo", "family_name": "Li", "email": "bo@li.example"}),
+        "task": add(east, {"kind": "task", "subject": "Send the quote", "due_at": at(2)}),
+        "done_task": add(east, {"kind": "task", "subject": "Book a room", "due_at": at(-2)}),
+        "meeting": add(east, meeting("Demo", 3, contact)),
+        "past_meeting": add(east, meeting("Kick-off", -3, contact)),
+        "call": add(east, {"kind": "call", "subject": "Intro call", "contact": contact.pk}),
+    }  # fmt: skip
+    actions_leads.update_lead(east, made["disqualified"].pk, {"status": "disqualified"})
+    actions_activities.set_done(east, made["done_task"].pk, True)
+    return made
+
+
+def owner_of(record: Any) -> Any:
+    fresh = type(record)._base_manager.get(pk=record.pk)
+    return fresh.assignee_id if isinstance(fresh, Activity) else fresh.owner_id
+
+
+def team_name(model: Any, record: Any) -> str:
+    return str(model._base_manager.filter(pk=record.pk).values_list("team__name", flat=True).get())
+
+
+def test_open_work_moves_and_history_stays(personas: Any, book: dict[str, Any]) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    assert handover.open_work(admin, east) == {"companies": 1, "contacts": 1, "leads": 1, "deals": 1, "activities": 2}
+    result = handover.hand_over(admin, east, west, handover.KINDS)
+    assert result.moved == {"companies": 1, "contacts": 1, "leads": 1, "deals": 1, "activities": 2}
+    assert result.failed == [] and result.remaining == {}
+    for name in ("company", "contact", "open_deal", "lead", "task", "meeting"):
+        assert owner_of(book[name]) == west.pk, name
+    for name in ("won_deal", "disqualified", "done_task", "past_meeting", "call"):
+        assert owner_of(book[name]) == east.pk, name
+    assert handover.open_work(admin, east) == dict.fromkeys(handover.KINDS, 0)
+    event = AuditEvent.objects.filter(target_type="sales.deal", target_id=str(book["open_deal"].pk)).latest("sequence")
+    assert event.actor_id == admin.pk and event.changes["owner"] == {"old": east.pk, "new": west.pk}
+
+
+def test_only_the_chosen_kinds_move_and_the_team_follows_when_asked(personas: Any, book: dict[str, Any]) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    assert team_name(Deal, book["open_deal"]) == "Sales East"
+    result = handover.hand_over(admin, east, west, ["deals"], to_their_team=True)
+    assert (
+        result.moved == {"deals": 1}
+        and owner_of(book["open_deal"]) == west.pk
+        and team_name(Deal, book["open_deal"]) == "Sales West"
+    )
+    assert owner_of(book["company"]) == east.pk and owner_of(book["task"]) == east.pk
+    handover.hand_over(admin, east, west, ["companies"])
+    assert owner_of(book["company"]) == west.pk and team_name(Company, book["company"]) == "Sales East"  # kept its team
+
+
+def test_only_an_administrator_may_and_bad_recipients_are_named(personas: Any, book: dict[str, Any]) -> None:
+    east, west = personas.rep_east, personas.rep_west
+    before = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        handover.hand_over(personas.sales_manager, east, west, handover.KINDS)
+    for recipient, kinds in ((east, handover.KINDS), (personas.auditor, handover.KINDS), (None, handover.KINDS), (west, [])):
+        with pytest.raises(ValidationError) as raised:
+            handover.hand_over(personas.admin, east, recipient, kinds)
+        assert set(raised.value.message_dict) == ({"kinds"} if recipient is west else {"recipient"})
+    assert AuditEvent.objects.count() == before and owner_of(book["open_deal"]) == east.pk
+
+
+def test_a_large_book_moves_in_batches_and_resumes(personas: Any, book: dict[str, Any], monkeypatch: Any) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    for number in range(4):
+        directory_actions.create_contact(east, {"given_name": "Extra", "family_name": str(number)})
+    monkeypatch.setattr(handover, "BATCH", 3)
+    first = handover.hand_over(admin, east, west, handover.KINDS)
+    assert first.moved_count == 3 and first.remaining_count == 7  # 10 open records in all
+    second = handover.hand_over(admin, east, west, handover.KINDS)
+    third = handover.hand_over(admin, east, west, handover.KINDS)
+    assert (second.moved_count, third.moved_count, third.remaining_count) == (3, 3, 1)
+    last = handover.hand_over(admin, east, west, handover.KINDS)
+    assert last.moved_count == 1 and last.remaining == {}
+    assert Contact._base_manager.filter(owner=east).count() == 0 and Lead._base_manager.filter(owner=east).count() == 1
+
+
+def test_the_page_shows_the_work_and_hands_it_over_after_step_up(personas: Any, signed_in: Any, book: dict[str, Any]) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    client = signed_in(admin)
+    url = reverse("sales:hand-over", args=[east.pk])
+    assert 'data-testid="hand-over"' in client.get(reverse("accounts:staff-member", args=[east.pk])).content.decode()
+    page = client.get(url).content.decode()
+    assert 'data-kind="activities">2<' in page and 'data-testid="hand-over-form"' in page
+    asked = client.post(url, {"recipient": west.pk, "kinds": ["deals"]})
+    assert asked.status_code == 302 and "/reauthenticate/" in asked["Location"] and owner_of(book["open_deal"]) == east.pk
+    step_up(client, admin)
+    bad = client.post(url, {"recipient": east.pk, "kinds": ["deals"]})
+    assert bad.status_code == 400 and "Select a valid choice" in bad.content.decode() and owner_of(book["open_deal"]) == east.pk
+    done = client.post(url, {"recipient": west.pk, "kinds": ["deals", "activities"]}, follow=True)
+    assert "3 records handed over to" in done.content.decode() and owner_of(book["open_deal"]) == west.pk
+    assert signed_in(personas.sales_manager).get(url).status_code == 403
+    empty = signed_in(admin).get(reverse("sales:hand-over", args=[personas.marketer.pk])).content.decode()
+    assert 'data-testid="no-open-work"' in empty and 'data-testid="hand-over-form"' not in empty
