@@ -30,6 +30,7 @@ FIELDS = frozenset(
         "subject",
         "details",
         "assignee",
+        "team",
         "due_at",
         "remind_at",
         "starts_at",
@@ -53,6 +54,7 @@ def _snapshot(activity: Activity) -> Snapshot:
         state[name] = value.isoformat() if value else None
     state["done_at"] = activity.done_at.isoformat() if activity.done_at else None
     state["assignee"] = activity.assignee_id
+    state["team"] = str(activity.team_id) if activity.team_id else None
     for name in LINKS:
         value = getattr(activity, f"{name}_id")
         state[name] = str(value) if value else None
@@ -115,6 +117,8 @@ def _clean(actor: Any, data: Mapping[str, Any], current: Activity | None) -> dic
         fields["details"] = multi_line(data["details"], "details", errors, label=_("Details"))
     if "assignee" in data:
         fields["assignee"] = deal_actions._owner(data["assignee"], errors, None)
+    if "team" in data:  # by default the assignee's first team, set when the activity is created
+        fields["team"] = deal_actions._team(data["team"], errors)
     for name in TIMES:
         if name in data:
             fields[name] = _moment(data[name], name, errors)
@@ -188,7 +192,7 @@ def create_activity(actor: Any, data: Mapping[str, Any]) -> Activity:
     deal_actions._require_writer(actor)
     fields = _clean(actor, data, None)
     fields.setdefault("assignee", actor)
-    if fields["assignee"] is not None:
+    if fields["assignee"] is not None and "team" not in fields:
         fields["team"] = deal_actions._default_team(fields["assignee"])
     activity = Activity()
     _write(actor, activity, fields)

@@ -93,6 +93,11 @@ def check_records(user: Any, values: dict[str, Any]) -> None:
     _act(errors.raise_if_any)
 
 
+def _read(user: Any, activity_id: Any) -> Activity:
+    """The activity for a response: one the user may read (else 404), naming only the records they may see."""
+    return selectors_activities.readable_activity(user, access_activity_by_id(user, activity_id))
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List activities (all you can see, or one contact's, company's, lead's or deal's)",
@@ -141,11 +146,11 @@ class ActivityViewSet(SalesViewSet):
         return Response(api_envelope(request, page, ActivitySerializer(page.items, many=True).data))
 
     def retrieve(self, request: Request, id: str) -> Response:
-        return Response(ActivitySerializer(access_activity_by_id(request.user, id)).data)
+        return Response(ActivitySerializer(_read(request.user, id)).data)
 
     def create(self, request: Request) -> Response:
         activity = _act(actions_activities.create_activity, request.user, _valid(ActivityInputSerializer, request.data))
-        body = ActivitySerializer(access_activity_by_id(request.user, activity.pk)).data
+        body = ActivitySerializer(_read(request.user, activity.pk)).data
         headers = {"Location": reverse("api-activity-detail", args=[activity.pk])}
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
@@ -157,7 +162,7 @@ class ActivityViewSet(SalesViewSet):
             _act(actions_activities.update_activity, request.user, activity.pk, data)
         if done is not None:
             _act(actions_activities.set_done, request.user, activity.pk, done)
-        return Response(ActivitySerializer(access_activity_by_id(request.user, activity.pk)).data)
+        return Response(ActivitySerializer(_read(request.user, activity.pk)).data)
 
     def destroy(self, request: Request, id: str) -> Response:
         _act(actions_activities.delete_activity, request.user, id)

@@ -11,7 +11,10 @@ actions_leads, actions_activities), in its own transaction: the owner check, the
 event (owner old and new) and the follow-ups are those of an edit by hand. At most
 :data:`BATCH` records move per call; the rest stay for the next call, so a very large book is
 handed over in a few steps, and a step cut short by a crash is finished by the next (what has
-moved is no longer the colleague's, so nothing moves twice).
+moved is no longer the colleague's, so nothing moves twice). A record that cannot move (one
+changed meanwhile, or refused by its action) is reported and does not use up the batch.
+
+The second factor is confirmed by the page (views_handover, step-up), as for the other staff changes.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -68,7 +72,10 @@ def _owner_and_team(update: Callable[..., Any]) -> Callable[[Any, Any, Any, Any]
 
 KINDS: dict[str, Kind] = {
     "companies": Kind(gettext_lazy("Companies"), _owned(Company), _owner_and_team(directory_actions.update_company)),
-    "contacts": Kind(gettext_lazy("Contacts"), _owned(Contact), _owner_and_team(directory_actions.update_contact)),
+    # An erased contact is kept only as a tombstone (ADR 0019): it is nobody's work.
+    "contacts": Kind(
+        gettext_lazy("Contacts"), _owned(Contact, Q(erased_at__isnull=True)), _owner_and_team(directory_actions.update_contact)
+    ),
     "leads": Kind(
         gettext_lazy("Leads being worked"), _owned(Lead, Q(status__in=OPEN_LEADS)), _owner_and_team(actions_leads.update_lead)
     ),
@@ -78,14 +85,17 @@ KINDS: dict[str, Kind] = {
     "activities": Kind(
         gettext_lazy("Open tasks and coming meetings"),
         _open_activities,
-        lambda actor, pk, recipient, team: actions_activities.update_activity(actor, pk, {"assignee": recipient.pk}),
+        lambda actor, pk, recipient, team: actions_activities.update_activity(
+            actor, pk, {"assignee": recipient.pk, **({"team": team.pk} if team is not None else {})}
+        ),
     ),
 }
 
 
 @dataclass
 class HandOver:
-    """What one call moved, what it could not move (kind, record id, why) and what is left for the next call."""
+    """What one call moved, what it could not move (kind, record id, why) and what is left for the next
+    call (the records it did not reach: not those it could not move)."""
 
     moved: dict[str, int] = field(default_factory=dict)
     failed: list[tuple[str, str, str]] = field(default_factory=list)
@@ -119,35 +129,50 @@ def hand_over(actor: Any, member: Any, recipient: Any, kinds: Iterable[str], *, 
     if not can_manage_staff(actor):
         raise PermissionDenied(_("Only an administrator can hand over a colleague's work."))
     kinds = [key for key in KINDS if key in set(kinds)]
-    _check(member, recipient, kinds)
-    team = default_team_of(recipient) if to_their_team else None
-    result, budget = HandOver(), BATCH
+    team = default_team_of(recipient) if to_their_team and recipient is not None else None
+    _check(member, recipient, kinds, team_missing=to_their_team and team is None)
+    result = HandOver()
     for key in kinds:
-        kind = KINDS[key]
-        pks = list(kind.records(actor, member).order_by("pk").values_list("pk", flat=True)[:budget])
-        result.moved[key] = sum(_move_one(actor, key, kind, pk, recipient, team, result) for pk in pks)
-        budget -= len(pks)
-    result.remaining = {key: count for key, count in open_work(actor, member).items() if key in kinds and count}
+        result.moved[key] = 0
+        # The ids first (no cursor left open across the writes: SQLite would see the rows change under it).
+        for pk in list(KINDS[key].records(actor, member).order_by("pk").values_list("pk", flat=True)):
+            if result.moved_count >= BATCH:
+                break
+            result.moved[key] += _move_one(actor, member, key, pk, recipient, team, result)
+    unmovable = {key: sum(1 for failed in result.failed if failed[0] == key) for key in kinds}
+    left = {key: count - unmovable[key] for key, count in open_work(actor, member).items() if key in kinds}
+    result.remaining = {key: count for key, count in left.items() if count > 0}
     return result
 
 
-def _check(member: Any, recipient: Any, kinds: list[str]) -> None:
+def _check(member: Any, recipient: Any, kinds: list[str], *, team_missing: bool) -> None:
     errors: dict[str, list[str]] = {}
     if recipient is None or not recipients(member).filter(pk=recipient.pk).exists():
         errors["recipient"] = [_("Choose an active colleague, other than this one, whose role can own records.")]
+    elif team_missing:
+        errors["to_their_team"] = [_("The new owner is in no team: untick this, or put them in a team first.")]
     if not kinds:
         errors["kinds"] = [_("Choose at least one kind of work to hand over.")]
     if errors:
         raise ValidationError(errors)
 
 
-def _move_one(actor: Any, key: str, kind: Kind, pk: Any, recipient: Any, team: Any, result: HandOver) -> int:
-    """1 if the record moved; else 0, with why in ``result.failed`` (the record is left as it was)."""
+def _move_one(actor: Any, member: Any, key: str, pk: Any, recipient: Any, team: Any, result: HandOver) -> int:
+    """1 if the record moved; else 0, with why in ``result.failed`` (the record is left as it was).
+
+    The record is locked and checked again first: one that another user closed, deleted or gave
+    to someone else since the list was read is no longer this colleague's open work.
+    """
+    kind = KINDS[key]
     try:
         with transaction.atomic():
+            still_open = kind.records(actor, member).filter(pk=pk)
+            still_open.model._base_manager.select_for_update().filter(pk=pk).values_list("pk").first()  # lock the row
+            if not still_open.exists():  # read after the lock: the row as committed now
+                return 0
             kind.move(actor, pk, recipient, team)
-    except (ValidationError, PermissionDenied) as error:
-        reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
+    except (ValidationError, PermissionDenied, Http404) as error:
+        reasons = error.messages if isinstance(error, ValidationError) else [str(error) or _("It no longer exists.")]
         result.failed.append((key, str(pk), " ".join(reasons)))
         return 0
     return 1

@@ -134,6 +134,11 @@ def _rich(user: Any, queryset: QuerySet[Activity, Activity]) -> QuerySet[Activit
     return queryset.select_related("assignee", *LINKED).annotate(**seen)
 
 
+def readable_activity(user: Any, activity: Activity) -> Activity:
+    """``activity`` (one the user may read) again, as the lists read it: without links to records they may not see."""
+    return forget_unseen_links([_rich(user, activity_queryset(user)).get(pk=activity.pk)])[0]
+
+
 def forget_unseen_links(activities: list[Activity]) -> list[Activity]:
     """Drop, from activities read through :func:`_rich`, each link to a record the reader may not see
     (in memory only: the page, the API and the calendar then show no name, link or id for it)."""

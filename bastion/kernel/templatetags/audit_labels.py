@@ -14,8 +14,19 @@ from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
+
+# Changed "fields" that are not fields of the target's model: what the writing action records
+# beside its own columns (a member's role and teams live on their membership; an interaction keeps
+# the names of its properties, not their values; deleting a company counts the contacts it unlinks).
+RECORDED_NOT_FIELDS = {
+    "role": _("role"),
+    "teams": _("teams"),
+    "property_names": _("property names"),
+    "contacts_unlinked": _("contacts unlinked"),
+}
 
 
 def _model(target_type: str) -> type[models.Model] | None:
@@ -40,7 +51,7 @@ def _field_label(model: type[models.Model] | None, name: str) -> str:
     try:
         field: Any = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return name
+        return str(RECORDED_NOT_FIELDS.get(name, name))
     if hasattr(field, "verbose_name"):
         return str(field.verbose_name)
     return str(field.related_model._meta.verbose_name_plural)  # a reverse relation: a contact's emails

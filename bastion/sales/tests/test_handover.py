@@ -3,6 +3,7 @@ team option, who may, bad recipients, batches that resume, and the administrator
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -90,6 +91,12 @@ def test_only_the_chosen_kinds_move_and_the_team_follows_when_asked(personas: An
     assert owner_of(book["company"]) == east.pk and owner_of(book["task"]) == east.pk
     handover.hand_over(admin, east, west, ["companies"])
     assert owner_of(book["company"]) == west.pk and team_name(Company, book["company"]) == "Sales East"  # kept its team
+    handover.hand_over(admin, east, west, ["activities"], to_their_team=True)
+    assert owner_of(book["task"]) == west.pk and team_name(Activity, book["task"]) == "Sales West"
+    west.membership.teams.clear()
+    with pytest.raises(ValidationError) as raised:
+        handover.hand_over(admin, east, west, ["contacts"], to_their_team=True)
+    assert set(raised.value.message_dict) == {"to_their_team"} and owner_of(book["contact"]) == east.pk
 
 
 def test_only_an_administrator_may_and_bad_recipients_are_named(personas: Any, book: dict[str, Any]) -> None:
@@ -117,6 +124,54 @@ def test_a_large_book_moves_in_batches_and_resumes(personas: Any, book: dict[str
     last = handover.hand_over(admin, east, west, handover.KINDS)
     assert last.moved_count == 1 and last.remaining == {}
     assert Contact._base_manager.filter(owner=east).count() == 0 and Lead._base_manager.filter(owner=east).count() == 1
+
+
+def test_a_record_that_cannot_move_is_reported_and_does_not_hold_up_the_rest(
+    personas: Any, book: dict[str, Any], monkeypatch: Any
+) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    extra = [directory_actions.create_contact(east, {"given_name": "Extra", "family_name": str(n)}) for n in range(3)]
+    erased = directory_actions.create_contact(east, {"given_name": "Gone", "family_name": "Person"})
+    Contact._base_manager.filter(pk=erased.pk).update(erased_at=timezone.now())  # a tombstone: nobody's work
+    stuck = min([book["contact"], *extra], key=lambda contact: contact.pk)
+    contacts = handover.KINDS["contacts"]
+
+    def refuse_one(actor: Any, pk: Any, recipient: Any, team: Any) -> Any:
+        if pk == stuck.pk:
+            raise ValidationError({"owner": ["Refused for the test."]})
+        return contacts.move(actor, pk, recipient, team)
+
+    monkeypatch.setitem(handover.KINDS, "contacts", dataclasses.replace(contacts, move=refuse_one))
+    monkeypatch.setattr(handover, "BATCH", 2)
+    assert handover.open_work(admin, east)["contacts"] == 4
+    first = handover.hand_over(admin, east, west, ["contacts"])
+    assert first.moved == {"contacts": 2} and first.failed == [("contacts", str(stuck.pk), "Refused for the test.")]
+    assert first.remaining == {"contacts": 1}
+    second = handover.hand_over(admin, east, west, ["contacts"])
+    assert second.moved == {"contacts": 1} and len(second.failed) == 1 and second.remaining == {}
+    assert owner_of(stuck) == east.pk and owner_of(erased) == east.pk
+
+
+def test_a_record_deleted_or_taken_meanwhile_is_skipped(personas: Any, book: dict[str, Any], monkeypatch: Any) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    deals = handover.KINDS["deals"]
+
+    def deleted_first(actor: Any, pk: Any, recipient: Any, team: Any) -> Any:
+        Deal._base_manager.filter(pk=pk).delete()  # another user deletes it as its turn comes
+        return deals.move(actor, pk, recipient, team)
+
+    monkeypatch.setitem(handover.KINDS, "deals", dataclasses.replace(deals, move=deleted_first))
+    result = handover.hand_over(admin, east, west, ["deals", "companies"])
+    assert result.moved == {"deals": 0, "companies": 1} and [f[0] for f in result.failed] == ["deals"]
+    original = dataclasses.replace(handover.KINDS["companies"])
+    taken = directory_actions.create_company(east, {"name": "Taken meanwhile"})
+
+    def taken_first(actor: Any, pk: Any, recipient: Any, team: Any) -> Any:
+        raise AssertionError("a record no longer the colleague's must not be moved")
+
+    Company._base_manager.filter(pk=taken.pk).update(owner=personas.sales_manager)
+    monkeypatch.setitem(handover.KINDS, "companies", dataclasses.replace(original, move=taken_first))
+    assert handover._move_one(admin, east, "companies", taken.pk, west, None, handover.HandOver()) == 0
 
 
 def test_the_page_shows_the_work_and_hands_it_over_after_step_up(personas: Any, signed_in: Any, book: dict[str, Any]) -> None:

@@ -62,3 +62,25 @@ def test_an_unknown_user_name_is_an_error_and_shows_or_exports_nothing(personas:
     refused = auditor.get("/audit/export.csv", {"actor": "nobody"})
     assert refused.status_code == 400 and "text/csv" not in refused["Content-Type"]
     assert AuditEvent.objects.filter(kind=EventKind.EXPORTED).count() == exports  # nothing was exported
+
+
+@pytest.mark.parametrize(
+    ("target_type", "key", "label"),
+    [
+        ("auth.user", "role", "角色"),
+        ("auth.user", "teams", "团队"),
+        ("engagement.interaction", "property_names", "属性名称"),
+        ("directory.company", "contacts_unlinked", "解除关联的联系人"),
+        ("directory.company", "name", "名称"),
+    ],
+)
+def test_what_an_action_records_beside_its_columns_is_named_too(target_type: str, key: str, label: str) -> None:
+    """Keys that are not fields of the model (a member's role and teams are on their membership)."""
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from bastion.kernel.templatetags.audit_labels import changed_field_labels
+
+    with translation.override("zh-hans"):
+        assert changed_field_labels(SimpleNamespace(target_type=target_type, changes={key: {"changed": True}})) == label
