@@ -38,11 +38,27 @@ def _model(target_type: str) -> type[models.Model] | None:
         return None
 
 
+# Targets that are not models: what an event is about when it is not a record.
+NOT_MODELS = {
+    "kernel.audit_log": _("audit trail"),
+    "kernel.audit_signing_key": _("audit signing key"),
+    "accounts.login": _("sign-in attempt"),
+    "setting": _("setting"),
+    "keystore.root_key": _("root key"),
+    "keystore.person_key": _("person's data key"),
+    "keystore.data_key_version": _("data key version"),
+    "keystore.blind_index_key": _("blind index key"),
+}
+
+
 @register.filter
 def target_label(target_type: str) -> str:
-    """``directory.contact`` → "contact" (translated); anything that is not a model, as stored."""
+    """``directory.contact`` → "contact" (translated), ``setting`` → "setting"; anything else (a refused
+    route, a kind since removed) as stored."""
     model = _model(target_type or "")
-    return str(model._meta.verbose_name) if model is not None else target_type
+    if model is not None:
+        return str(model._meta.verbose_name)
+    return str(NOT_MODELS.get(target_type, target_type))
 
 
 def _field_label(model: type[models.Model] | None, name: str) -> str:

@@ -84,3 +84,16 @@ def test_what_an_action_records_beside_its_columns_is_named_too(target_type: str
 
     with translation.override("zh-hans"):
         assert changed_field_labels(SimpleNamespace(target_type=target_type, changes={key: {"changed": True}})) == label
+
+
+@pytest.mark.parametrize(
+    ("target_type", "label"),
+    [("kernel.audit_log", "审计日志"), ("setting", "设置"), ("keystore.root_key", "根密钥"), ("route:x", "route:x")],
+)
+def test_targets_that_are_not_records_are_named_too(target_type: str, label: str) -> None:
+    from django.utils import translation
+
+    from bastion.kernel.templatetags.audit_labels import target_label
+
+    with translation.override("zh-hans"):
+        assert target_label(target_type) == label
