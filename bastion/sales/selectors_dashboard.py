@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, IntegerField, Sum, Value
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ from bastion.commerce.selectors import REVENUE
 from bastion.directory.models import Contact, LifecycleStage
 from bastion.kernel.access.roles import RecordAccess, policy_of
 from bastion.kernel.access.scoping import can_see_dashboards
-from bastion.sales.models import Deal, Lead, LeadStatus, Pipeline, Stage, StageKind
+from bastion.sales.models import Activity, ActivityKind, Deal, Lead, LeadStatus, Pipeline, Stage, StageKind
 from bastion.sales.money import from_cents
 from bastion.sales.selectors import Totals
 
@@ -81,6 +81,17 @@ class MonthFigure:
 
 
 @dataclass(frozen=True)
+class TaskFigures:
+    """Open tasks: all, overdue (due before today), due today, due from today to a week after it (the
+    activity list's "Today and the next 7 days", which the dashboard links to)."""
+
+    open: int = 0
+    overdue: int = 0
+    today: int = 0
+    week: int = 0
+
+
+@dataclass(frozen=True)
 class LifecycleFigure:
     stage: str
     label: str
@@ -103,6 +114,7 @@ class Dashboard:
     revenue: list[MonthFigure] = field(default_factory=list)
     leads: list[MonthFigure] = field(default_factory=list)
     lifecycle: list[LifecycleFigure] = field(default_factory=list)
+    tasks: TaskFigures = TaskFigures()
 
     @property
     def revenue_max(self) -> int:
@@ -149,6 +161,7 @@ def dashboard(user: Any) -> Dashboard:
         revenue=revenue_by_month(user, now, tz),
         leads=leads_by_month(user, now, tz),
         lifecycle=people_by_lifecycle_stage(user),
+        tasks=open_tasks(user, now, tz),
     )
 
 
@@ -243,6 +256,24 @@ def leads_by_month(user: Any, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[M
     )
     found = {_key(row["month"], tz): row["count"] for row in rows}
     return [MonthFigure(month, found.get(month, 0)) for month in _months(now, tz)]
+
+
+def open_tasks(user: Any, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> TaskFigures:
+    """Open tasks by when they are due, in one query (days cut in ``tz``)."""
+    start = dt.datetime.combine(timezone.localtime(now, tz).date(), dt.time.min, tzinfo=tz)
+    end = start + dt.timedelta(days=1)
+    row = (
+        records_counted(user, Activity)
+        .filter(kind=ActivityKind.TASK, done_at__isnull=True)
+        .order_by()
+        .aggregate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(due_at__lt=start)),
+            today=Count("id", filter=Q(due_at__gte=start, due_at__lt=end)),
+            week=Count("id", filter=Q(due_at__gte=start, due_at__lt=end + dt.timedelta(days=7))),
+        )
+    )
+    return TaskFigures(**{name: value or 0 for name, value in row.items()})
 
 
 def people_by_lifecycle_stage(user: Any) -> list[LifecycleFigure]:

@@ -27,6 +27,7 @@ from bastion.directory.tests.factories import CompanyFactory, ContactFactory
 from bastion.kernel.access.roles import POLICIES, Role
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
+from bastion.sales import actions_activities
 from bastion.sales import selectors_dashboard as dash
 from bastion.sales.models import Deal, Lead, LeadStatus
 from bastion.sales.tests.factories import DealFactory, LeadFactory, pipeline_with_stages, stage_named
@@ -193,6 +194,25 @@ def test_people_per_lifecycle_stage_count_contacts_and_unconverted_leads(executi
     assert sum(total for _c, _l, total in rows.values()) == 6
 
 
+def test_open_tasks_by_when_they_are_due_in_the_organisations_days(executive: Any, personas: Any, signed_in: Any) -> None:
+    rep = personas.rep_east
+    # NOW is 20:00 in Shanghai: its day began at 16:00 UTC the day before.
+    for subject, due in (
+        ("overdue", NOW - dt.timedelta(days=2)), ("early today", at(2025, 5, 14, 16, 30)),
+        ("in three days", NOW + dt.timedelta(days=3)), ("in ten days", NOW + dt.timedelta(days=10)),
+        ("no date", None), ("done", NOW - dt.timedelta(days=1)),
+    ):  # fmt: skip
+        task = actions_activities.create_activity(rep, {"kind": "task", "subject": subject, "due_at": due})
+    actions_activities.set_done(rep, task.pk, True)
+    assert dash.open_tasks(executive, NOW, SHANGHAI) == dash.TaskFigures(open=5, overdue=1, today=1, week=2)
+    assert dash.open_tasks(executive, NOW, UTC) == dash.TaskFigures(open=5, overdue=2, today=0, week=1)
+    assert dash.open_tasks(personas.sales_manager, NOW, UTC).open == 5  # rep_east's team is the manager's
+    executive_page = signed_in(executive).get(reverse("sales:dashboard")).content.decode()
+    assert 'data-testid="dash-tasks"' in executive_page and "/activities/?" not in executive_page  # no records to open
+    manager_page = signed_in(personas.sales_manager).get(reverse("sales:dashboard")).content.decode()
+    assert 'href="/activities/?state=overdue&amp;ordering=when"' in manager_page
+
+
 # --- who may open it ----------------------------------------------------------------------------
 
 
@@ -261,6 +281,7 @@ def test_an_empty_organisation_shows_empty_states(executive: Any, signed_in: Any
         "No paid or shipped orders in the last six months",
         "No new leads in the last six months",
         "No contacts or leads yet",
+        "No open tasks",
     ):
         assert text in body
     assert 'data-testid="as-of"' in body
@@ -285,6 +306,8 @@ def _world(pipeline: Any, owner: Any, copies: int = 1) -> list[str]:
         ]
         paid = order(OrderStatus.PAID, "600.00", now, contact=contact, notes="Ultramarine notes")
         new_lead = lead(now, given_name="Wobbleton", family_name=f"Grimsditch{index}", email=f"wobble{index}@leads.example")
+        task = actions_activities.create_activity(owner, {"kind": "task", "subject": f"Quibble task {index}", "deal": made[0].pk})
+        secrets += [task.subject, str(task.pk)]
         secrets += [company.name, contact.family_name, "Chief Obfuscator", f"quetzalia{index}@zanzibar.example"]
         secrets += [made[0].name, made[1].name, paid.number, "Ultramarine notes", new_lead.family_name]
         secrets += [f"wobble{index}@leads.example", str(made[0].pk), str(paid.pk), str(contact.pk), str(company.pk)]
@@ -327,4 +350,4 @@ def test_the_number_of_queries_does_not_grow_with_the_data(pipeline: Any, execut
     assert len(many) == len(few) <= 20  # the session, the user, the second-factor check, then the figures
     tables = ("sales_", "commerce_", "directory_")
     figures = [query["sql"] for query in many if any(f'"{table}' in query["sql"] for table in tables)]
-    assert len(figures) == 8  # the default pipeline, its open stages, then one query per figure group
+    assert len(figures) == 9  # the default pipeline, its open stages, then one query per figure group
