@@ -205,8 +205,8 @@ def test_open_tasks_by_when_they_are_due_in_the_organisations_days(executive: An
         task = actions_activities.create_activity(rep, {"kind": "task", "subject": subject, "due_at": due})
     actions_activities.set_done(rep, task.pk, True)
     assert dash.open_tasks(executive, NOW, SHANGHAI) == dash.TaskFigures(open=5, overdue=1, today=1, week=2)
-    assert dash.open_tasks(executive, NOW, UTC) == dash.TaskFigures(open=5, overdue=2, today=0, week=1)
-    assert dash.open_tasks(personas.sales_manager, NOW, UTC).open == 5  # rep_east's team is the manager's
+    assert dash.open_tasks(executive, NOW, zoneinfo.ZoneInfo("UTC")) == dash.TaskFigures(open=5, overdue=2, today=0, week=1)
+    assert dash.open_tasks(personas.sales_manager, NOW, zoneinfo.ZoneInfo("UTC")).open == 5  # rep_east's team is the manager's
     executive_page = signed_in(executive).get(reverse("sales:dashboard")).content.decode()
     assert 'data-testid="dash-tasks"' in executive_page and "/activities/?" not in executive_page  # no records to open
     manager_page = signed_in(personas.sales_manager).get(reverse("sales:dashboard")).content.decode()
