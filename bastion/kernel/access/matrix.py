@@ -66,6 +66,8 @@ def record_rules() -> list[str]:
           "share a record or remove a share, and both are audited."),
         _("A record nobody granted is invisible: lists, search, the API and pages behave as if it did not exist, "
           "and fetching it by id gives the same 404 as an id that does not exist."),
+        _("An activity is read by its assignee and team; the contact, company, lead or deal it is about is named only "
+          "to a reader who may see that record (ADR 0066)."),
     ]  # fmt: skip
 
 
