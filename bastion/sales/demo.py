@@ -103,7 +103,7 @@ def seed_demo_sales(admin: Any, owners: list[Any], *, deals: int = 120, seed: in
                 actions.move_deal(owner, deal.pk, stage.pk, lost_reason=reason)
             _spread_over_the_past_weeks(deal.pk, rng, timezone.now())
         if companies:
-            _seed_leads_and_activities(rng, owners, visible)
+            _seed_leads_and_activities(admin, rng, owners, visible)
         return made
 
 
@@ -142,11 +142,16 @@ TASKS = [
 ]
 
 
-def _seed_leads_and_activities(rng: random.Random, owners: list[Any], visible: dict[Any, list[Company]]) -> None:
-    """A few leads from the web form and by hand, and tasks and meetings on the sellers' days."""
-    from bastion.sales import actions_activities, actions_leads
+def _seed_leads_and_activities(admin: Any, rng: random.Random, owners: list[Any], visible: dict[Any, list[Company]]) -> None:
+    """A few leads from the web form (routed in turn to the first sellers' team) and by hand; tasks,
+    meetings and calls on the sellers' days."""
+    from bastion.accounts.selectors import default_team_of
+    from bastion.sales import actions_activities, actions_leads, actions_routing
     from bastion.sales.models import Deal
 
+    team = next((found for found in map(default_team_of, owners) if found is not None), None)
+    if team is not None:
+        actions_routing.set_lead_routing(admin, team.pk)
     consent = "I agree that my details and message are stored in order to answer me."
     for number, (given, family, company, title, phone) in enumerate(DEMO_LEADS):
         local = f"{given}.{family}".lower() if given.isascii() else f"lead{number}"
@@ -169,7 +174,8 @@ def _seed_leads_and_activities(rng: random.Random, owners: list[Any], visible: d
         actions_activities.create_activity(
             owner, {"kind": "meeting", "subject": "Demo", "starts_at": start, "ends_at": start + dt.timedelta(hours=1), **about}
         )
-        actions_activities.create_activity(owner, {"kind": "call", "subject": "Intro call", **about})
+        called = now.replace(hour=11, minute=0, second=0, microsecond=0) - dt.timedelta(days=number % 4 + 1)
+        actions_activities.create_activity(owner, {"kind": "call", "subject": "Intro call", "starts_at": called, **about})
 
 
 # (name, kind of points, looks at, condition, value, points): what a sales team scores first.

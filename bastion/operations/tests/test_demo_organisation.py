@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from bastion.commerce.models import Order
 from bastion.engagement.models import Interaction
 from bastion.operations.first_run import seed_demo_organisation
-from bastion.sales.models import Deal, Lead, ScoringRule
+from bastion.sales.models import Activity, ActivityKind, Deal, Lead, LeadSource, ScoringRule
 
 pytestmark = pytest.mark.django_db(databases=["default", "keys"])
 
@@ -23,3 +24,8 @@ def test_the_demo_organisation_opens_with_staff_customers_deals_orders_and_score
     scores = list(Lead.objects.values_list("fit_score", "engagement_score", "score"))
     assert all(score == fit + engagement for fit, engagement, score in scores)
     assert any(fit > 0 for fit, _engagement, _score in scores) and any(engagement > 0 for _fit, engagement, _score in scores)
+    # Web-form leads are routed to a sales team's sellers, not left to administrators; calls were made before today.
+    web = Lead.objects.filter(source=LeadSource.WEB_FORM)
+    assert web.exists() and not web.filter(owner=None).exists() and not web.filter(owner=admin).exists()
+    calls = Activity.objects.filter(kind=ActivityKind.CALL)
+    assert calls.exists() and not calls.filter(starts_at__date__gte=timezone.localdate()).exists()
