@@ -65,6 +65,11 @@ class ActivityFilterForm(BastionForm):
     state = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *TASK_STATES.items()])
     period = forms.ChoiceField(label=_("When"), required=False, choices=[("", _("Any time")), *PERIODS.items()])
     assignee = forms.TypedChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None)
+    # What the activities are about (a record's "All activities" link); checked against what the user may see.
+    contact = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    company = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    lead = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    deal = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data: Any, *, assignees: Any) -> None:
         super().__init__(data)

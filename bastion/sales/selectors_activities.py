@@ -134,6 +134,11 @@ def _rich(user: Any, queryset: QuerySet[Activity, Activity]) -> QuerySet[Activit
     return queryset.select_related("assignee", *LINKED).annotate(**seen)
 
 
+def visible_record(user: Any, link: str, pk: Any) -> Any:
+    """The contact, company, lead or deal ``pk`` (``link`` names which) if ``user`` may see it, else None."""
+    return LINKED[link].objects.visible_to(user).filter(pk=pk).first() if link in LINKED and pk else None
+
+
 def readable_activity(user: Any, activity: Activity) -> Activity:
     """``activity`` (one the user may read) again, as the lists read it: without links to records they may not see."""
     return forget_unseen_links([_rich(user, activity_queryset(user)).get(pk=activity.pk)])[0]

@@ -40,13 +40,33 @@ def activity_filter_form(data: Any) -> ActivityFilterForm:
     return ActivityFilterForm(data, assignees=directory.assignable_owners())
 
 
-def activity_filters(form: ActivityFilterForm) -> selectors_activities.ActivityFilters:
-    """The list's filters from its form (a bad value is shown as an error and ignored); the export uses them too."""
+RECORD_FILTERS = ("contact", "company", "lead", "deal")
+
+
+def activity_filters(form: ActivityFilterForm, user: Any) -> selectors_activities.ActivityFilters:
+    """The list's filters from its form (a bad value is shown as an error and ignored); the export uses
+    them too. A record filter must name a record the user may see (else an error, and no filter)."""
     values = valid_filters(form)
+    about = {}
+    for name in RECORD_FILTERS:
+        if values.get(name) and selectors_activities.visible_record(user, name, values[name]) is None:
+            form.add_error(None, _("The record whose activities were asked for does not exist, or you cannot see it."))
+        elif values.get(name):
+            about[f"{name}_id"] = values[name]
     return selectors_activities.ActivityFilters(
         q=(values.get("q") or "").strip(), kind=values.get("kind") or "", assignee_id=values.get("assignee"),
-        state=values.get("state") or "", period=values.get("period") or "",
+        state=values.get("state") or "", period=values.get("period") or "", **about,
     )  # fmt: skip
+
+
+def _about(user: Any, filters: selectors_activities.ActivityFilters) -> list[tuple[str, Any]]:
+    """(kind of record, record) of each record filter, for the page's "About" line."""
+    found = []
+    for name in RECORD_FILTERS:
+        pk = getattr(filters, f"{name}_id")
+        if pk is not None:
+            found.append((name, selectors_activities.visible_record(user, name, pk)))
+    return found
 
 
 @reader_required
@@ -54,7 +74,8 @@ def activity_filters(form: ActivityFilterForm) -> selectors_activities.ActivityF
 def activity_list(request: HttpRequest) -> HttpResponse:
     """Every task, call, meeting and note the user can see, filtered, sorted and a page at a time."""
     form = activity_filter_form(request.GET)
-    filters = activity_filters(form)
+    filters = activity_filters(form, request.user)
+    about = _about(request.user, filters)
     try:
         page_request = parse_page_request(
             request.GET,
@@ -70,6 +91,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": filters.q,
         "filtered": filters != selectors_activities.ActivityFilters(),
+        "about": about,
+        # "Add task" on a record's activities adds it to that record.
+        "about_query": "&".join(f"{name}={record.pk}" for name, record in about if record is not None),
         "sort_choices": SORT_CHOICES,
         "can_edit": can_change_customer_records(request.user),
         "here": request.get_full_path(),

@@ -57,7 +57,7 @@ def lead_export(request: HttpRequest) -> HttpResponseBase:
 @stepup_required
 @require_GET
 def activity_export(request: HttpRequest) -> HttpResponseBase:
-    filters = activity_filters(activity_filter_form(request.GET))
+    filters = activity_filters(activity_filter_form(request.GET), request.user)
     return export_list(
         request, filters, build=export.activity_export, orderings=selectors_activities.ACTIVITY_ORDERINGS,
         default_ordering=selectors_activities.DEFAULT_ACTIVITY_ORDERING, nav="my-day", list_url="sales:activity-list",

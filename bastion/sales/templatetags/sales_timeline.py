@@ -21,8 +21,10 @@ def timeline(context: Any, **record: Any) -> dict[str, Any]:
     request = context["request"]
     ((name, value),) = record.items()
     # The directory's pages hold masked records (bastion.kernel.access.masking): look up by id.
+    entries = timeline_of(request.user, **{name: value.pk})
     return {
-        "entries": timeline_of(request.user, **{name: value.pk}),
+        "entries": entries,
+        "has_activities": any(entry.activity is not None for entry in entries),
         "link_name": name,
         "link_id": value.pk,
         "here": request.get_full_path(),

@@ -182,3 +182,19 @@ def test_a_record_the_reader_may_not_see_is_not_named_anywhere(personas: Any, si
     assert shown["subject"] == "Cover for East" and shown["contact"] is None
     owner_view = signed_in(personas.rep_east).get(reverse("directory:contact-detail", args=[contact.pk])).content.decode()
     assert "Mei Chen" in owner_view and task.subject not in owner_view  # west's team's task stays off east's timeline
+
+
+def test_a_records_activities_open_from_its_timeline(personas: Any, signed_in: Any, work: dict[str, Any]) -> None:
+    contact_id = work["call"].contact_id
+    client = signed_in(personas.rep_east)
+    page = client.get(reverse("directory:contact-detail", args=[contact_id])).content.decode()
+    link = f'href="/activities/?contact={contact_id}&amp;ordering=-when" data-testid="timeline-all-activities"'
+    assert link in page
+    listed = client.get(reverse("sales:activity-list"), {"contact": str(contact_id)}).content.decode()
+    assert "Only the activities on the contact Mei Chen." in listed and "Show all activities" in listed
+    assert "Send the quote" in listed and "Intro call" in listed and "Renewal check" not in listed
+    assert f'name="contact" value="{contact_id}"' in listed  # kept when another filter changes
+    assert f"/activities/new/?kind=task&amp;contact={contact_id}&amp;next=" in listed  # a new task is about it too
+    hidden = signed_in(personas.rep_west).get(reverse("sales:activity-list"), {"contact": str(contact_id)}).content.decode()
+    assert "does not exist, or you cannot see it" in hidden and "Mei Chen" not in hidden and "Send the quote" not in hidden
+    assert "West coast follow-up" in hidden  # the filter is dropped, not the page
