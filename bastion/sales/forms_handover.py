@@ -29,3 +29,11 @@ class HandOverForm(ActionErrorsMixin, BastionForm):
         self.fields["recipient"].queryset = recipients  # type: ignore[attr-defined]
         self.fields["kinds"].choices = [(key, f"{kind.label} ({work.get(key, 0)})") for key, kind in KINDS.items()]  # type: ignore[attr-defined]
         self.fields["kinds"].initial = [key for key, count in work.items() if count]
+
+
+class ReassignForm(ActionErrorsMixin, BastionForm):
+    owner = OwnerChoiceField(label=_("New owner"), queryset=None, empty_label=_("Choose a colleague"))
+
+    def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """Handing a colleague's open work to another: when someone leaves, changes job or goes on leave,
-an administrator moves what they still have in hand to a colleague in one step.
+an administrator moves what they still have in hand to a colleague in one step. Also the lists'
+"Change owner" of chosen records (:func:`reassign`), which anyone who may change them can do.
 
 What moves is their *open* work: the companies and contacts they own, their leads still being
 worked (new, contacted, qualified), their open deals, their open tasks and their meetings still to
@@ -36,6 +37,7 @@ from bastion.accounts.staff import can_manage_staff
 from bastion.directory import actions as directory_actions
 from bastion.directory import selectors as directory
 from bastion.directory.models import Company, Contact
+from bastion.kernel.access.scoping import parse_uuid
 from bastion.sales import actions as deal_actions
 from bastion.sales import actions_activities, actions_leads
 from bastion.sales.models import Activity, ActivityKind, Deal, Lead, LeadStatus, StageKind
@@ -164,15 +166,48 @@ def _move_one(actor: Any, member: Any, key: str, pk: Any, recipient: Any, team: 
     to someone else since the list was read is no longer this colleague's open work.
     """
     kind = KINDS[key]
+
+    def move_if_still_theirs() -> int:
+        still_open = kind.records(actor, member).filter(pk=pk)
+        still_open.model._base_manager.select_for_update().filter(pk=pk).values_list("pk").first()  # lock the row
+        if not still_open.exists():  # read after the lock: the row as committed now
+            return 0
+        kind.move(actor, pk, recipient, team)
+        return 1
+
+    return _attempt(key, pk, move_if_still_theirs, result)
+
+
+def _attempt(key: str, pk: Any, move: Callable[[], int], result: HandOver) -> int:
+    """``move()`` in its own transaction: what it returns, or 0 with why in ``result.failed`` (nothing changed)."""
     try:
         with transaction.atomic():
-            still_open = kind.records(actor, member).filter(pk=pk)
-            still_open.model._base_manager.select_for_update().filter(pk=pk).values_list("pk").first()  # lock the row
-            if not still_open.exists():  # read after the lock: the row as committed now
-                return 0
-            kind.move(actor, pk, recipient, team)
+            return move()
     except (ValidationError, PermissionDenied, Http404) as error:
         reasons = error.messages if isinstance(error, ValidationError) else [str(error) or _("It no longer exists.")]
         result.failed.append((key, str(pk), " ".join(reasons)))
         return 0
-    return 1
+
+
+def chosen_deals(actor: Any, pks: Iterable[Any]) -> list[Any]:
+    """The deals among ``pks`` that ``actor`` may see (at most :data:`BATCH`), by name."""
+    wanted = [pk for pk in (parse_uuid(value) for value in pks) if pk is not None][:BATCH]
+    return list(Deal.objects.visible_to(actor).filter(pk__in=wanted).select_related("owner", "stage").order_by("name_key", "id"))
+
+
+def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOver:
+    """Give the chosen records of kind ``key`` to ``recipient`` (a list's "Change owner"): at most
+    :data:`BATCH`, each through its update action, so only those the actor may change move (and
+    none that the actor could no longer see after it: the action refuses that)."""
+    if recipient is None or not directory.assignable_owners().filter(pk=recipient.pk).exists():
+        raise ValidationError({"owner": [_("Choose an active colleague whose role can own records.")]})
+    kind, result = KINDS[key], HandOver(moved={key: 0})
+
+    for pk in list(dict.fromkeys(pks))[:BATCH]:
+
+        def move(pk: Any = pk) -> int:
+            kind.move(actor, pk, recipient, None)
+            return 1
+
+        result.moved[key] += _attempt(key, pk, move, result)
+    return result

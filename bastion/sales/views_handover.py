@@ -1,4 +1,5 @@
-"""The page on which an administrator hands a colleague's open work to another (bastion.sales.handover)."""
+"""The page on which an administrator hands a colleague's open work to another, and the deal list's
+"Change owner" of chosen deals (bastion.sales.handover)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -14,8 +16,11 @@ from django.views.decorators.http import require_http_methods
 from bastion.accounts import stepup
 from bastion.accounts.selectors import staff_member
 from bastion.accounts.staff import can_manage_staff
+from bastion.directory import selectors as directory
+from bastion.directory.views import writer_required
 from bastion.sales import handover
-from bastion.sales.forms_handover import HandOverForm
+from bastion.sales.forms_handover import HandOverForm, ReassignForm
+from bastion.sales.views_activities import _next
 
 
 @login_required
@@ -78,3 +83,29 @@ def _report(request: HttpRequest, result: handover.HandOver, recipient: object) 
             )
             % {"count": result.remaining_count},
         )
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def deal_reassign(request: HttpRequest) -> HttpResponse:
+    """GET (from the deal list's "Change owner") shows the chosen deals and asks; POST gives them to
+    the chosen colleague, each through its update (those the user may not change are reported)."""
+    data = request.POST if request.method == "POST" else request.GET
+    deals = handover.chosen_deals(request.user, data.getlist("deal"))
+    form = ReassignForm(data if "owner" in data else None, owners=directory.assignable_owners())
+    back = data.get("next", "")
+    if request.method == "POST" and deals and form.is_valid():
+        try:
+            result = handover.reassign(request.user, "deals", [deal.pk for deal in deals], form.cleaned_data["owner"])
+        except ValidationError as error:
+            form.add_action_errors(error)
+        else:
+            _report(request, result, form.cleaned_data["owner"])
+            return redirect(_next_list(request, back))
+    context = {"nav": "deals", "deals": deals, "form": form, "next": back}
+    return render(request, "sales/deals/reassign.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _next_list(request: HttpRequest, value: str) -> str:
+    target = _next(request, value)
+    return target if target != reverse("sales:my-day") else reverse("sales:deal-list")

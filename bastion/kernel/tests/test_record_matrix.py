@@ -161,6 +161,8 @@ GATED: dict[str, tuple[Any, str]] = {
     "sales:dashboard": (lambda policy: policy is not None and policy.dashboards, ""),
     "imports:list": (_writes, ""),  # importing writes customer records
     "imports:new": (_writes, ""),
+    # Changing the owner of chosen deals: the page asks writers; each deal is then checked by its update action.
+    "sales:deal-reassign": (_writes, ""),
 }
 API_GATED: dict[str, Any] = {"api-import-list": _writes}
 # Not role-gated, with the reason. Everything else must be a record endpoint or gated.

@@ -13,6 +13,16 @@
       select.dataset.bound = "1";
       select.addEventListener("change", function () { select.form.requestSubmit(); });
     });
+    // <input type="checkbox" data-select-all="deal"> ticks or clears every name="deal" box of its form.
+    root.querySelectorAll("input[data-select-all]").forEach(function (all) {
+      if (all.dataset.bound) { return; }
+      all.dataset.bound = "1";
+      all.addEventListener("change", function () {
+        all.form.querySelectorAll("input[type=checkbox][name='" + all.dataset.selectAll + "']").forEach(function (box) {
+          box.checked = all.checked;
+        });
+      });
+    });
     // <form data-confirm="..."> asks before a destructive action.
     root.querySelectorAll("form[data-confirm]").forEach(function (form) {
       if (form.dataset.bound) { return; }
