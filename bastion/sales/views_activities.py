@@ -102,10 +102,11 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, "sales/activities/list.html", "sales/activities/_results_swap.html", context)
 
 
-def _next(request: HttpRequest, value: str) -> str:
+def _next(request: HttpRequest, value: str, default: str = "sales:my-day") -> str:
+    """``value`` if it is a page of this site, else the page named ``default``."""
     if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return value
-    return reverse("sales:my-day")
+    return reverse(default)
 
 
 def _form_page(request: HttpRequest, form: ActivityForm, activity: Any = None, *, status: int = 200) -> HttpResponse:

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -101,11 +100,6 @@ def deal_reassign(request: HttpRequest) -> HttpResponse:
             form.add_action_errors(error)
         else:
             _report(request, result, form.cleaned_data["owner"])
-            return redirect(_next_list(request, back))
+            return redirect(_next(request, back, "sales:deal-list"))
     context = {"nav": "deals", "deals": deals, "form": form, "next": back}
     return render(request, "sales/deals/reassign.html", context, status=400 if request.method == "POST" else 200)
-
-
-def _next_list(request: HttpRequest, value: str) -> str:
-    target = _next(request, value)
-    return target if target != reverse("sales:my-day") else reverse("sales:deal-list")
