@@ -189,10 +189,22 @@ def _attempt(key: str, pk: Any, move: Callable[[], int], result: HandOver) -> in
         return 0
 
 
-def chosen_deals(actor: Any, pks: Iterable[Any]) -> list[Any]:
-    """The deals among ``pks`` that ``actor`` may see (at most :data:`BATCH`), by name."""
+# What a list's "Change owner" may choose, by key of KINDS: the model, what its page shows beside
+# each record, and the order the page lists them in. An erased contact is nobody's work (ADR 0019).
+CHOOSABLE: dict[str, tuple[Any, tuple[str, ...], str, Q]] = {
+    "companies": (Company, ("owner",), "name_key", Q()),
+    "contacts": (Contact, ("owner", "company"), "sort_name", Q(erased_at__isnull=True)),
+    "leads": (Lead, ("owner",), "sort_name", Q()),
+    "deals": (Deal, ("owner", "stage"), "name_key", Q()),
+}
+
+
+def chosen(actor: Any, key: str, pks: Iterable[Any]) -> list[Any]:
+    """The records of kind ``key`` among ``pks`` that ``actor`` may see (at most :data:`BATCH`), in list order."""
+    model, related, order, usable = CHOOSABLE[key]
     wanted = [pk for pk in (parse_uuid(value) for value in pks) if pk is not None][:BATCH]
-    return list(Deal.objects.visible_to(actor).filter(pk__in=wanted).select_related("owner", "stage").order_by("name_key", "id"))
+    found = model.objects.visible_to(actor).filter(usable, pk__in=wanted)
+    return list(found.select_related(*related).order_by(order, "id"))
 
 
 def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOver:

@@ -12,6 +12,7 @@ from bastion.sales import (
     views_lead_reveal,
     views_leads,
     views_lifecycle,
+    views_reassign,
     views_scoring,
     views_setup,
 )
@@ -39,7 +40,7 @@ urlpatterns = [
     path("forms/lead/", views_leads.public_lead_form, name="lead-public-form"),
     path("my-day/", views_activities.my_day, name="my-day"),
     path("my-day/calendar.ics", views_activities.calendar_download, name="calendar-download"),
-    path("deals/reassign/", views_handover.deal_reassign, name="deal-reassign"),
+    path("change-owner/<slug:kind>/", views_reassign.change_owner, name="change-owner"),
     path("staff/<int:user_id>/hand-over/", views_handover.hand_over, name="hand-over"),
     path("activities/", views_activities.activity_list, name="activity-list"),
     path("activities/export.csv", views_export.activity_export, name="activity-export"),

@@ -1,5 +1,4 @@
-"""The page on which an administrator hands a colleague's open work to another, and the deal list's
-"Change owner" of chosen deals (bastion.sales.handover)."""
+"""The page on which an administrator hands a colleague's open work to another (bastion.sales.handover)."""
 
 from __future__ import annotations
 
@@ -15,11 +14,8 @@ from django.views.decorators.http import require_http_methods
 from bastion.accounts import stepup
 from bastion.accounts.selectors import staff_member
 from bastion.accounts.staff import can_manage_staff
-from bastion.directory import selectors as directory
-from bastion.directory.views import writer_required
 from bastion.sales import handover
-from bastion.sales.forms_handover import HandOverForm, ReassignForm
-from bastion.sales.views_activities import _next
+from bastion.sales.forms_handover import HandOverForm
 
 
 @login_required
@@ -47,14 +43,15 @@ def hand_over(request: HttpRequest, user_id: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_action_errors(error)
             else:
-                _report(request, result, data["recipient"])
+                report(request, result, data["recipient"])
                 return redirect("sales:hand-over", user_id=member.pk)
     rows = [(key, kind.label, work[key]) for key, kind in handover.KINDS.items()]
     context = {"nav": "access", "member": member, "rows": rows, "total": sum(work.values()), "form": form}
     return render(request, "sales/handover.html", context, status=status)
 
 
-def _report(request: HttpRequest, result: handover.HandOver, recipient: object) -> None:
+def report(request: HttpRequest, result: handover.HandOver, recipient: object) -> None:
+    """Tell the user what a hand-over or a list's "Change owner" moved, what it could not and what is left."""
     name = getattr(recipient, "get_full_name", lambda: "")() or str(recipient)
     messages.success(
         request,
@@ -82,24 +79,3 @@ def _report(request: HttpRequest, result: handover.HandOver, recipient: object) 
             )
             % {"count": result.remaining_count},
         )
-
-
-@writer_required
-@require_http_methods(["GET", "POST"])
-def deal_reassign(request: HttpRequest) -> HttpResponse:
-    """GET (from the deal list's "Change owner") shows the chosen deals and asks; POST gives them to
-    the chosen colleague, each through its update (those the user may not change are reported)."""
-    data = request.POST if request.method == "POST" else request.GET
-    deals = handover.chosen_deals(request.user, data.getlist("deal"))
-    form = ReassignForm(data if "owner" in data else None, owners=directory.assignable_owners())
-    back = data.get("next", "")
-    if request.method == "POST" and deals and form.is_valid():
-        try:
-            result = handover.reassign(request.user, "deals", [deal.pk for deal in deals], form.cleaned_data["owner"])
-        except ValidationError as error:
-            form.add_action_errors(error)
-        else:
-            _report(request, result, form.cleaned_data["owner"])
-            return redirect(_next(request, back, "sales:deal-list"))
-    context = {"nav": "deals", "deals": deals, "form": form, "next": back}
-    return render(request, "sales/deals/reassign.html", context, status=400 if request.method == "POST" else 200)

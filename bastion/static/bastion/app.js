@@ -13,13 +13,14 @@
       select.dataset.bound = "1";
       select.addEventListener("change", function () { select.form.requestSubmit(); });
     });
-    // <input type="checkbox" data-select-all="deal"> ticks or clears every name="deal" box of its form.
+    // <input type="checkbox" data-select-all="record"> ticks or clears every name="record" box of its
+    // form, those inside it and those outside that name it with form="...".
     root.querySelectorAll("input[data-select-all]").forEach(function (all) {
       if (all.dataset.bound) { return; }
       all.dataset.bound = "1";
       all.addEventListener("change", function () {
-        all.form.querySelectorAll("input[type=checkbox][name='" + all.dataset.selectAll + "']").forEach(function (box) {
-          box.checked = all.checked;
+        Array.prototype.forEach.call(all.form.elements, function (box) {
+          if (box.type === "checkbox" && box.name === all.dataset.selectAll) { box.checked = all.checked; }
         });
       });
     });

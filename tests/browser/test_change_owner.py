@@ -1,0 +1,37 @@
+"""A list's "Change owner" in a real Chromium: the box in the table's head ticks every record on the
+page (boxes that belong to the form below the table), the page that asks names them, and they move."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bastion.accounts.testing import enrol_totp
+from bastion.directory import actions as directory
+from bastion.directory.models import Company
+from tests.browser.test_first_day import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_tick_every_company_on_the_page_and_give_them_to_a_colleague(page: Any, live_server: Any, personas: Any) -> None:
+    east, manager = personas.rep_east, personas.sales_manager
+    mine = [directory.create_company(east, {"name": name}) for name in ("Aurora Robotics", "Borealis Foods", "Cirrus Labs")]
+    sign_in(page, live_server.url, "rep_east", enrol_totp(east))
+    page.goto(f"{live_server.url}/companies/")
+    page.get_by_label("Choose every record on this page").check()
+    assert page.locator("input[name=record]:checked").count() == 3
+    page.get_by_label("Choose Borealis Foods").uncheck()
+    page.get_by_test_id("change-owner").click()
+
+    page.get_by_role("heading", name="Change the owner of 2 companies").wait_for()
+    chosen = page.get_by_test_id("chosen-records").inner_text()
+    assert "Aurora Robotics" in chosen and "Cirrus Labs" in chosen and "Borealis" not in chosen
+    page.get_by_label("New owner").select_option(str(manager.pk))
+    page.get_by_role("button", name="Change owner", exact=True).click()
+
+    page.get_by_text("2 records handed over to").wait_for()
+    assert page.url.rstrip("/").endswith("/companies")
+    owners = dict(Company.objects.filter(pk__in=[c.pk for c in mine]).values_list("name", "owner_id"))
+    assert owners == {"Aurora Robotics": manager.pk, "Borealis Foods": east.pk, "Cirrus Labs": manager.pk}
