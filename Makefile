@@ -29,6 +29,8 @@ test: install browser lint typecheck checks pytest
 browser:
 	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+	@test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { echo "Installing Debian's WenQuanYi Micro Hei, so Chinese pages are measured with real glyphs"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei) >/dev/null; }
 	@command -v rsyslogd >/dev/null || /usr/sbin/rsyslogd -v >/dev/null 2>&1 || { echo "Installing Debian's rsyslog for the audit syslog tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsyslog) >/dev/null; }
 
