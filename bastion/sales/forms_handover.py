@@ -1,4 +1,5 @@
-"""The form that hands a colleague's open work to another (bastion.sales.handover)."""
+"""The forms that hand a colleague's open work to another (bastion.sales.handover) and that change
+chosen records from their list (owner, tags)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from bastion.directory import validation
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceField
 from bastion.sales.handover import KINDS
 
@@ -37,3 +39,20 @@ class ReassignForm(ActionErrorsMixin, BastionForm):
     def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+
+
+class TagChosenForm(ActionErrorsMixin, BastionForm):
+    """Tags to add to the chosen records and tags (of those they carry) to take off them."""
+
+    add = forms.CharField(
+        label=_("Tags to add"),
+        required=False,
+        max_length=validation.MAX_TAGS * (validation.MAX_TAG_LENGTH + 2),
+        help_text=_("Separate tags with commas, e.g. VIP, partner."),
+        widget=forms.TextInput(attrs={"list": "tag-options", "autocomplete": "off"}),
+    )
+    remove = forms.MultipleChoiceField(label=_("Tags to take off"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, carried: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].choices = [(name, name) for name in carried]  # type: ignore[attr-defined]

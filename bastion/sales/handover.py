@@ -175,10 +175,10 @@ def _move_one(actor: Any, member: Any, key: str, pk: Any, recipient: Any, team: 
         kind.move(actor, pk, recipient, team)
         return 1
 
-    return _attempt(key, pk, move_if_still_theirs, result)
+    return attempt(key, pk, move_if_still_theirs, result)
 
 
-def _attempt(key: str, pk: Any, move: Callable[[], int], result: HandOver) -> int:
+def attempt(key: str, pk: Any, move: Callable[[], int], result: HandOver) -> int:
     """``move()`` in its own transaction: what it returns, or 0 with why in ``result.failed`` (nothing changed)."""
     try:
         with transaction.atomic():
@@ -221,5 +221,5 @@ def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOv
             kind.move(actor, pk, recipient, None)
             return 1
 
-        result.moved[key] += _attempt(key, pk, move, result)
+        result.moved[key] += attempt(key, pk, move, result)
     return result

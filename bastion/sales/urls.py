@@ -4,6 +4,7 @@ from django.urls import path
 
 from bastion.sales import (
     views_activities,
+    views_chosen,
     views_dashboard,
     views_deal_lines,
     views_deals,
@@ -12,7 +13,6 @@ from bastion.sales import (
     views_lead_reveal,
     views_leads,
     views_lifecycle,
-    views_reassign,
     views_scoring,
     views_setup,
 )
@@ -40,7 +40,8 @@ urlpatterns = [
     path("forms/lead/", views_leads.public_lead_form, name="lead-public-form"),
     path("my-day/", views_activities.my_day, name="my-day"),
     path("my-day/calendar.ics", views_activities.calendar_download, name="calendar-download"),
-    path("change-owner/<slug:kind>/", views_reassign.change_owner, name="change-owner"),
+    path("change-owner/<slug:kind>/", views_chosen.change_owner, name="change-owner"),
+    path("tag/<slug:kind>/", views_chosen.tag_chosen, name="tag-chosen"),
     path("staff/<int:user_id>/hand-over/", views_handover.hand_over, name="hand-over"),
     path("activities/", views_activities.activity_list, name="activity-list"),
     path("activities/export.csv", views_export.activity_export, name="activity-export"),

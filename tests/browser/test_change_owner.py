@@ -1,5 +1,6 @@
-"""A list's "Change owner" in a real Chromium: the box in the table's head ticks every record on the
-page (boxes that belong to the form below the table), the page that asks names them, and they move."""
+"""A list's "Change owner" and "Tag" in a real Chromium: the box in the table's head ticks every
+record on the page (boxes that belong to the form below the table), the page that asks names them,
+and they change; the Tag button sends the same boxes to its own page."""
 
 from __future__ import annotations
 
@@ -35,3 +36,14 @@ def test_tick_every_company_on_the_page_and_give_them_to_a_colleague(page: Any, 
     assert page.url.rstrip("/").endswith("/companies")
     owners = dict(Company.objects.filter(pk__in=[c.pk for c in mine]).values_list("name", "owner_id"))
     assert owners == {"Aurora Robotics": manager.pk, "Borealis Foods": east.pk, "Cirrus Labs": manager.pk}
+
+    page.get_by_label("Choose Aurora Robotics").check()
+    page.get_by_label("Choose Borealis Foods").check()
+    page.get_by_test_id("tag-chosen").click()
+    page.get_by_role("heading", name="Tag 2 companies").wait_for()
+    page.get_by_label("Tags to add").fill("Partner, 渠道伙伴")
+    page.get_by_role("button", name="Change tags").click()
+    page.get_by_text("The tags of 2 records changed.").wait_for()
+    for company in mine[:2]:
+        assert sorted(Company.objects.get(pk=company.pk).tags.values_list("name", flat=True)) == ["Partner", "渠道伙伴"]
+    assert page.locator(".tag", has_text="渠道伙伴").count() == 2  # back on the list, which shows them

@@ -164,6 +164,7 @@ GATED: dict[str, tuple[Any, str]] = {
     # A list's "Change owner" of chosen records: the page asks writers; each record is then checked by its
     # update action (sales/tests/test_change_owner.py tries every kind).
     "sales:change-owner": (_writes, "deals"),
+    "sales:tag-chosen": (_writes, "companies"),  # likewise for tags (sales/tests/test_tag_chosen.py)
 }
 API_GATED: dict[str, Any] = {"api-import-list": _writes}
 # Not role-gated, with the reason. Everything else must be a record endpoint or gated.

@@ -72,7 +72,7 @@ def test_each_list_offers_it_and_moves_only_what_the_user_can_see(kind: str, per
     client = signed_in(east)
     listed = client.get(reverse(list_page)).content.decode()
     assert f'action="{reverse("sales:change-owner", args=[kind])}"' in listed
-    assert f'form="change-owner" name="record" value="{mine[0].pk}"' in listed
+    assert f'form="chosen" name="record" value="{mine[0].pk}"' in listed
     chosen = [str(record.pk) for record in [*mine, theirs]]
     page = client.get(reverse("sales:change-owner", args=[kind]), {"record": chosen, "next": "/back/?q=f"})
     body = page.content.decode()

@@ -1,0 +1,192 @@
+"""What a list does with the records ticked on it: "Change owner" gives the companies, contacts,
+leads or deals to one colleague (bastion.sales.handover.reassign); "Tag" adds tags to companies or
+contacts and takes tags off them (bastion.sales.tagging). Each record changes through its update action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
+
+from bastion.directory import selectors as directory
+from bastion.directory.views import writer_required
+from bastion.sales import handover, tagging
+from bastion.sales.forms_handover import ReassignForm, TagChosenForm
+from bastion.sales.views_activities import _next
+from bastion.sales.views_handover import report
+
+
+@dataclass(frozen=True)
+class ChosenList:
+    """What the page says about one kind of record, and where it goes back to."""
+
+    nav: str
+    list_page: str
+    plural: Promise
+    heading: Callable[[int], str]
+    detail_label: Promise
+    detail: Callable[[Any], str]
+    page: str
+    tag_heading: Callable[[int], str] = lambda n: ""
+
+
+def _where(company: Any) -> str:
+    return ", ".join(part for part in (company.city, company.country) if part)
+
+
+LISTS: dict[str, ChosenList] = {
+    "companies": ChosenList(
+        "companies",
+        "directory:company-list",
+        gettext_lazy("Companies"),
+        lambda n: ngettext("Change the owner of %(count)d company", "Change the owner of %(count)d companies", n),
+        gettext_lazy("Location"),
+        _where,
+        "directory:company-detail",
+        lambda n: ngettext("Tag %(count)d company", "Tag %(count)d companies", n),
+    ),
+    "contacts": ChosenList(
+        "contacts",
+        "directory:contact-list",
+        gettext_lazy("Contacts"),
+        lambda n: ngettext("Change the owner of %(count)d contact", "Change the owner of %(count)d contacts", n),
+        gettext_lazy("Company"),
+        lambda contact: contact.company.name if contact.company else "",
+        "directory:contact-detail",
+        lambda n: ngettext("Tag %(count)d contact", "Tag %(count)d contacts", n),
+    ),
+    "leads": ChosenList(
+        "leads",
+        "sales:lead-list",
+        gettext_lazy("Leads"),
+        lambda n: ngettext("Change the owner of %(count)d lead", "Change the owner of %(count)d leads", n),
+        gettext_lazy("Status"),
+        lambda lead: lead.get_status_display(),
+        "sales:lead-detail",
+    ),
+    "deals": ChosenList(
+        "deals",
+        "sales:deal-list",
+        gettext_lazy("Deals"),
+        lambda n: ngettext("Change the owner of %(count)d deal", "Change the owner of %(count)d deals", n),
+        gettext_lazy("Stage"),
+        lambda deal: deal.stage.name,
+        "sales:deal-detail",
+    ),
+}
+
+
+def _rows(kind: ChosenList, records: list[Any], *, with_tags: bool = False) -> list[dict[str, Any]]:
+    if with_tags:
+        prefetch_related_objects(records, "tags")
+    return [
+        {
+            "name": getattr(record, "display_name", None) or record.name,
+            "url": reverse(kind.page, args=[record.pk]),
+            "detail": kind.detail(record),
+            "owner": record.owner,
+            "tags": sorted(record.tags.all(), key=lambda tag: tag.key) if with_tags else [],
+            "pk": record.pk,
+        }
+        for record in records
+    ]
+
+
+def _page(kind: str, heading: str, rows: list[dict[str, Any]], back: str) -> dict[str, Any]:
+    """What both pages show above their form: the list they came from and the chosen records."""
+    page = LISTS[kind]
+    return {"nav": page.nav, "kind": kind, "page": page, "heading": heading, "rows": rows, "next": back}
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def change_owner(request: HttpRequest, kind: str) -> HttpResponse:
+    """GET (from a list's "Change owner") shows the chosen records and asks; POST gives them to the
+    chosen colleague, each through its update (those the user may not change are reported)."""
+    if kind not in LISTS:
+        raise Http404
+    data = request.POST if request.method == "POST" else request.GET
+    page = LISTS[kind]
+    records = handover.chosen(request.user, kind, data.getlist("record"))
+    form = ReassignForm(data if "owner" in data else None, owners=directory.assignable_owners())
+    back = _next(request, data.get("next", ""), page.list_page)
+    if request.method == "POST" and records and form.is_valid():
+        try:
+            result = handover.reassign(request.user, kind, [record.pk for record in records], form.cleaned_data["owner"])
+        except ValidationError as error:
+            form.add_action_errors(error)
+        else:
+            report(request, result, form.cleaned_data["owner"])
+            return redirect(back)
+    context = _page(kind, page.heading(len(records)) % {"count": len(records)}, _rows(page, records), back)
+    context.update(form=form, action=reverse("sales:change-owner", args=[kind]), form_testid="reassign-form")
+    return render(request, "sales/change_owner.html", context, status=400 if request.method == "POST" else 200)
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
+    """GET (from the company or contact list's "Tag") shows the chosen records and their tags; POST
+    adds and takes off tags, each record through its update (those it could not change are reported)."""
+    if kind not in tagging.TAGGABLE:
+        raise Http404
+    data = request.POST if request.method == "POST" else request.GET
+    page = LISTS[kind]
+    records = handover.chosen(request.user, kind, data.getlist("record"))
+    rows = _rows(page, records, with_tags=True)
+    carried = sorted({tag.name for row in rows for tag in row["tags"]}, key=str.casefold)
+    form = TagChosenForm(data if "add" in data else None, carried=carried)
+    back = _next(request, data.get("next", ""), page.list_page)
+    if request.method == "POST" and records and form.is_valid():
+        try:
+            pks = [record.pk for record in records]
+            result = tagging.tag_chosen(request.user, kind, pks, add=form.cleaned_data["add"], remove=form.cleaned_data["remove"])
+        except ValidationError as error:
+            form.add_action_errors(error)
+        else:
+            _report_tags(request, result, len(records))
+            return redirect(back)
+    context = _page(kind, page.tag_heading(len(records)) % {"count": len(records)}, rows, back)
+    context.update(form=form, action=reverse("sales:tag-chosen", args=[kind]), form_testid="tag-form", tagging=True)
+    context["tag_options"] = directory.tags_in_use(request.user)
+    return render(request, "sales/tag_chosen.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _report_tags(request: HttpRequest, result: handover.HandOver, chosen: int) -> None:
+    changed = result.moved_count
+    messages.success(
+        request,
+        ngettext("The tags of %(count)d record changed.", "The tags of %(count)d records changed.", changed) % {"count": changed},
+    )
+    unchanged = chosen - changed - len(result.failed)
+    if unchanged:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d record already had these tags and was left as it was.",
+                "%(count)d records already had these tags and were left as they were.",
+                unchanged,
+            )
+            % {"count": unchanged},
+        )
+    if result.failed:
+        _key, pk, why = result.failed[0]
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d record kept its tags, for example %(id)s: %(why)s",
+                "%(count)d records kept their tags, for example %(id)s: %(why)s",
+                len(result.failed),
+            )
+            % {"count": len(result.failed), "id": pk, "why": why},
+        )
