@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from bastion.kernel.api_docs import ApiDocsView
 
 urlpatterns = [
+    path("", include("bastion.sales.api_chosen_urls")),  # before the record routes: <kind>/change-owner/ is no record id
     path("", include("bastion.directory.api_urls")),
     path("", include("bastion.accounts.api_urls")),
     path("", include("bastion.imports.api_urls")),

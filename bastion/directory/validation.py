@@ -126,30 +126,30 @@ def domain(value: Any, errors: Errors) -> str:
     return host
 
 
-def tags(value: Any, errors: Errors) -> list[str]:
-    """A list of tag names or a comma-separated string (commas, 、 and ； all separate)."""
+def tags(value: Any, errors: Errors, field: str = "tags") -> list[str]:
+    """A list of tag names or a comma-separated string (commas, 、 and ； all separate); errors go on ``field``."""
     if value is None:
         return []
     parts: Iterable[Any] = _TAG_SEPARATORS.split(value) if isinstance(value, str) else value
     if not isinstance(parts, list | tuple):
-        errors.add("tags", _("Tags must be a list of names."))
+        errors.add(field, _("Tags must be a list of names."))
         return []
     names: dict[str, str] = {}
     for part in parts:
         if not isinstance(part, str):
-            errors.add("tags", _("Each tag must be text."))
+            errors.add(field, _("Each tag must be text."))
             continue
         name = re.sub(r"\s+", " ", _SINGLE_LINE_CONTROL.sub(" ", part)).strip()
         if not name:
             continue
         if len(name) > MAX_TAG_LENGTH:
             errors.add(
-                "tags", _("A tag can be at most %(max)d characters: “%(tag)s…”.") % {"max": MAX_TAG_LENGTH, "tag": name[:20]}
+                field, _("A tag can be at most %(max)d characters: “%(tag)s…”.") % {"max": MAX_TAG_LENGTH, "tag": name[:20]}
             )
             continue
         names.setdefault(search_key(name), name)
     if len(names) > MAX_TAGS:
-        errors.add("tags", _("A record can have at most %(max)d tags.") % {"max": MAX_TAGS})
+        errors.add(field, _("A record can have at most %(max)d tags.") % {"max": MAX_TAGS})
     return list(names.values())
 
 

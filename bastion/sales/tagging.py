@@ -26,7 +26,7 @@ def tag_chosen(actor: Any, kind: str, pks: Iterable[Any], *, add: Any, remove: A
     (names, or comma-separated text): at most :data:`BATCH` records. ``moved`` counts the records
     that changed; one that already had (or lacked) the tags is not counted and writes nothing."""
     errors = validation.Errors()
-    adding, removing = validation.tags(add, errors), validation.tags(remove, errors)
+    adding, removing = validation.tags(add, errors, "add"), validation.tags(remove, errors, "remove")
     if not errors and not adding and not removing:
         errors.add("add", _("Name at least one tag to add or to take off."))
     both = {search_key(name) for name in adding} & {search_key(name) for name in removing}

@@ -154,7 +154,9 @@ def account_rules() -> list[str]:
         "Anyone who may change customer records can give chosen companies, contacts, leads or deals to a colleague "
         "from their list (`/change-owner/<kind>/`); each goes through its update action, so only those the user "
         "may change, and would still see afterwards, move. Tagging chosen companies or contacts "
-        "(`/tag/<kind>/`) goes through the same update action, one record at a time.",
+        "(`/tag/<kind>/`) goes through the same update action, one record at a time; so do the API's "
+        "`/api/v1/<kind>/change-owner/` and `/api/v1/<kind>/tags/`, which answer for an id the user cannot see "
+        "exactly as for one that does not exist.",
         f"Step-up: a second factor confirmed within the last {settings.STEP_UP_SECONDS // 60} minutes is needed to "
         f"export (the contact, company, activity, deal, lead, order and product lists, the audit trail, the access "
         f"review), "

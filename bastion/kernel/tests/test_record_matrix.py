@@ -5,7 +5,7 @@ and the record rules of ADR 0027 (:func:`expected` and its siblings), not from t
 - The endpoints come from walking the URL map (:func:`url_map`). A URL name must either match a
   record endpoint pattern (``directory:<kind>-<action>``, ``sales:<deal|lead|activity>-<action>``,
   ``api-<kind>-<action>``) whose action is known here, be a role-gated page in ``GATED``,
-  ``API_GATED`` or ``SETUP``, a list of the user's own activities in ``OWN_LISTS``, an endpoint of
+  ``API_GATED``, ``API_GATED_POSTS`` or ``SETUP``, a list of the user's own activities in ``OWN_LISTS``, an endpoint of
   interactions and interests (judged per person in matrix_engagement.py), or be exempt
   with a reason in ``EXEMPT``; :func:`test_every_url_is_in_the_matrix` fails on anything else
   (and on an API method the tables do not know), so a new endpoint is covered automatically or
@@ -167,6 +167,13 @@ GATED: dict[str, tuple[Any, str]] = {
     "sales:tag-chosen": (_writes, "companies"),  # likewise for tags (sales/tests/test_tag_chosen.py)
 }
 API_GATED: dict[str, Any] = {"api-import-list": _writes}
+# What the API does with records chosen on a list (POST only): an empty body reaches validation (400, nothing
+# written) for a role allowed, 403 otherwise; each record is then judged by its update action, as on the web pages
+# (sales/tests/test_api_chosen.py tries every kind, relation and refusal).
+API_GATED_POSTS: dict[str, Any] = {
+    **{f"api-{kind}-change-owner": _writes for kind in ("company", "contact", "lead", "deal")},
+    **{f"api-{kind}-tags": _writes for kind in ("company", "contact")},
+}
 # Not role-gated, with the reason. Everything else must be a record endpoint or gated.
 EXEMPT_PREFIXES = {
     "account_": "allauth's sign-in, password and email flows: for anyone, before any role applies",
@@ -236,7 +243,9 @@ def url_map() -> Iterator[tuple[str, str]]:
 
 def classify(name: str) -> str:
     """``record``, ``gated``, ``exempt`` or ``unknown`` for a URL name (the tables before the record pattern)."""
-    if name in GATED or name in API_GATED or name in SETUP or name in OWN_LISTS or is_commerce_gated(name):
+    if name in GATED or name in API_GATED or name in API_GATED_POSTS or name in SETUP or name in OWN_LISTS:
+        return "gated"
+    if is_commerce_gated(name):
         return "gated"
     if is_engagement_gated(name):
         return "gated"
@@ -429,6 +438,12 @@ def _gated(role: str | None, html: Check, api: Check, world: World) -> None:
         allowed = bool(allows(policy))
         if (response.status_code == 200) != allowed or (not allowed and response.status_code not in (403, 404)):
             check.failures.append(f"{name}: {'allowed' if allowed else 'denied'} by the policy, got {response.status_code}")
+    for name, allows in API_GATED_POSTS.items():
+        response = call(api.client, "post", reverse(name), {}, True)
+        allowed = bool(allows(policy))
+        if response.status_code not in ((400,) if allowed else (401, 403)):
+            want = "400" if allowed else "a refusal"
+            api.failures.append(f"{name}: {want} expected for an empty body, got {response.status_code}")
 
 
 def _exports(role: str | None, world: World, html: Check, session: Check, api: Check) -> None:

@@ -1,0 +1,111 @@
+"""REST API for what a list does with chosen records: change their owner, or (companies and
+contacts) add and take off tags. ``POST /api/v1/<kind>/change-owner/`` and ``/api/v1/<kind>/tags/``.
+
+The same functions serve the web pages (bastion.sales.views_chosen): each record changes through
+its update action and audit event, so one the user may only read, or could no longer see after
+the change, is refused and named in ``refused``; an id the user cannot see is refused the same way
+as one that does not exist, so the answer tells nothing about records out of sight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bastion.accounts.api_permissions import TokenAndNetworkPolicy
+from bastion.directory import selectors as directory
+from bastion.directory.api import ERRORS, CustomerRecordsPermission, _act, _valid
+from bastion.directory.validation import MAX_TAG_LENGTH, MAX_TAGS
+from bastion.kernel.api import IsOrganisationStaff
+from bastion.sales import handover, tagging
+
+
+def _tags(help_text: str) -> serializers.ListField:
+    tag = serializers.CharField(max_length=MAX_TAG_LENGTH)
+    return serializers.ListField(child=tag, required=False, default=list, max_length=MAX_TAGS, help_text=help_text)
+
+
+class ChosenRecordsSerializer(serializers.Serializer):
+    records = serializers.ListField(
+        child=serializers.UUIDField(),
+        min_length=1,
+        max_length=handover.BATCH,
+        help_text=f"Ids of the chosen records (at most {handover.BATCH}).",
+    )
+
+
+class ChangeOwnerInputSerializer(ChosenRecordsSerializer):
+    owner = serializers.IntegerField(
+        min_value=1, help_text="User id of the new owner: an active colleague whose role can own records."
+    )
+
+
+class TagChosenInputSerializer(ChosenRecordsSerializer):
+    add = _tags("Tags to add.")
+    remove = _tags("Tags to take off.")
+
+
+class RefusedRecordSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The record's id, as sent.")
+    reason = serializers.CharField(help_text="Why it was left as it was.")
+
+
+class ChosenOutcomeSerializer(serializers.Serializer):
+    changed = serializers.IntegerField(help_text="Records that changed (each with its own audit event).")
+    unchanged = serializers.IntegerField(help_text="Records that already were as asked, left as they were.")
+    refused = RefusedRecordSerializer(many=True, help_text="Records left as they were, and why.")
+
+
+class ChosenRecordsView(APIView):
+    """Base of the two: the kind comes from the route (``as_view(kind=..., token_resource=...)``)."""
+
+    permission_classes = [IsOrganisationStaff, TokenAndNetworkPolicy, CustomerRecordsPermission]
+    kind = ""
+    token_resource = ""
+
+    def chosen(self, request: Request, records: list[Any]) -> tuple[list[Any], list[dict[str, str]]]:
+        """The records the user may see, and a refusal for each other id."""
+        found = handover.chosen(request.user, self.kind, records)
+        seen = {str(record.pk) for record in found}
+        unknown = _("No such record, or you may not see it.")
+        return found, [{"id": str(pk), "reason": unknown} for pk in dict.fromkeys(records) if str(pk) not in seen]
+
+    def outcome(self, result: handover.HandOver, found: list[Any], refused: list[dict[str, str]]) -> Response:
+        failed = [{"id": str(pk), "reason": why} for _key, pk, why in result.failed]
+        unchanged = len(found) - result.moved_count - len(result.failed)
+        body = {"changed": result.moved_count, "unchanged": unchanged, "refused": refused + failed}
+        return Response(ChosenOutcomeSerializer(body).data)
+
+
+class ChangeOwnerView(ChosenRecordsView):
+    @extend_schema(
+        summary="Give the chosen records (of the kind in the path) to a colleague, each through its update",
+        request=ChangeOwnerInputSerializer,
+        responses={200: ChosenOutcomeSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(ChangeOwnerInputSerializer, request.data)
+        recipient = directory.assignable_owners().filter(pk=data["owner"]).first()
+        found, refused = self.chosen(request, data["records"])
+        result = _act(handover.reassign, request.user, self.kind, [record.pk for record in found], recipient)
+        return self.outcome(result, found, refused)
+
+
+class TagChosenView(ChosenRecordsView):
+    @extend_schema(
+        summary="Add tags to the chosen companies or contacts and take tags off them, each through its update",
+        request=TagChosenInputSerializer,
+        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(TagChosenInputSerializer, request.data)
+        found, refused = self.chosen(request, data["records"])
+        pks = [record.pk for record in found]
+        result = _act(lambda: tagging.tag_chosen(request.user, self.kind, pks, add=data["add"], remove=data["remove"]))
+        return self.outcome(result, found, refused)

@@ -1,0 +1,19 @@
+"""API routes for chosen records (bastion.sales.api_chosen), included under /api/v1/ before the
+record routes, so ``companies/change-owner/`` is not read as a company id."""
+
+from django.urls import path
+
+from bastion.sales.api_chosen import ChangeOwnerView, TagChosenView
+
+# kind (the list's path) -> the API-token scope resource it needs
+KINDS = {"companies": "company", "contacts": "contact", "leads": "lead", "deals": "deal"}
+
+urlpatterns = [
+    path(
+        f"{kind}/change-owner/", ChangeOwnerView.as_view(kind=kind, token_resource=resource), name=f"api-{resource}-change-owner"
+    )
+    for kind, resource in KINDS.items()
+] + [
+    path(f"{kind}/tags/", TagChosenView.as_view(kind=kind, token_resource=KINDS[kind]), name=f"api-{KINDS[kind]}-tags")
+    for kind in ("companies", "contacts")
+]
