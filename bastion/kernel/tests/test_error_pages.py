@@ -1,4 +1,4 @@
-"""The 403, 404 and 500 pages: in the site's layout and the user's language, with a way back,
+"""The 400, 403, 404 and 500 pages: in the site's layout and the user's language, with a way back,
 and a 404 that never tells whether a record exists."""
 
 from __future__ import annotations
@@ -92,3 +92,15 @@ def test_the_500_page_needs_no_request_context() -> None:
     body = response.content.decode()
     assert "bastion/app.css" in body and "Something went wrong" in body and "Server Error (500)" not in body
     assert f'href="{reverse("home")}"' in body
+
+
+def test_a_bad_request_is_the_styled_page_and_names_nothing_of_the_request(client: Client) -> None:
+    # Django renders 400.html with no request context (defaults.bad_request), like 500.html; a host
+    # the server does not answer to is one such request (a session ended meanwhile is another).
+    body = loader.get_template("400.html").render()
+    assert "bastion/app.css" in body and "<h1>This request could not be handled</h1>" in body
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'data-testid="bad-request"' in body and "Bad Request (400)" not in body and "evil.example" not in body
+    assert f'href="{reverse("home")}"' in body and "bastion/app.css" in body
