@@ -210,14 +210,18 @@ def chosen(actor: Any, key: str, pks: Iterable[Any]) -> list[Any]:
 def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOver:
     """Give the chosen records of kind ``key`` to ``recipient`` (a list's "Change owner"): at most
     :data:`BATCH`, each through its update action, so only those the actor may change move (and
-    none that the actor could no longer see after it: the action refuses that)."""
+    none that the actor could no longer see after it: the action refuses that). ``moved`` counts
+    the records that changed: one the recipient already owns is left as it was, and not counted."""
     if recipient is None or not directory.assignable_owners().filter(pk=recipient.pk).exists():
         raise ValidationError({"owner": [_("Choose an active colleague whose role can own records.")]})
-    kind, result = KINDS[key], HandOver(moved={key: 0})
+    kind, model, result = KINDS[key], CHOOSABLE[key][0], HandOver(moved={key: 0})
 
     for pk in list(dict.fromkeys(pks))[:BATCH]:
 
         def move(pk: Any = pk) -> int:
+            held_by = model._base_manager.select_for_update().filter(pk=pk).values_list("owner_id", flat=True).first()
+            if held_by == recipient.pk:
+                return 0
             kind.move(actor, pk, recipient, None)
             return 1
 

@@ -102,6 +102,11 @@ def _rows(kind: ChosenList, records: list[Any], *, with_tags: bool = False) -> l
     ]
 
 
+def _answered(request: HttpRequest) -> bool:
+    """A POST from the page's own form, not the list's (which sends ``choosing``) nor a GET: its form is checked."""
+    return request.method == "POST" and "choosing" not in request.POST
+
+
 def _page(kind: str, heading: str, rows: list[dict[str, Any]], back: str) -> dict[str, Any]:
     """What both pages show above their form: the list they came from and the chosen records."""
     page = LISTS[kind]
@@ -111,14 +116,15 @@ def _page(kind: str, heading: str, rows: list[dict[str, Any]], back: str) -> dic
 @writer_required
 @require_http_methods(["GET", "POST"])
 def change_owner(request: HttpRequest, kind: str) -> HttpResponse:
-    """GET (from a list's "Change owner") shows the chosen records and asks; POST gives them to the
-    chosen colleague, each through its update (those the user may not change are reported)."""
+    """From a list (its "Change owner" posts the ticked ids with ``choosing``; a GET also works) this
+    shows the chosen records and asks; the page's own POST gives them to the chosen colleague, each
+    through its update (those the user may not change are reported)."""
     if kind not in LISTS:
         raise Http404
     data = request.POST if request.method == "POST" else request.GET
     page = LISTS[kind]
     records = handover.chosen(request.user, kind, data.getlist("record"))
-    form = ReassignForm(data if "owner" in data else None, owners=directory.assignable_owners())
+    form = ReassignForm(data if _answered(request) else None, owners=directory.assignable_owners())
     back = _next(request, data.get("next", ""), page.list_page)
     if request.method == "POST" and records and form.is_valid():
         try:
@@ -127,17 +133,19 @@ def change_owner(request: HttpRequest, kind: str) -> HttpResponse:
             form.add_action_errors(error)
         else:
             report(request, result, form.cleaned_data["owner"])
+            _report_unchanged(request, len(records) - result.moved_count - len(result.failed), form.cleaned_data["owner"])
             return redirect(back)
     context = _page(kind, page.heading(len(records)) % {"count": len(records)}, _rows(page, records), back)
     context.update(form=form, action=reverse("sales:change-owner", args=[kind]), form_testid="reassign-form")
-    return render(request, "sales/change_owner.html", context, status=400 if request.method == "POST" else 200)
+    return render(request, "sales/change_owner.html", context, status=400 if form.is_bound else 200)
 
 
 @writer_required
 @require_http_methods(["GET", "POST"])
 def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
-    """GET (from the company or contact list's "Tag") shows the chosen records and their tags; POST
-    adds and takes off tags, each record through its update (those it could not change are reported)."""
+    """From the company or contact list's "Tag" this shows the chosen records and their tags; the
+    page's own POST adds and takes off tags, each record through its update (those it could not
+    change are reported)."""
     if kind not in tagging.TAGGABLE:
         raise Http404
     data = request.POST if request.method == "POST" else request.GET
@@ -145,7 +153,7 @@ def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
     records = handover.chosen(request.user, kind, data.getlist("record"))
     rows = _rows(page, records, with_tags=True)
     carried = sorted({tag.name for row in rows for tag in row["tags"]}, key=str.casefold)
-    form = TagChosenForm(data if "add" in data else None, carried=carried)
+    form = TagChosenForm(data if _answered(request) else None, carried=carried)
     back = _next(request, data.get("next", ""), page.list_page)
     if request.method == "POST" and records and form.is_valid():
         try:
@@ -159,7 +167,21 @@ def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
     context = _page(kind, page.tag_heading(len(records)) % {"count": len(records)}, rows, back)
     context.update(form=form, action=reverse("sales:tag-chosen", args=[kind]), form_testid="tag-form", tagging=True)
     context["tag_options"] = directory.tags_in_use(request.user)
-    return render(request, "sales/tag_chosen.html", context, status=400 if request.method == "POST" else 200)
+    return render(request, "sales/tag_chosen.html", context, status=400 if form.is_bound else 200)
+
+
+def _report_unchanged(request: HttpRequest, count: int, recipient: Any) -> None:
+    if count:
+        name = recipient.get_full_name() or recipient.username
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d record already belonged to %(name)s and was left as it was.",
+                "%(count)d records already belonged to %(name)s and were left as they were.",
+                count,
+            )
+            % {"count": count, "name": name},
+        )
 
 
 def _report_tags(request: HttpRequest, result: handover.HandOver, chosen: int) -> None:
