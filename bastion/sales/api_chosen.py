@@ -23,7 +23,7 @@ from bastion.directory import selectors as directory
 from bastion.directory.api import ERRORS, CustomerRecordsPermission, _act, _valid
 from bastion.directory.validation import MAX_TAG_LENGTH, MAX_TAGS
 from bastion.kernel.api import IsOrganisationStaff
-from bastion.sales import handover, tagging
+from bastion.sales import handover, selectors_chosen, tagging
 
 
 def _tags(help_text: str) -> serializers.ListField:
@@ -35,8 +35,8 @@ class ChosenRecordsSerializer(serializers.Serializer):
     records = serializers.ListField(
         child=serializers.UUIDField(),
         min_length=1,
-        max_length=handover.BATCH,
-        help_text=f"Ids of the chosen records (at most {handover.BATCH}).",
+        max_length=selectors_chosen.BATCH,
+        help_text=f"Ids of the chosen records (at most {selectors_chosen.BATCH}).",
     )
 
 
@@ -71,7 +71,7 @@ class ChosenRecordsView(APIView):
 
     def chosen(self, request: Request, records: list[Any]) -> tuple[list[Any], list[dict[str, str]]]:
         """The records the user may see, and a refusal for each other id."""
-        found = handover.chosen(request.user, self.kind, records)
+        found = selectors_chosen.chosen(request.user, self.kind, records)
         seen = {str(record.pk) for record in found}
         unknown = _("No such record, or you may not see it.")
         return found, [{"id": str(pk), "reason": unknown} for pk in dict.fromkeys(records) if str(pk) not in seen]

@@ -37,12 +37,11 @@ from bastion.accounts.staff import can_manage_staff
 from bastion.directory import actions as directory_actions
 from bastion.directory import selectors as directory
 from bastion.directory.models import Company, Contact
-from bastion.kernel.access.scoping import parse_uuid
 from bastion.sales import actions as deal_actions
 from bastion.sales import actions_activities, actions_leads
 from bastion.sales.models import Activity, ActivityKind, Deal, Lead, LeadStatus, StageKind
+from bastion.sales.selectors_chosen import BATCH, CHOOSABLE
 
-BATCH = 500
 OPEN_LEADS = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
 
 
@@ -187,24 +186,6 @@ def attempt(key: str, pk: Any, move: Callable[[], int], result: HandOver) -> int
         reasons = error.messages if isinstance(error, ValidationError) else [str(error) or _("It no longer exists.")]
         result.failed.append((key, str(pk), " ".join(reasons)))
         return 0
-
-
-# What a list's "Change owner" may choose, by key of KINDS: the model, what its page shows beside
-# each record, and the order the page lists them in. An erased contact is nobody's work (ADR 0019).
-CHOOSABLE: dict[str, tuple[Any, tuple[str, ...], str, Q]] = {
-    "companies": (Company, ("owner",), "name_key", Q()),
-    "contacts": (Contact, ("owner", "company"), "sort_name", Q(erased_at__isnull=True)),
-    "leads": (Lead, ("owner",), "sort_name", Q()),
-    "deals": (Deal, ("owner", "stage"), "name_key", Q()),
-}
-
-
-def chosen(actor: Any, key: str, pks: Iterable[Any]) -> list[Any]:
-    """The records of kind ``key`` among ``pks`` that ``actor`` may see (at most :data:`BATCH`), in list order."""
-    model, related, order, usable = CHOOSABLE[key]
-    wanted = [pk for pk in (parse_uuid(value) for value in pks) if pk is not None][:BATCH]
-    found = model.objects.visible_to(actor).filter(usable, pk__in=wanted)
-    return list(found.select_related(*related).order_by(order, "id"))
 
 
 def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOver:

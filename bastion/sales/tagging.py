@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from bastion.directory import actions as directory_actions
 from bastion.directory import validation
 from bastion.directory.names import search_key
-from bastion.sales.handover import BATCH, CHOOSABLE, HandOver, attempt
+from bastion.sales.handover import HandOver, attempt
+from bastion.sales.selectors_chosen import BATCH, CHOOSABLE
 
 TAGGABLE = {"companies": directory_actions.update_company, "contacts": directory_actions.update_contact}
 

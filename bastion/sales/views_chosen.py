@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from bastion.directory import selectors as directory
 from bastion.directory.views import writer_required
-from bastion.sales import handover, tagging
+from bastion.sales import handover, selectors_chosen, tagging
 from bastion.sales.forms_handover import ReassignForm, TagChosenForm
 from bastion.sales.views_activities import _next
 from bastion.sales.views_handover import report
@@ -123,7 +123,7 @@ def change_owner(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     data = request.POST if request.method == "POST" else request.GET
     page = LISTS[kind]
-    records = handover.chosen(request.user, kind, data.getlist("record"))
+    records = selectors_chosen.chosen(request.user, kind, data.getlist("record"))
     form = ReassignForm(data if _answered(request) else None, owners=directory.assignable_owners())
     back = _next(request, data.get("next", ""), page.list_page)
     if request.method == "POST" and records and form.is_valid():
@@ -150,7 +150,7 @@ def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     data = request.POST if request.method == "POST" else request.GET
     page = LISTS[kind]
-    records = handover.chosen(request.user, kind, data.getlist("record"))
+    records = selectors_chosen.chosen(request.user, kind, data.getlist("record"))
     rows = _rows(page, records, with_tags=True)
     carried = sorted({tag.name for row in rows for tag in row["tags"]}, key=str.casefold)
     form = TagChosenForm(data if _answered(request) else None, carried=carried)

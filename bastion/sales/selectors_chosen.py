@@ -1,0 +1,33 @@
+"""The records ticked on a list (companies, contacts, leads, deals) that the user may see: what
+"Change owner" and "Tag" (bastion.sales.handover, bastion.sales.tagging) and their pages and API
+work on. A scoped read: an id the user cannot see is left out, as one that does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q
+
+from bastion.directory.models import Company, Contact
+from bastion.kernel.access.scoping import parse_uuid
+from bastion.sales.models import Deal, Lead
+
+BATCH = 500  # records at most in one call (and one step of a hand-over)
+
+# What a list's "Change owner" may choose, by key of KINDS: the model, what its page shows beside
+# each record, and the order the page lists them in. An erased contact is nobody's work (ADR 0019).
+CHOOSABLE: dict[str, tuple[Any, tuple[str, ...], str, Q]] = {
+    "companies": (Company, ("owner",), "name_key", Q()),
+    "contacts": (Contact, ("owner", "company"), "sort_name", Q(erased_at__isnull=True)),
+    "leads": (Lead, ("owner",), "sort_name", Q()),
+    "deals": (Deal, ("owner", "stage"), "name_key", Q()),
+}
+
+
+def chosen(actor: Any, key: str, pks: Iterable[Any]) -> list[Any]:
+    """The records of kind ``key`` among ``pks`` that ``actor`` may see (at most :data:`BATCH`), in list order."""
+    model, related, order, usable = CHOOSABLE[key]
+    wanted = [pk for pk in (parse_uuid(value) for value in pks) if pk is not None][:BATCH]
+    found = model.objects.visible_to(actor).filter(usable, pk__in=wanted)
+    return list(found.select_related(*related).order_by(order, "id"))
