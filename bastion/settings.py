@@ -404,7 +404,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bastion CRM API",
-    "DESCRIPTION": "Companies and contacts. Authenticate with `Authorization: Bearer <token>`.",
+    "DESCRIPTION": (
+        "Companies, contacts, leads, deals and pipelines, activities, products and orders, interactions and "
+        "interests, imports, and the sales set-up: what each user's role may see and do on the web pages, no more. "
+        "Authenticate with `Authorization: Bearer <token>` (a personal API token, with scopes per kind of record); "
+        "never put a token in a URL. Lists are keyset-paginated (`next`, `previous`, `results`); an error names each "
+        "bad field in `fields`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["bastion.kernel.api.IsOrganisationStaff", "bastion.accounts.api_permissions.TokenAndNetworkPolicy"],

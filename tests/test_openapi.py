@@ -65,3 +65,10 @@ def test_schema_declares_bearer_authentication(schema: dict[str, Any]) -> None:
 def test_schema_and_docs_are_not_public(client: Any) -> None:
     assert client.get("/api/v1/schema/").status_code in (401, 403)
     assert client.get("/api/v1/docs/").status_code in (401, 403)
+
+
+def test_schema_description_names_what_the_api_covers(schema: dict[str, Any]) -> None:
+    description = schema["info"]["description"].lower()
+    for area in ("companies", "contacts", "leads", "deals", "activities", "products", "orders", "imports"):
+        assert area in description, area
+        assert any(path.startswith(f"/api/v1/{area}/") for path in schema["paths"]), area

@@ -138,7 +138,8 @@ def test_every_entry_is_translated_and_keeps_its_placeholders(catalogue: tuple[d
                     f"{where}: placeholders or tags differ: {sorted(placeholders(source).elements())}"
                     f" in the source, {sorted(placeholders(text).elements())} in msgstr[{index}]"
                 )
-            if re.search(r"[A-Za-z]", entry.msgid) and not CJK.search(text) and entry.msgid not in NO_CJK_ALLOWED:
+            words = PRINTF.sub("", BRACE.sub("", TAG.sub("", entry.msgid)))  # " (%(status)s)." has no words to translate
+            if re.search(r"[A-Za-z]", words) and not CJK.search(text) and entry.msgid not in NO_CJK_ALLOWED:
                 problems.append(f"{where}: the translation {text!r} has no Chinese in it")
     assert not problems, "\n".join(problems)
 

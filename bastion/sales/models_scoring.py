@@ -79,3 +79,15 @@ class ScoringRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def value_label(self) -> str:
+        """The value as a user reads it: for a lead field with choices (source, status, language) the
+        choice's label ("Web form"), not its code ("web_form"); otherwise the value as written."""
+        from bastion.sales.models import Lead
+
+        names = {field.name for field in Lead._meta.get_fields()}
+        choices = dict(Lead._meta.get_field(self.field).flatchoices) if self.field in names else {}  # type: ignore[union-attr]
+        if self.field == ScoredField.LANGUAGE:
+            choices = dict(settings.LANGUAGES)  # a language code, named in the languages Bastion speaks
+        return str(choices.get(self.value, self.value))

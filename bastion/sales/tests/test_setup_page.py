@@ -32,3 +32,25 @@ def test_allowed_sites_are_listed_with_the_snippet(signed_in: Any, personas: Any
     body = signed_in(personas.rep_east).get(reverse("sales:setup")).content.decode()
     assert "These sites may show it in a frame: https://www.example.com" in body
     assert 'data-testid="embed-origins-help"' not in body
+
+
+def test_a_scoring_rule_names_a_choice_by_its_label_not_its_code(signed_in: Any, personas: Any) -> None:
+    from bastion.sales import actions_scoring
+
+    rules = [
+        {"name": "From the form", "category": "fit", "field": "source", "operator": "equals", "value": "web_form", "points": 5},
+        {
+            "name": "Chinese",
+            "category": "fit",
+            "field": "preferred_language",
+            "operator": "equals",
+            "value": "zh-hans",
+            "points": 2,
+        },
+        {"name": "Directors", "category": "fit", "field": "job_title", "operator": "contains", "value": "Director", "points": 3},
+    ]
+    for rule in rules:
+        actions_scoring.create_rule(personas.admin, rule)
+    body = signed_in(personas.rep_east).get(reverse("sales:setup")).content.decode()
+    assert "Source is “Web form”" in body and "web_form" not in body
+    assert "Job title contains “Director”" in body and "Preferred language is “Simplified Chinese”" in body
