@@ -36,11 +36,13 @@ def _event(rng: random.Random, person: dict[str, Any], skus: list[str], now: dt.
     if kind == "email_opened":
         properties: dict[str, Any] = {"campaign": rng.choice(CAMPAIGNS)}
     elif kind == "product_viewed":
-        properties = {"product": rng.choice(skus), "title": "Product page"}
+        properties = {"product": rng.choice(skus)}  # the timeline names the product
     else:
         url, title, topic = rng.choice(PAGES)
         properties = {"url": url, "title": title, "topic": topic}
-    return {**person, "kind": kind, "occurred_at": when, "properties": properties, "source": "demo"}
+    # Where a real deployment's events come from: the website's tracker, or the mailing tool.
+    source = "newsletter" if kind == "email_opened" else "www.example.com"
+    return {**person, "kind": kind, "occurred_at": when, "properties": properties, "source": source}
 
 
 def seed_demo_engagement(owners: list[Any], *, per_person: int = 4, people: int = 6, seed: int = 2024) -> int:

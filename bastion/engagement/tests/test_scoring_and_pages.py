@@ -106,6 +106,9 @@ def test_the_timeline_and_interests_show_on_the_lead_and_contact_pages(
     assert "pricing · 1" in page and "No interests yet" not in page
     page = rep.get(reverse("directory:contact-detail", args=[contact.pk])).content.decode()
     assert 'data-testid="interaction"' in page and "Product viewed" in page and "Gadget · 1" in page
+    assert "Product: Gadget" in page
+    zh = rep.get(reverse("directory:contact-detail", args=[contact.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "产品：Gadget" in zh
     assert "Pricing plans" not in page  # the lead's, not the contact's
     other = signed_in(personas.rep_west).get(reverse("sales:lead-detail", args=[lead.pk]))
     assert other.status_code == 404 and "Pricing plans" not in other.content.decode()
