@@ -28,6 +28,8 @@ def test_capture_a_lead_through_the_public_form_and_convert_it(page: Any, live_s
     page.get_by_role("button", name="Send").click()
     page.get_by_text("Tick the box to agree before sending.").wait_for()  # no consent, nothing stored
     assert not Lead.objects.exists()
+    box, words = page.locator("#id_consent").bounding_box(), page.locator("label[for=id_consent]").bounding_box()
+    assert box and words and box["x"] + box["width"] <= words["x"]  # the tick box first, then its (long) text
     page.get_by_label("I agree that my details").check()
     page.get_by_role("button", name="Send").click()
     page.get_by_role("heading", name="Thank you").wait_for()

@@ -280,3 +280,11 @@ def test_a_lead_name_search_pages_like_the_plain_query(personas: Any, ordering: 
         current = page(current.previous_cursor)
         backward = [row.pk for row in current] + backward
     assert forward == expected == backward
+
+
+def test_the_public_form_asks_for_the_family_name_first_in_chinese(client: Client) -> None:
+    english = client.get(reverse("sales:lead-public-form"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert english.index('name="given_name"') < english.index('name="family_name"')
+    chinese = client.get(reverse("sales:lead-public-form"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<html lang="zh-hans">' in chinese
+    assert chinese.index('name="family_name"') < chinese.index('name="given_name"')
