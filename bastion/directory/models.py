@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bastion.directory.addresses import address_lines
 from bastion.directory.names import display_name, search_key
 from bastion.kernel.access import ScopedManager
 from bastion.kernel.access.records import Owned, Through, Vocabulary
@@ -180,10 +181,8 @@ class Record(models.Model):
 
     @property
     def address_lines(self) -> list[str]:
-        """The postal address as display lines, skipping empty parts."""
-        locality = " ".join(part for part in (self.postal_code, self.city) if part)
-        lines = [self.street, locality, self.region, self.country]
-        return [line for line in lines if line]
+        """The postal address as display lines in its country's order, skipping empty parts (directory.addresses)."""
+        return address_lines(self.street, self.city, self.region, self.postal_code, self.country)
 
 
 RECORD_META = ["id", "owner", "team", "tags", "created_at", "updated_at", "created_by", "updated_by"]
