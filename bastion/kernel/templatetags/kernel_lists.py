@@ -10,7 +10,7 @@ from typing import Any
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext
 
 register = template.Library()
 
@@ -29,3 +29,10 @@ def names(items: Iterable[Any] | None) -> SafeString:
 def list_separator() -> str:
     """The separator alone, for a loop that writes each item itself."""
     return separator()
+
+
+@register.simple_tag
+def word_space() -> str:
+    """The space between words or sentences put together on a page: none in Chinese, which sets
+    phrases and sentences (after 。) side by side, one elsewhere."""
+    return "" if (get_language() or "").startswith("zh") else " "

@@ -1,4 +1,4 @@
-"""Names in running text are joined as the reader's language joins them, each escaped."""
+"""Names and phrases in running text are joined as the reader's language joins them, each escaped."""
 
 from __future__ import annotations
 
@@ -18,3 +18,9 @@ def test_names_are_joined_by_the_languages_separator_and_escaped() -> None:
         loop = "{% for t in teams %}{{ t }}{% if not forloop.last %}{% list_separator %}{% endif %}{% endfor %}"
         assert render(loop, teams=teams) == "Sales East、R&amp;D &lt;west&gt;"
     assert render("{{ teams|names|default:'—' }}", teams=[]) == "—"
+
+
+def test_phrases_are_set_apart_by_a_space_except_in_chinese() -> None:
+    assert render("A.{% word_space %}B.") == "A. B."
+    with translation.override("zh-hans"):
+        assert render("甲。{% word_space %}乙。") == "甲。乙。"

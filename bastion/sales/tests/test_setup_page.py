@@ -54,3 +54,5 @@ def test_a_scoring_rule_names_a_choice_by_its_label_not_its_code(signed_in: Any,
     body = signed_in(personas.rep_east).get(reverse("sales:setup")).content.decode()
     assert "Source is “Web form”" in body and "web_form" not in body
     assert "Job title contains “Director”" in body and "Preferred language is “Simplified Chinese”" in body
+    chinese = signed_in(personas.rep_east).get(reverse("sales:setup"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "来源等于“网页表单”" in chinese  # Chinese sets the phrases side by side
