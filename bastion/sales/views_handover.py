@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -30,7 +34,7 @@ def hand_over(request: HttpRequest, user_id: int) -> HttpResponse:
     if member is None:
         raise Http404(_("No such member of staff."))
     work = handover.open_work(request.user, member)
-    form = HandOverForm(request.POST or None, recipients=handover.recipients(member), work=work)
+    form = HandOverForm(request.POST or None, recipients=handover.recipients(member), work=work, initial=_as_before(request))
     status = 200
     if request.method == "POST":
         status = 400
@@ -44,10 +48,26 @@ def hand_over(request: HttpRequest, user_id: int) -> HttpResponse:
                 form.add_action_errors(error)
             else:
                 report(request, result, data["recipient"])
-                return redirect("sales:hand-over", user_id=member.pk)
+                page = reverse("sales:hand-over", args=[member.pk])
+                return redirect(f"{page}?{_next_step(data)}" if result.remaining_count else page)
     rows = [(key, kind.label, work[key]) for key, kind in handover.KINDS.items()]
     context = {"nav": "access", "member": member, "rows": rows, "total": sum(work.values()), "form": form}
     return render(request, "sales/handover.html", context, status=status)
+
+
+def _next_step(data: dict[str, Any]) -> str:
+    """The choices of a step that left work behind, for the page to offer them again (one press goes on)."""
+    choices = {"recipient": data["recipient"].pk, "kinds": data["kinds"]}
+    return urlencode(choices | ({"to_their_team": "1"} if data["to_their_team"] else {}), doseq=True)
+
+
+def _as_before(request: HttpRequest) -> dict[str, Any]:
+    """The form's starting values from :func:`_next_step`'s query (the form still checks them when sent)."""
+    if request.method != "GET":
+        return {}
+    given = {"recipient": request.GET.get("recipient"), "kinds": request.GET.getlist("kinds")}
+    initial = {name: value for name, value in given.items() if value}
+    return initial | ({"to_their_team": True} if request.GET.get("to_their_team") else {})
 
 
 def report(request: HttpRequest, result: handover.HandOver, recipient: object) -> None:
@@ -73,8 +93,8 @@ def report(request: HttpRequest, result: handover.HandOver, recipient: object) -
         messages.warning(
             request,
             ngettext(
-                "%(count)d more record is still to hand over: press Hand over again.",
-                "%(count)d more records are still to hand over: press Hand over again.",
+                "%(count)d more record is still to hand over: press Hand over again (the form is filled in as before).",
+                "%(count)d more records are still to hand over: press Hand over again (the form is filled in as before).",
                 result.remaining_count,
             )
             % {"count": result.remaining_count},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -191,3 +192,29 @@ def test_the_page_shows_the_work_and_hands_it_over_after_step_up(personas: Any, 
     assert signed_in(personas.sales_manager).get(url).status_code == 403
     empty = signed_in(admin).get(reverse("sales:hand-over", args=[personas.marketer.pk])).content.decode()
     assert 'data-testid="no-open-work"' in empty and 'data-testid="hand-over-form"' not in empty
+
+
+def test_a_step_that_leaves_work_behind_offers_the_same_choices_again(
+    personas: Any, signed_in: Any, book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    monkeypatch.setattr(handover, "BATCH", 1)
+    client = signed_in(admin)
+    step_up(client, admin)
+    url = reverse("sales:hand-over", args=[east.pk])
+    choices = {"recipient": west.pk, "kinds": ["deals", "activities"], "to_their_team": "on"}
+    done = client.post(url, choices)
+    assert done["Location"] == f"{url}?recipient={west.pk}&kinds=deals&kinds=activities&to_their_team=1"
+    again = client.get(done["Location"]).content.decode()
+    assert "press Hand over again (the form is filled in as before)" in again
+    assert f'<option value="{west.pk}" selected>' in again
+    ticked = re.findall(r'<input type="checkbox" name="kinds" value="(\w+)"[^>]*? checked', again)
+    assert ticked == ["deals", "activities"] and re.search(r'name="to_their_team"[^>]*? checked', again)
+    steps = 1
+    while "?" in done["Location"]:
+        done, steps = client.post(url, choices), steps + 1
+    assert steps == 3 and done["Location"] == url  # three records, one a step; the last step offers nothing again
+    assert {key: count for key, count in handover.open_work(admin, east).items() if key in ("deals", "activities")} == {
+        "deals": 0,
+        "activities": 0,
+    }
