@@ -78,7 +78,10 @@ def test_the_set_up_page_shows_and_changes_the_routing(personas: Any, signed_in:
     response = admin.post(url, {"team": str(west.pk)}, follow=True)
     body = response.content.decode()
     assert "Web-form leads now go to the team Sales West." in body and "rep_west" in body
+    assert "to each of these colleagues in turn: rep_west" in body
     assert LeadRouting.objects.get().team == west
+    chinese = admin.get(reverse("sales:setup"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "依次分给以下同事：rep_west" in chinese  # no space after the full-width colon
 
 
 def capture_from(number: int, country: str, industry: str) -> Lead:
