@@ -168,13 +168,19 @@ def _move_one(actor: Any, member: Any, key: str, pk: Any, recipient: Any, team: 
 
     def move_if_still_theirs() -> int:
         still_open = kind.records(actor, member).filter(pk=pk)
-        still_open.model._base_manager.select_for_update().filter(pk=pk).values_list("pk").first()  # lock the row
+        lock_row(still_open.model, pk)
         if not still_open.exists():  # read after the lock: the row as committed now
             return 0
         kind.move(actor, pk, recipient, team)
         return 1
 
     return attempt(key, pk, move_if_still_theirs, result)
+
+
+def lock_row(model: Any, pk: Any, column: str = "pk") -> Any:
+    """Lock the record's row until the transaction ends (whoever may see it) and return ``column``'s
+    value as committed now (None if the row is gone). The callers then check and change it."""
+    return model._base_manager.select_for_update().filter(pk=pk).values_list(column, flat=True).first()
 
 
 def attempt(key: str, pk: Any, move: Callable[[], int], result: HandOver) -> int:
@@ -200,8 +206,7 @@ def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOv
     for pk in list(dict.fromkeys(pks))[:BATCH]:
 
         def move(pk: Any = pk) -> int:
-            held_by = model._base_manager.select_for_update().filter(pk=pk).values_list("owner_id", flat=True).first()
-            if held_by == recipient.pk:
+            if lock_row(model, pk, "owner_id") == recipient.pk:
                 return 0
             kind.move(actor, pk, recipient, None)
             return 1

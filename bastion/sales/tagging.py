@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from bastion.directory import actions as directory_actions
 from bastion.directory import validation
 from bastion.directory.names import search_key
-from bastion.sales.handover import HandOver, attempt
+from bastion.sales.handover import HandOver, attempt, lock_row
 from bastion.sales.selectors_chosen import BATCH, CHOOSABLE
 
 TAGGABLE = {"companies": directory_actions.update_company, "contacts": directory_actions.update_contact}
@@ -41,7 +41,7 @@ def tag_chosen(actor: Any, kind: str, pks: Iterable[Any], *, add: Any, remove: A
     for pk in list(dict.fromkeys(pks))[:BATCH]:
 
         def retag(pk: Any = pk) -> int:
-            model._base_manager.select_for_update().filter(pk=pk).values_list("pk").first()  # lock the row
+            lock_row(model, pk)
             record = model.objects.visible_to(actor).filter(pk=pk).first()
             if record is None:
                 raise ValidationError(_("It no longer exists, or you can no longer see it."))

@@ -23,7 +23,7 @@ from bastion.directory.views import writer_required
 from bastion.sales import handover, selectors_chosen, tagging
 from bastion.sales.forms_handover import ReassignForm, TagChosenForm
 from bastion.sales.views_activities import _next
-from bastion.sales.views_handover import report
+from bastion.sales.views_handover import name_of, report
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
 
 def _report_unchanged(request: HttpRequest, count: int, recipient: Any) -> None:
     if count:
-        name = recipient.get_full_name() or recipient.username
+        name = name_of(recipient)
         messages.info(
             request,
             ngettext(

@@ -70,9 +70,14 @@ def _as_before(request: HttpRequest) -> dict[str, Any]:
     return initial | ({"to_their_team": True} if request.GET.get("to_their_team") else {})
 
 
+def name_of(recipient: Any) -> str:
+    """A colleague as the messages name them: their full name, else their user name."""
+    return str(getattr(recipient, "get_full_name", lambda: "")() or recipient)
+
+
 def report(request: HttpRequest, result: handover.HandOver, recipient: object) -> None:
     """Tell the user what a hand-over or a list's "Change owner" moved, what it could not and what is left."""
-    name = getattr(recipient, "get_full_name", lambda: "")() or str(recipient)
+    name = name_of(recipient)
     messages.success(
         request,
         ngettext("%(count)d record handed over to %(name)s.", "%(count)d records handed over to %(name)s.", result.moved_count)
