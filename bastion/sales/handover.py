@@ -10,9 +10,9 @@ tasks, past meetings, calls, notes and orders, so reports by owner stay true.
 Each record changes through its own update action (bastion.directory.actions, bastion.sales.actions,
 actions_leads, actions_activities), in its own transaction: the owner check, the field-level audit
 event (owner old and new) and the follow-ups are those of an edit by hand. At most
-:data:`BATCH` records move per call; the rest stay for the next call, so a very large book is
-handed over in a few steps, and a step cut short by a crash is finished by the next (what has
-moved is no longer the colleague's, so nothing moves twice). A record that cannot move (one
+:data:`BATCH` records move per call; the rest stay for the next call, which the background job
+(bastion.sales.handover_jobs, docs/adr/0068) makes until nothing is left. A step cut short by a
+crash is finished by the next (what has moved is no longer the colleague's, so nothing moves twice). A record that cannot move (one
 changed meanwhile, or refused by its action) is reported and does not use up the batch.
 
 The second factor is confirmed by the page (views_handover, step-up), as for the other staff changes.
@@ -20,7 +20,7 @@ The second factor is confirmed by the page (views_handover, step-up), as for the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,29 +121,56 @@ def recipients(member: Any) -> QuerySet[Any, Any]:
     return directory.assignable_owners().exclude(pk=member.pk)
 
 
-def hand_over(actor: Any, member: Any, recipient: Any, kinds: Iterable[str], *, to_their_team: bool = False) -> HandOver:
+def hand_over(
+    actor: Any,
+    member: Any,
+    recipient: Any,
+    kinds: Iterable[str],
+    *,
+    to_their_team: bool = False,
+    skip: Mapping[str, Collection[str]] | None = None,
+    on_moved: Callable[[str], Any] | None = None,
+) -> HandOver:
     """Move up to :data:`BATCH` of ``member``'s open records of ``kinds`` to ``recipient`` (module docstring).
 
     ``to_their_team``: the records join the recipient's team as well (their first team), so their
-    team sees them; otherwise each record keeps its team.
+    team sees them; otherwise each record keeps its team. ``skip``: ids by kind not to try (those a
+    job's earlier steps could not move). ``on_moved(kind)`` runs in each moved record's transaction.
     """
-    if not can_manage_staff(actor):
-        raise PermissionDenied(_("Only an administrator can hand over a colleague's work."))
-    kinds = [key for key in KINDS if key in set(kinds)]
-    team = default_team_of(recipient) if to_their_team and recipient is not None else None
-    _check(member, recipient, kinds, team_missing=to_their_team and team is None)
-    result = HandOver()
+    kinds, team = check_choices(actor, member, recipient, kinds, to_their_team=to_their_team)
+    result, skip = HandOver(), skip or {}
     for key in kinds:
         result.moved[key] = 0
         # The ids first (no cursor left open across the writes: SQLite would see the rows change under it).
         for pk in list(KINDS[key].records(actor, member).order_by("pk").values_list("pk", flat=True)):
             if result.moved_count >= BATCH:
                 break
-            result.moved[key] += _move_one(actor, member, key, pk, recipient, team, result)
-    unmovable = {key: sum(1 for failed in result.failed if failed[0] == key) for key in kinds}
-    left = {key: count - unmovable[key] for key, count in open_work(actor, member).items() if key in kinds}
-    result.remaining = {key: count for key, count in left.items() if count > 0}
+            if str(pk) not in skip.get(key, ()):
+                result.moved[key] += _move_one(actor, member, key, pk, recipient, team, result, on_moved)
+    result.remaining = _left(actor, member, kinds, skip, result.failed)
     return result
+
+
+def check_choices(actor: Any, member: Any, recipient: Any, kinds: Iterable[str], *, to_their_team: bool) -> tuple[list[str], Any]:
+    """The chosen kinds (in order) and the team the records join (None: each keeps its own), once the
+    actor is known to be an administrator and the choices are valid (else ValidationError naming the field)."""
+    if not can_manage_staff(actor):
+        raise PermissionDenied(_("Only an administrator can hand over a colleague's work."))
+    chosen = [key for key in KINDS if key in set(kinds)]
+    team = default_team_of(recipient) if to_their_team and recipient is not None else None
+    _check(member, recipient, chosen, team_missing=to_their_team and team is None)
+    return chosen, team
+
+
+def _left(
+    actor: Any, member: Any, kinds: list[str], skip: Mapping[str, Collection[str]], failed: list[tuple[str, str, str]]
+) -> dict[str, int]:
+    """The open records of ``kinds`` still to try: neither skipped nor failed just now."""
+    left = {}
+    for key in kinds:
+        tried = {*skip.get(key, ()), *(pk for kind, pk, _why in failed if kind == key)}
+        left[key] = KINDS[key].records(actor, member).exclude(pk__in=tried).order_by().count()
+    return {key: count for key, count in left.items() if count > 0}
 
 
 def _check(member: Any, recipient: Any, kinds: list[str], *, team_missing: bool) -> None:
@@ -158,7 +185,9 @@ def _check(member: Any, recipient: Any, kinds: list[str], *, team_missing: bool)
         raise ValidationError(errors)
 
 
-def _move_one(actor: Any, member: Any, key: str, pk: Any, recipient: Any, team: Any, result: HandOver) -> int:
+def _move_one(
+    actor: Any, member: Any, key: str, pk: Any, recipient: Any, team: Any, result: HandOver, on_moved: Any = None
+) -> int:
     """1 if the record moved; else 0, with why in ``result.failed`` (the record is left as it was).
 
     The record is locked and checked again first: one that another user closed, deleted or gave
@@ -172,6 +201,8 @@ def _move_one(actor: Any, member: Any, key: str, pk: Any, recipient: Any, team: 
         if not still_open.exists():  # read after the lock: the row as committed now
             return 0
         kind.move(actor, pk, recipient, team)
+        if on_moved is not None:
+            on_moved(key)
         return 1
 
     return attempt(key, pk, move_if_still_theirs, result)

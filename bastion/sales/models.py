@@ -384,11 +384,12 @@ class Lead(models.Model):
 
 # Activities live in their own module (this one is long enough); importing them registers the models.
 from bastion.sales.models_activities import Activity, ActivityKind  # noqa: E402
+from bastion.sales.models_handover import HandOverJob  # noqa: E402
 from bastion.sales.models_lifecycle import DealLine, LifecycleChange, LifecyclePolicy  # noqa: E402
 from bastion.sales.models_routing import LeadRouting, TerritoryRule  # noqa: E402
 from bastion.sales.models_scoring import ScoringRule  # noqa: E402
 
 __all__ = [
-    "Activity", "ActivityKind", "DealLine", "LeadRouting", "LifecycleChange", "LifecyclePolicy", "ScoringRule",
+    "Activity", "ActivityKind", "DealLine", "HandOverJob", "LeadRouting", "LifecycleChange", "LifecyclePolicy", "ScoringRule",
     "TerritoryRule",
 ]  # fmt: skip

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from bastion.sales.reminders import send_due_reminders
+
+logger = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -28,3 +32,23 @@ def churn_inactive_customers() -> int:
     from bastion.sales.lifecycle import churn_inactive_customers as churn
 
     return churn()
+
+
+@db_task()
+def run_hand_over(job_id: str) -> None:
+    """Hand over a colleague's work (started on the hand-over page; again for a job whose worker died)."""
+    from bastion.sales import handover_jobs
+
+    job = handover_jobs.run(job_id)
+    if job is not None:
+        logger.info("hand-over %s ended: %s, %d of %d records", job.pk, job.status, job.moved, job.total)
+
+
+@db_periodic_task(crontab(minute="*"))
+def resume_stalled_hand_overs() -> None:
+    """Every minute: queue again the hand-overs whose worker stopped moving (a crash, a restart, a lost queue entry)."""
+    from bastion.sales import handover_jobs
+
+    for job_id in handover_jobs.stalled_jobs():
+        logger.info("resuming stalled hand-over %s", job_id)
+        run_hand_over(str(job_id))

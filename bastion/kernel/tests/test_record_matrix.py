@@ -208,6 +208,11 @@ EXEMPT = {
         "the public web form (ADR 0035): anyone, without signing in, adds a lead and reads nothing back; consent, "
         "throttling and the honeypot are tested in bastion/sales/tests/test_leads.py"
     ),
+    "sales:hand-over-job": (
+        "one hand-over of a colleague's work (two ids: the colleague and the job): administrators only, like "
+        "sales:hand-over in GATED; every other persona is refused and one filed under another colleague is a 404 in "
+        "bastion/sales/tests/test_handover_jobs.py::test_only_administrators_see_a_hand_over_and_only_under_its_colleague"
+    ),
     **{f"imports:{name}": IMPORT_JOB for name in ("detail", "mapping", "progress", "report", "delete")},
     **{f"api-import-{name}": IMPORT_JOB for name in ("detail", "start", "rejections")},
 }

@@ -10,6 +10,7 @@ import pytest
 from bastion.directory import actions as directory
 from bastion.sales import actions_setup
 from bastion.sales.models import Stage, StageKind
+from bastion.sales.tests.handover_book import make_book
 
 STAGES = [
     {"name": "Qualification", "probability": 10, "kind": StageKind.OPEN},
@@ -40,3 +41,9 @@ def customer(personas: Any) -> tuple[Any, Any]:
     company = directory.create_company(personas.rep_east, {"name": "Aurora Robotics Ltd"})
     contact = directory.create_contact(personas.rep_east, {"given_name": "Mei", "family_name": "Chen", "company": company})
     return company, contact
+
+
+@pytest.fixture
+def book(personas: Any, stages: Any, customer: Any) -> dict[str, Any]:
+    """rep_east's open and closed work (bastion.sales.tests.handover_book)."""
+    return make_book(personas, stages, customer)
