@@ -12,8 +12,9 @@ actions_leads, actions_activities), in its own transaction: the owner check, the
 event (owner old and new) and the follow-ups are those of an edit by hand. At most
 :data:`BATCH` records move per call; the rest stay for the next call, which the background job
 (bastion.sales.handover_jobs, docs/adr/0068) makes until nothing is left. A step cut short by a
-crash is finished by the next (what has moved is no longer the colleague's, so nothing moves twice). A record that cannot move (one
-changed meanwhile, or refused by its action) is reported and does not use up the batch.
+crash is finished by the next (what has moved is no longer the colleague's, so nothing moves
+twice). A record that cannot move (one changed meanwhile, or refused by its action) is reported
+and does not use up the batch.
 
 The second factor is confirmed by the page (views_handover, step-up), as for the other staff changes.
 """

@@ -21,7 +21,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -45,10 +45,19 @@ def start(actor: Any, member: Any, recipient: Any, kinds: list[str], *, to_their
     Refused (ValidationError) while another hand-over of the same colleague's work is under way.
     """
     chosen, _team = handover.check_choices(actor, member, recipient, kinds, to_their_team=to_their_team)
+    under_way = ValidationError({"recipient": [_("A hand-over of this colleague's work is already under way.")]})
+    if HandOverJob.objects.filter(member=member, status__in=ACTIVE_HAND_OVERS).exists():
+        raise under_way
+    try:
+        job = _create(actor, member, recipient, chosen, to_their_team)
+    except IntegrityError:  # another administrator started one at the same moment
+        raise under_way from None
+    enqueue(job.pk)
+    return job
+
+
+def _create(actor: Any, member: Any, recipient: Any, chosen: list[str], to_their_team: bool) -> HandOverJob:
     with transaction.atomic():
-        type(member)._base_manager.select_for_update().filter(pk=member.pk).first()  # one start at a time per colleague
-        if HandOverJob.objects.filter(member=member, status__in=ACTIVE_HAND_OVERS).exists():
-            raise ValidationError({"recipient": [_("A hand-over of this colleague's work is already under way.")]})
         work = handover.open_work(actor, member)
         job = HandOverJob.objects.create(
             started_by=actor,
@@ -60,7 +69,6 @@ def start(actor: Any, member: Any, recipient: Any, kinds: list[str], *, to_their
             heartbeat_at=timezone.now(),
         )
         _audit(EventKind.RECORD_CREATED, actor, job, extra={"kinds": chosen, "to_their_team": to_their_team})
-    enqueue(job.pk)
     return job
 
 
@@ -75,29 +83,46 @@ def run(job_id: Any) -> HandOverJob | None:
     """Hand over what is left of the job's work, a step at a time, then finish it. Safe to call again."""
     if not _claim(job_id):
         return None
+    while step(job_id):
+        pass
+    return HandOverJob.objects.filter(pk=job_id).first()
+
+
+def step(job_id: Any) -> bool:
+    """One step of a claimed job (up to BATCH records): True while work is left, False once it has ended.
+
+    A database outage (OperationalError) leaves the job as it is, for :func:`stalled_jobs` to pick
+    up again; any other unexpected error stops it, saying so.
+    """
+    job = _active(job_id)
+    if job is None:
+        return False
     try:
-        while (job := _active(job_id)) is not None:
-            result = handover.hand_over(
-                job.started_by,
-                job.member,
-                job.recipient,
-                job.kinds,
-                to_their_team=job.to_their_team,
-                skip=_failed_ids(job),
-                on_moved=lambda _kind: _count_one(job_id),
-            )
-            _note_failures(job_id, result.failed)
-            if not result.remaining_count or not (result.moved_count or result.failed):
-                _end(job_id, HandOverStatus.DONE)
+        result = handover.hand_over(
+            job.started_by,
+            job.member,
+            job.recipient,
+            job.kinds,
+            to_their_team=job.to_their_team,
+            skip=_failed_ids(job),
+            on_moved=lambda _kind: _count_one(job_id),
+        )
     except (PermissionDenied, ValidationError, Http404) as refusal:
         reasons = refusal.messages if isinstance(refusal, ValidationError) else [str(refusal)]
         _end(job_id, HandOverStatus.FAILED, " ".join(reasons))
-    except Exception as exc:  # a bug or an outage: stop and say so, rather than retry for ever
+        return False
+    except OperationalError:
+        raise
+    except Exception as exc:  # a bug: stop and say so, rather than retry for ever
         logger.error("hand-over %s stopped by %s", job_id, type(exc).__name__)
         message = _("An unexpected error (%(error)s) stopped the hand-over.") % {"error": type(exc).__name__}
         _end(job_id, HandOverStatus.FAILED, message)
         raise
-    return HandOverJob.objects.filter(pk=job_id).first()
+    _note_failures(job_id, result.failed)
+    if result.remaining_count and (result.moved_count or result.failed):
+        return True
+    _end(job_id, HandOverStatus.DONE)
+    return False
 
 
 def _claim(job_id: Any) -> bool:

@@ -61,6 +61,11 @@ class HandOverJob(models.Model):
             models.Index(fields=["member", "created_at"], name="handover_member_created"),
             models.Index(fields=["status", "heartbeat_at"], name="handover_status"),
         ]
+        constraints = [  # one hand-over of a colleague's work at a time, even when two start at once
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(status__in=["queued", "running"]), name="handover_one_active_per_member"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"hand-over {self.pk}"

@@ -150,7 +150,9 @@ def account_rules() -> list[str]:
         f'"keep their API tokens working" on the confirmation page; the `password.changed` event records how many.',
         "Handing over work: an administrator moves a member's open work (owned companies and contacts, leads being "
         "worked, open deals, open tasks and coming meetings) to a colleague whose role can own records, from "
-        "`/staff/<id>/hand-over/`, with step-up; each record changes through its own update action and audit event. "
+        "`/staff/<id>/hand-over/`, with step-up; a background job (ADR 0068) changes each record through its own "
+        "update action and audit event, and its progress page (`/staff/<id>/hand-over/<job>/`) is for administrators "
+        "only. "
         "Anyone who may change customer records can give chosen companies, contacts, leads or deals to a colleague "
         "from their list (`/change-owner/<kind>/`); each goes through its update action, so only those the user "
         "may change, and would still see afterwards, move. Tagging chosen companies or contacts "

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -150,6 +151,10 @@ def test_one_hand_over_of_a_colleague_at_a_time_and_only_by_an_administrator(
         handover_jobs.start(admin, east, personas.sales_manager, ["deals"], to_their_team=False)
     assert "already under way" in str(raised.value.message_dict["recipient"])
     events = AuditEvent.objects.count()
+    monkeypatch.setattr(handover_jobs, "ACTIVE_HAND_OVERS", ())  # two started at the same moment: neither saw the other
+    with pytest.raises(ValidationError) as raised:
+        handover_jobs.start(admin, east, west, ["deals"], to_their_team=False)
+    assert "already under way" in str(raised.value.message_dict["recipient"])  # the database's constraint held
     for someone in (personas.sales_manager, personas.rep_west, personas.auditor):
         with pytest.raises(PermissionDenied):
             handover_jobs.start(someone, east, west, ALL, to_their_team=False)
@@ -215,3 +220,24 @@ def test_only_administrators_see_a_hand_over_and_only_under_its_colleague(
             assert 'data-testid="hand-over-status"' not in response.content.decode()
     elsewhere = signed_in(admin).get(reverse("sales:hand-over-job", args=[west.pk, job.pk]))
     assert elsewhere.status_code == 404 and str(job.pk) not in elsewhere.content.decode()
+
+
+@pytest.mark.parametrize(("error", "status"), [(RuntimeError("a bug"), "failed"), (OperationalError("server closed"), "running")])
+def test_a_bug_stops_the_job_and_an_outage_leaves_it_for_the_resume(
+    personas: Any, book: dict[str, Any], monkeypatch: Any, error: Exception, status: str
+) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    deals = handover.KINDS["deals"]
+
+    def broken(actor: Any, pk: Any, recipient: Any, team: Any) -> Any:
+        raise error
+
+    monkeypatch.setitem(handover.KINDS, "deals", dataclasses.replace(deals, move=broken))
+    handover_jobs.start(admin, east, west, ["deals"], to_their_team=False)  # the queue logs the error
+    job = HandOverJob.objects.get()
+    assert (job.status, job.moved) == (status, 0) and owner_of(book["open_deal"]) == east.pk
+    if status == "failed":
+        assert job.error == "An unexpected error (RuntimeError) stopped the hand-over."
+        assert job_events(job)[-1] == (EventKind.RECORD_UPDATED, "failure")
+    else:
+        assert job.error == "" and job_events(job) == [(EventKind.RECORD_CREATED, "success")]
