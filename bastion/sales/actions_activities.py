@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -216,9 +217,11 @@ def update_activity(actor: Any, activity_id: Any, data: Mapping[str, Any]) -> Ac
 
 @transaction.atomic
 def set_done(actor: Any, activity_id: Any, done: bool = True) -> Activity:
-    """Mark a task done (or not done again)."""
+    """Mark a task done (or not done again). A call, meeting or note is not done or open: refused."""
     deal_actions._require_writer(actor)
     activity = access_activity_by_id(actor, activity_id, for_write=True, lock=True)
+    if activity.kind != ActivityKind.TASK:
+        raise ValidationError({"done": [_("Only a task can be marked done or open.")]})
     before = _snapshot(activity)
     if done == activity.is_done:
         return activity

@@ -1,5 +1,6 @@
-"""REST API for what a list does with chosen records: change their owner, or (companies and
-contacts) add and take off tags. ``POST /api/v1/<kind>/change-owner/`` and ``/api/v1/<kind>/tags/``.
+"""REST API for what a list does with chosen records: change their owner (an activity's assignee),
+(companies and contacts) add and take off tags, (activities) mark the tasks done.
+``POST /api/v1/<kind>/change-owner/``, ``/api/v1/<kind>/tags/`` and ``/api/v1/activities/done/``.
 
 The same functions serve the web pages (bastion.sales.views_chosen): each record changes through
 its update action and audit event, so one the user may only read, or could no longer see after
@@ -23,7 +24,7 @@ from bastion.directory import selectors as directory
 from bastion.directory.api import ERRORS, CustomerRecordsPermission, _act, _valid
 from bastion.directory.validation import MAX_TAG_LENGTH, MAX_TAGS
 from bastion.kernel.api import IsOrganisationStaff
-from bastion.sales import handover, selectors_chosen, tagging
+from bastion.sales import chosen_tasks, handover, selectors_chosen, tagging
 
 
 def _tags(help_text: str) -> serializers.ListField:
@@ -108,4 +109,17 @@ class TagChosenView(ChosenRecordsView):
         found, refused = self.chosen(request, data["records"])
         pks = [record.pk for record in found]
         result = _act(lambda: tagging.tag_chosen(request.user, self.kind, pks, add=data["add"], remove=data["remove"]))
+        return self.outcome(result, found, refused)
+
+
+class MarkDoneView(ChosenRecordsView):
+    @extend_schema(
+        summary="Mark the chosen tasks done, each through its own change (other activities are left as they are)",
+        request=ChosenRecordsSerializer,
+        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(ChosenRecordsSerializer, request.data)
+        found, refused = self.chosen(request, data["records"])
+        result = _act(chosen_tasks.mark_done, request.user, [record.pk for record in found])
         return self.outcome(result, found, refused)

@@ -3,17 +3,29 @@ record routes, so ``companies/change-owner/`` is not read as a company id."""
 
 from django.urls import path
 
-from bastion.sales.api_chosen import ChangeOwnerView, TagChosenView
+from bastion.sales.api_chosen import ChangeOwnerView, MarkDoneView, TagChosenView
 
 # kind (the list's path) -> the API-token scope resource it needs
-KINDS = {"companies": "company", "contacts": "contact", "leads": "lead", "deals": "deal"}
+KINDS = {"companies": "company", "contacts": "contact", "leads": "lead", "deals": "deal", "activities": "activity"}
 
-urlpatterns = [
-    path(
-        f"{kind}/change-owner/", ChangeOwnerView.as_view(kind=kind, token_resource=resource), name=f"api-{resource}-change-owner"
-    )
-    for kind, resource in KINDS.items()
-] + [
-    path(f"{kind}/tags/", TagChosenView.as_view(kind=kind, token_resource=KINDS[kind]), name=f"api-{KINDS[kind]}-tags")
-    for kind in ("companies", "contacts")
-]
+urlpatterns = (
+    [
+        path(
+            f"{kind}/change-owner/",
+            ChangeOwnerView.as_view(kind=kind, token_resource=resource),
+            name=f"api-{resource}-change-owner",
+        )
+        for kind, resource in KINDS.items()
+    ]
+    + [
+        path(f"{kind}/tags/", TagChosenView.as_view(kind=kind, token_resource=KINDS[kind]), name=f"api-{KINDS[kind]}-tags")
+        for kind in ("companies", "contacts")
+    ]
+    + [
+        path(
+            "activities/done/",
+            MarkDoneView.as_view(kind="activities", token_resource=KINDS["activities"]),
+            name="api-activity-done-chosen",
+        )
+    ]
+)

@@ -36,9 +36,11 @@ class HandOverForm(ActionErrorsMixin, BastionForm):
 class ReassignForm(ActionErrorsMixin, BastionForm):
     owner = OwnerChoiceField(label=_("New owner"), queryset=None, empty_label=_("Choose a colleague"))
 
-    def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owners: Any, label: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        if label is not None:  # "New assignee" for activities
+            self.fields["owner"].label = label
 
 
 class TagChosenForm(ActionErrorsMixin, BastionForm):

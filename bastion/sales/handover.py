@@ -41,7 +41,7 @@ from bastion.directory.models import Company, Contact
 from bastion.sales import actions as deal_actions
 from bastion.sales import actions_activities, actions_leads
 from bastion.sales.models import Activity, ActivityKind, Deal, Lead, LeadStatus, StageKind
-from bastion.sales.selectors_chosen import BATCH, CHOOSABLE
+from bastion.sales.selectors_chosen import BATCH, CHOOSABLE, owner_column
 
 OPEN_LEADS = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
 
@@ -234,11 +234,12 @@ def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOv
     if recipient is None or not directory.assignable_owners().filter(pk=recipient.pk).exists():
         raise ValidationError({"owner": [_("Choose an active colleague whose role can own records.")]})
     kind, model, result = KINDS[key], CHOOSABLE[key][0], HandOver(moved={key: 0})
+    column = f"{owner_column(key)}_id"
 
     for pk in list(dict.fromkeys(pks))[:BATCH]:
 
         def move(pk: Any = pk) -> int:
-            if lock_row(model, pk, "owner_id") == recipient.pk:
+            if lock_row(model, pk, column) == recipient.pk:
                 return 0
             kind.move(actor, pk, recipient, None)
             return 1

@@ -1,6 +1,7 @@
-"""The records ticked on a list (companies, contacts, leads, deals) that the user may see: what
-"Change owner" and "Tag" (bastion.sales.handover, bastion.sales.tagging) and their pages and API
-work on. A scoped read: an id the user cannot see is left out, as one that does not exist."""
+"""The records ticked on a list (companies, contacts, leads, deals, activities) that the user may
+see: what "Change owner", "Tag" and "Mark done" (bastion.sales.handover, bastion.sales.tagging,
+bastion.sales.chosen_tasks) and their pages and API work on. A scoped read: an id the user
+cannot see is left out, as one that does not exist."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db.models import Q
 
 from bastion.directory.models import Company, Contact
 from bastion.kernel.access.scoping import parse_uuid
-from bastion.sales.models import Deal, Lead
+from bastion.sales.models import Activity, Deal, Lead
 
 BATCH = 500  # records at most in one call (and one step of a hand-over)
 
@@ -22,7 +23,15 @@ CHOOSABLE: dict[str, tuple[Any, tuple[str, ...], str, Q]] = {
     "contacts": (Contact, ("owner", "company"), "sort_name", Q(erased_at__isnull=True)),
     "leads": (Lead, ("owner",), "sort_name", Q()),
     "deals": (Deal, ("owner", "stage"), "name_key", Q()),
+    "activities": (Activity, ("assignee",), "-at", Q()),
 }
+# The column that names whose work a record is, where it is not ``owner`` (an activity's assignee).
+OWNER_COLUMN = {"activities": "assignee"}
+
+
+def owner_column(key: str) -> str:
+    """The field of kind ``key`` that holds its owner: ``owner`` or, for activities, ``assignee``."""
+    return OWNER_COLUMN.get(key, "owner")
 
 
 def chosen(actor: Any, key: str, pks: Iterable[Any]) -> list[Any]:

@@ -166,6 +166,9 @@ def activity_done(request: HttpRequest, activity_id: UUID) -> HttpResponse:
         activity = actions_activities.set_done(request.user, activity_id, done)
     except PermissionDenied as error:
         return forbidden(request, str(error))
+    except ValidationError as error:  # not a task: nothing to mark
+        messages.error(request, " ".join(error.messages))
+        return redirect(_next(request, request.POST.get("next", "")))
     text = _("“%(subject)s” is done.") if done else _("“%(subject)s” is open again.")
     messages.success(request, text % {"subject": activity.subject})
     return redirect(_next(request, request.POST.get("next", "")))

@@ -1,6 +1,7 @@
 """What a list does with the records ticked on it: "Change owner" gives the companies, contacts,
-leads or deals to one colleague (bastion.sales.handover.reassign); "Tag" adds tags to companies or
-contacts and takes tags off them (bastion.sales.tagging). Each record changes through its update action."""
+leads, deals or activities to one colleague (bastion.sales.handover.reassign); "Tag" adds tags to
+companies or contacts and takes tags off them (bastion.sales.tagging); "Mark done" closes the
+chosen tasks (bastion.sales.chosen_tasks). Each record changes through its own action."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from bastion.directory import selectors as directory
 from bastion.directory.views import writer_required
-from bastion.sales import handover, selectors_chosen, tagging
+from bastion.sales import chosen_tasks, handover, selectors_chosen, tagging
 from bastion.sales.forms_handover import ReassignForm, TagChosenForm
 from bastion.sales.views_activities import _next
 from bastion.sales.views_handover import name_of, report
@@ -38,6 +40,11 @@ class ChosenList:
     detail: Callable[[Any], str]
     page: str
     tag_heading: Callable[[int], str] = lambda n: ""
+    name: Callable[[Any], str] = lambda record: getattr(record, "display_name", None) or record.name
+    owner: Callable[[Any], Any] = lambda record: record.owner
+    owner_now: Promise = gettext_lazy("Owner now")
+    new_owner: Promise = gettext_lazy("New owner")
+    change: Promise = gettext_lazy("Change owner")
 
 
 def _where(company: Any) -> str:
@@ -83,6 +90,20 @@ LISTS: dict[str, ChosenList] = {
         lambda deal: deal.stage.name,
         "sales:deal-detail",
     ),
+    "activities": ChosenList(
+        "my-day",  # the menu entry of the activity list
+        "sales:activity-list",
+        gettext_lazy("Activities"),
+        lambda n: ngettext("Change the assignee of %(count)d activity", "Change the assignee of %(count)d activities", n),
+        gettext_lazy("Kind"),
+        lambda activity: activity.get_kind_display(),
+        "sales:activity-edit",
+        name=lambda activity: activity.subject,
+        owner=lambda activity: activity.assignee,
+        owner_now=gettext_lazy("Assignee now"),
+        new_owner=gettext_lazy("New assignee"),
+        change=gettext_lazy("Change assignee"),
+    ),
 }
 
 
@@ -91,10 +112,10 @@ def _rows(kind: ChosenList, records: list[Any], *, with_tags: bool = False) -> l
         prefetch_related_objects(records, "tags")
     return [
         {
-            "name": getattr(record, "display_name", None) or record.name,
+            "name": kind.name(record),
             "url": reverse(kind.page, args=[record.pk]),
             "detail": kind.detail(record),
-            "owner": record.owner,
+            "owner": kind.owner(record),
             "tags": sorted(record.tags.all(), key=lambda tag: tag.key) if with_tags else [],
             "pk": record.pk,
         }
@@ -124,7 +145,7 @@ def change_owner(request: HttpRequest, kind: str) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     page = LISTS[kind]
     records = selectors_chosen.chosen(request.user, kind, data.getlist("record"))
-    form = ReassignForm(data if _answered(request) else None, owners=directory.assignable_owners())
+    form = ReassignForm(data if _answered(request) else None, owners=directory.assignable_owners(), label=page.new_owner)
     back = _next(request, data.get("next", ""), page.list_page)
     if request.method == "POST" and records and form.is_valid():
         try:
@@ -212,3 +233,42 @@ def _report_tags(request: HttpRequest, result: handover.HandOver, chosen: int) -
             )
             % {"count": len(result.failed), "id": pk, "why": why},
         )
+
+
+@writer_required
+@require_POST
+def mark_done_chosen(request: HttpRequest) -> HttpResponse:
+    """The activity list's "Mark done": the ticked tasks are marked done at once (nothing is lost: each
+    can be reopened), each through ``set_done``; then back to the list, saying what changed."""
+    back = _next(request, request.POST.get("next", ""), "sales:activity-list")
+    records = selectors_chosen.chosen(request.user, "activities", request.POST.getlist("record"))
+    if not records:
+        messages.error(request, _("Nothing was marked done: tick the tasks first."))
+        return redirect(back)
+    result = chosen_tasks.mark_done(request.user, [record.pk for record in records])
+    done = result.moved_count
+    messages.success(request, ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", done) % {"count": done})
+    left = len(records) - done - len(result.failed)
+    if left:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d was already done or is not a task, and was left as it was.",
+                "%(count)d were already done or are not tasks, and were left as they were.",
+                left,
+            )
+            % {"count": left},
+        )
+    if result.failed:
+        subjects = {str(record.pk): record.subject for record in records}
+        _key, pk, why = result.failed[0]
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d task could not be marked done, for example “%(subject)s”: %(why)s",
+                "%(count)d tasks could not be marked done, for example “%(subject)s”: %(why)s",
+                len(result.failed),
+            )
+            % {"count": len(result.failed), "subject": subjects.get(pk, pk), "why": why},
+        )
+    return redirect(back)

@@ -1,16 +1,21 @@
 """A list's "Change owner" and "Tag" in a real Chromium: the box in the table's head ticks every
 record on the page (boxes that belong to the form below the table), the page that asks names them,
-and they change; the Tag button sends the same boxes to its own page."""
+and they change; the Tag button sends the same boxes to its own page. The activity list's boxes
+mark the chosen tasks done at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from bastion.accounts.testing import enrol_totp
 from bastion.directory import actions as directory
 from bastion.directory.models import Company
+from bastion.sales import actions_activities
+from bastion.sales.models import Activity
 from tests.browser.test_first_day import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,3 +52,20 @@ def test_tick_every_company_on_the_page_and_give_them_to_a_colleague(page: Any, 
     for company in mine[:2]:
         assert sorted(Company.objects.get(pk=company.pk).tags.values_list("name", flat=True)) == ["Partner", "渠道伙伴"]
     assert page.locator(".tag", has_text="渠道伙伴").count() == 2  # back on the list, which shows them
+
+
+def test_tick_tasks_on_the_activity_list_and_mark_them_done(page: Any, live_server: Any, personas: Any) -> None:
+    east = personas.rep_east
+    later = timezone.now() + dt.timedelta(days=1)
+    tasks = [
+        actions_activities.create_activity(east, {"kind": "task", "subject": s, "due_at": later}) for s in ("Quote", "Invoice")
+    ]
+    sign_in(page, live_server.url, "rep_east", enrol_totp(east))
+    page.goto(f"{live_server.url}/activities/")
+    page.get_by_label("Choose every activity on this page").check()
+    assert page.locator("input[name=record]:checked").count() == 2
+    page.get_by_test_id("done-chosen").click()
+    page.get_by_text("2 tasks marked done.").wait_for()
+    assert page.url.rstrip("/").endswith("/activities")
+    assert all(Activity.objects.get(pk=task.pk).done_at is not None for task in tasks)
+    assert page.get_by_role("button", name="Reopen").count() == 2  # the list shows them done

@@ -171,7 +171,8 @@ API_GATED: dict[str, Any] = {"api-import-list": _writes}
 # written) for a role allowed, 403 otherwise; each record is then judged by its update action, as on the web pages
 # (sales/tests/test_api_chosen.py tries every kind, relation and refusal).
 API_GATED_POSTS: dict[str, Any] = {
-    **{f"api-{kind}-change-owner": _writes for kind in ("company", "contact", "lead", "deal")},
+    **{f"api-{kind}-change-owner": _writes for kind in ("company", "contact", "lead", "deal", "activity")},
+    "api-activity-done-chosen": _writes,
     **{f"api-{kind}-tags": _writes for kind in ("company", "contact")},
 }
 # Not role-gated, with the reason. Everything else must be a record endpoint or gated.
@@ -207,6 +208,11 @@ EXEMPT = {
     "sales:lead-public-form": (
         "the public web form (ADR 0035): anyone, without signing in, adds a lead and reads nothing back; consent, "
         "throttling and the honeypot are tested in bastion/sales/tests/test_leads.py"
+    ),
+    "sales:done-chosen": (
+        'the activity list\'s "Mark done" of ticked tasks (POST only): writer roles only (writer_required, as '
+        "sales:change-owner in GATED), each task then judged by set_done; every persona is tried in "
+        "bastion/sales/tests/test_chosen_activities.py::test_only_writers_mark_chosen_tasks_done"
     ),
     "sales:hand-over-job": (
         "one hand-over of a colleague's work (two ids: the colleague and the job): administrators only, like "
