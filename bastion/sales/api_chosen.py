@@ -1,6 +1,7 @@
 """REST API for what a list does with chosen records: change their owner (an activity's assignee),
-(companies and contacts) add and take off tags, (activities) mark the tasks done.
-``POST /api/v1/<kind>/change-owner/``, ``/api/v1/<kind>/tags/`` and ``/api/v1/activities/done/``.
+(companies and contacts) add and take off tags, (deals) move them to a stage, (activities) mark the
+tasks done. ``POST /api/v1/<kind>/change-owner/``, ``/api/v1/<kind>/tags/``, ``/api/v1/deals/move/``
+and ``/api/v1/activities/done/``.
 
 The same functions serve the web pages (bastion.sales.views_chosen): each record changes through
 its update action and audit event, so one the user may only read, or could no longer see after
@@ -24,7 +25,7 @@ from bastion.directory import selectors as directory
 from bastion.directory.api import ERRORS, CustomerRecordsPermission, _act, _valid
 from bastion.directory.validation import MAX_TAG_LENGTH, MAX_TAGS
 from bastion.kernel.api import IsOrganisationStaff
-from bastion.sales import chosen_tasks, handover, selectors_chosen, tagging
+from bastion.sales import chosen_deals, chosen_tasks, handover, selectors_chosen, tagging
 
 
 def _tags(help_text: str) -> serializers.ListField:
@@ -50,6 +51,13 @@ class ChangeOwnerInputSerializer(ChosenRecordsSerializer):
 class TagChosenInputSerializer(ChosenRecordsSerializer):
     add = _tags("Tags to add.")
     remove = _tags("Tags to take off.")
+
+
+class MoveChosenInputSerializer(ChosenRecordsSerializer):
+    stage = serializers.UUIDField(help_text="Id of the stage to move the deals to (of any pipeline).")
+    lost_reason = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True, help_text="Why they were lost: only for a lost stage."
+    )
 
 
 class RefusedRecordSerializer(serializers.Serializer):
@@ -122,4 +130,18 @@ class MarkDoneView(ChosenRecordsView):
         data = _valid(ChosenRecordsSerializer, request.data)
         found, refused = self.chosen(request, data["records"])
         result = _act(chosen_tasks.mark_done, request.user, [record.pk for record in found])
+        return self.outcome(result, found, refused)
+
+
+class MoveChosenView(ChosenRecordsView):
+    @extend_schema(
+        summary="Move the chosen deals to a stage, each through the board's move (stage history, audit event)",
+        request=MoveChosenInputSerializer,
+        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(MoveChosenInputSerializer, request.data)
+        found, refused = self.chosen(request, data["records"])
+        pks = [record.pk for record in found]
+        result = _act(chosen_deals.move_chosen, request.user, pks, data["stage"], data["lost_reason"])
         return self.outcome(result, found, refused)

@@ -3,7 +3,7 @@ record routes, so ``companies/change-owner/`` is not read as a company id."""
 
 from django.urls import path
 
-from bastion.sales.api_chosen import ChangeOwnerView, MarkDoneView, TagChosenView
+from bastion.sales.api_chosen import ChangeOwnerView, MarkDoneView, MoveChosenView, TagChosenView
 
 # kind (the list's path) -> the API-token scope resource it needs
 KINDS = {"companies": "company", "contacts": "contact", "leads": "lead", "deals": "deal", "activities": "activity"}
@@ -26,6 +26,7 @@ urlpatterns = (
             "activities/done/",
             MarkDoneView.as_view(kind="activities", token_resource=KINDS["activities"]),
             name="api-activity-done-chosen",
-        )
+        ),
+        path("deals/move/", MoveChosenView.as_view(kind="deals", token_resource=KINDS["deals"]), name="api-deal-move-chosen"),
     ]
 )

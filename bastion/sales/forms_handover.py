@@ -1,5 +1,5 @@
 """The forms that hand a colleague's open work to another (bastion.sales.handover) and that change
-chosen records from their list (owner, tags)."""
+chosen records from their list (owner, tags, a deal's stage)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bastion.directory import validation
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceField
+from bastion.sales.forms import stage_choices
 from bastion.sales.handover import KINDS
 
 
@@ -58,3 +59,19 @@ class TagChosenForm(ActionErrorsMixin, BastionForm):
     def __init__(self, *args: Any, carried: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["remove"].choices = [(name, name) for name in carried]  # type: ignore[attr-defined]
+
+
+class MoveChosenForm(ActionErrorsMixin, BastionForm):
+    """The stage to move the chosen deals to (grouped by pipeline), and why they were lost, if it is a lost stage."""
+
+    stage = forms.ChoiceField(label=_("Move to"))
+    lost_reason = forms.CharField(
+        label=_("Lost reason"),
+        max_length=200,
+        required=False,
+        help_text=_("Only for a lost stage: written on each deal that moves there."),
+    )
+
+    def __init__(self, *args: Any, stages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [("", _("Choose a stage")), *stage_choices(stages)]  # type: ignore[attr-defined]

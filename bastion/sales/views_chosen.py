@@ -1,7 +1,8 @@
 """What a list does with the records ticked on it: "Change owner" gives the companies, contacts,
 leads, deals or activities to one colleague (bastion.sales.handover.reassign); "Tag" adds tags to
-companies or contacts and takes tags off them (bastion.sales.tagging); "Mark done" closes the
-chosen tasks (bastion.sales.chosen_tasks). Each record changes through its own action."""
+companies or contacts and takes tags off them (bastion.sales.tagging); "Move to a stage" moves
+deals (bastion.sales.chosen_deals); "Mark done" closes the chosen tasks (bastion.sales.chosen_tasks).
+Each record changes through its own action."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bastion.directory import selectors as directory
 from bastion.directory.views import writer_required
-from bastion.sales import chosen_tasks, handover, selectors_chosen, tagging
-from bastion.sales.forms_handover import ReassignForm, TagChosenForm
+from bastion.sales import chosen_deals, chosen_tasks, handover, selectors_chosen, tagging
+from bastion.sales import selectors as deal_selectors
+from bastion.sales.forms_handover import MoveChosenForm, ReassignForm, TagChosenForm
 from bastion.sales.views_activities import _next
 from bastion.sales.views_handover import name_of, report
 
@@ -189,6 +191,61 @@ def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
     context.update(form=form, action=reverse("sales:tag-chosen", args=[kind]), form_testid="tag-form", tagging=True)
     context["tag_options"] = directory.tags_in_use(request.user)
     return render(request, "sales/tag_chosen.html", context, status=400 if form.is_bound else 200)
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def move_chosen(request: HttpRequest) -> HttpResponse:
+    """From the deal list's "Move to a stage" this shows the chosen deals and asks for the stage; the
+    page's own POST moves them, each through the board's move (those it could not move are reported)."""
+    data = request.POST if request.method == "POST" else request.GET
+    page = LISTS["deals"]
+    records = selectors_chosen.chosen(request.user, "deals", data.getlist("record"))
+    form = MoveChosenForm(data if _answered(request) else None, stages=deal_selectors.all_stages(request.user))
+    back = _next(request, data.get("next", ""), page.list_page)
+    if request.method == "POST" and records and form.is_valid():
+        try:
+            pks, chosen = [record.pk for record in records], form.cleaned_data
+            result = chosen_deals.move_chosen(request.user, pks, chosen["stage"], chosen["lost_reason"])
+        except ValidationError as error:
+            form.add_action_errors(error)
+        else:
+            _report_moves(request, result, records)
+            return redirect(back)
+    heading = ngettext("Move %(count)d deal to a stage", "Move %(count)d deals to a stage", len(records)) % {
+        "count": len(records)
+    }
+    context = _page("deals", heading, _rows(page, records), back)
+    context.update(form=form, action=reverse("sales:move-chosen"), form_testid="move-form")
+    return render(request, "sales/move_chosen.html", context, status=400 if form.is_bound else 200)
+
+
+def _report_moves(request: HttpRequest, result: handover.HandOver, records: list[Any]) -> None:
+    moved = result.moved_count
+    messages.success(request, ngettext("%(count)d deal moved.", "%(count)d deals moved.", moved) % {"count": moved})
+    unchanged = len(records) - moved - len(result.failed)
+    if unchanged:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d deal was in that stage already and was left as it was.",
+                "%(count)d deals were in that stage already and were left as they were.",
+                unchanged,
+            )
+            % {"count": unchanged},
+        )
+    if result.failed:
+        names = {str(record.pk): record.name for record in records}
+        _key, pk, why = result.failed[0]
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d deal could not be moved, for example “%(name)s”: %(why)s",
+                "%(count)d deals could not be moved, for example “%(name)s”: %(why)s",
+                len(result.failed),
+            )
+            % {"count": len(result.failed), "name": names.get(pk, pk), "why": why},
+        )
 
 
 def _report_unchanged(request: HttpRequest, count: int, recipient: Any) -> None:
