@@ -22,7 +22,7 @@ CHOOSABLE: dict[str, tuple[Any, tuple[str, ...], str, Q]] = {
     "companies": (Company, ("owner",), "name_key", Q()),
     "contacts": (Contact, ("owner", "company"), "sort_name", Q(erased_at__isnull=True)),
     "leads": (Lead, ("owner",), "sort_name", Q()),
-    "deals": (Deal, ("owner", "stage"), "name_key", Q()),
+    "deals": (Deal, ("owner", "stage__pipeline"), "name_key", Q()),
     "activities": (Activity, ("assignee",), "-at", Q()),
 }
 # The column that names whose work a record is, where it is not ``owner`` (an activity's assignee).

@@ -89,7 +89,7 @@ LISTS: dict[str, ChosenList] = {
         gettext_lazy("Deals"),
         lambda n: ngettext("Change the owner of %(count)d deal", "Change the owner of %(count)d deals", n),
         gettext_lazy("Stage"),
-        lambda deal: deal.stage.name,
+        lambda deal: f"{deal.stage.name} · {deal.stage.pipeline.name}",  # several pipelines may name a stage alike
         "sales:deal-detail",
     ),
     "activities": ChosenList(

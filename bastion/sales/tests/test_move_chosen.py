@@ -51,6 +51,7 @@ def test_the_list_offers_it_and_the_chosen_deals_move(personas: Any, signed_in: 
     body = page.content.decode()
     assert page.status_code == 200 and "Move 2 deals to a stage" in body and "West coast fleet" not in body
     assert '<optgroup label="New business">' in body and f'value="{stages["Proposal"].pk}"' in body
+    assert "Qualification · New business" in body  # each chosen deal's stage, with its pipeline
     done = client.post(url, {"record": chosen, "stage": str(stages["Proposal"].pk), "next": "/deals/?q=f"})
     assert done.status_code == 302 and done["Location"] == "/deals/?q=f"
     assert [stage_of(deals[key])[0] for key in ("fleet", "pilot", "west")] == ["Proposal", "Proposal", "Qualification"]
