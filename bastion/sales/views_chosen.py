@@ -210,7 +210,7 @@ def move_chosen(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_action_errors(error)
         else:
-            _report_moves(request, result, records)
+            _tell(request, MOVED, result, records, "deals")
             return redirect(back)
     heading = ngettext("Move %(count)d deal to a stage", "Move %(count)d deals to a stage", len(records)) % {
         "count": len(records)
@@ -220,32 +220,55 @@ def move_chosen(request: HttpRequest) -> HttpResponse:
     return render(request, "sales/move_chosen.html", context, status=400 if form.is_bound else 200)
 
 
-def _report_moves(request: HttpRequest, result: handover.HandOver, records: list[Any]) -> None:
-    moved = result.moved_count
-    messages.success(request, ngettext("%(count)d deal moved.", "%(count)d deals moved.", moved) % {"count": moved})
-    unchanged = len(records) - moved - len(result.failed)
+@dataclass(frozen=True)
+class Told:
+    """What a list action says afterwards (each takes the count): how many records changed, how many
+    were already as asked, and how many could not change, naming one (``%(name)s``) and why."""
+
+    changed: Callable[[int], str]
+    unchanged: Callable[[int], str]
+    failed: Callable[[int], str]
+
+
+MOVED = Told(
+    lambda n: ngettext("%(count)d deal moved.", "%(count)d deals moved.", n),
+    lambda n: ngettext(
+        "%(count)d deal was in that stage already and was left as it was.",
+        "%(count)d deals were in that stage already and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d deal could not be moved, for example “%(name)s”: %(why)s",
+        "%(count)d deals could not be moved, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
+MARKED_DONE = Told(
+    lambda n: ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", n),
+    lambda n: ngettext(
+        "%(count)d was already done or is not a task, and was left as it was.",
+        "%(count)d were already done or are not tasks, and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d task could not be marked done, for example “%(name)s”: %(why)s",
+        "%(count)d tasks could not be marked done, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
+
+
+def _tell(request: HttpRequest, told: Told, result: handover.HandOver, records: list[Any], kind: str) -> None:
+    """Say what a list action did to the chosen ``records`` (of ``kind``, named as on its chosen page)."""
+    changed, failed = result.moved_count, len(result.failed)
+    messages.success(request, told.changed(changed) % {"count": changed})
+    unchanged = len(records) - changed - failed
     if unchanged:
-        messages.info(
-            request,
-            ngettext(
-                "%(count)d deal was in that stage already and was left as it was.",
-                "%(count)d deals were in that stage already and were left as they were.",
-                unchanged,
-            )
-            % {"count": unchanged},
-        )
-    if result.failed:
-        names = {str(record.pk): record.name for record in records}
+        messages.info(request, told.unchanged(unchanged) % {"count": unchanged})
+    if failed:
+        names = {str(record.pk): LISTS[kind].name(record) for record in records}
         _key, pk, why = result.failed[0]
-        messages.error(
-            request,
-            ngettext(
-                "%(count)d deal could not be moved, for example “%(name)s”: %(why)s",
-                "%(count)d deals could not be moved, for example “%(name)s”: %(why)s",
-                len(result.failed),
-            )
-            % {"count": len(result.failed), "name": names.get(pk, pk), "why": why},
-        )
+        messages.error(request, told.failed(failed) % {"count": failed, "name": names.get(pk, pk), "why": why})
 
 
 def _report_unchanged(request: HttpRequest, count: int, recipient: Any) -> None:
@@ -303,29 +326,5 @@ def mark_done_chosen(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Nothing was marked done: tick the tasks first."))
         return redirect(back)
     result = chosen_tasks.mark_done(request.user, [record.pk for record in records])
-    done = result.moved_count
-    messages.success(request, ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", done) % {"count": done})
-    left = len(records) - done - len(result.failed)
-    if left:
-        messages.info(
-            request,
-            ngettext(
-                "%(count)d was already done or is not a task, and was left as it was.",
-                "%(count)d were already done or are not tasks, and were left as they were.",
-                left,
-            )
-            % {"count": left},
-        )
-    if result.failed:
-        subjects = {str(record.pk): record.subject for record in records}
-        _key, pk, why = result.failed[0]
-        messages.error(
-            request,
-            ngettext(
-                "%(count)d task could not be marked done, for example “%(subject)s”: %(why)s",
-                "%(count)d tasks could not be marked done, for example “%(subject)s”: %(why)s",
-                len(result.failed),
-            )
-            % {"count": len(result.failed), "subject": subjects.get(pk, pk), "why": why},
-        )
+    _tell(request, MARKED_DONE, result, records, "activities")
     return redirect(back)

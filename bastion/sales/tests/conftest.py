@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bastion.directory import actions as directory
-from bastion.sales import actions_setup
+from bastion.sales import actions, actions_setup
 from bastion.sales.models import Stage, StageKind
 from bastion.sales.tests.handover_book import make_book
 
@@ -47,3 +47,14 @@ def customer(personas: Any) -> tuple[Any, Any]:
 def book(personas: Any, stages: Any, customer: Any) -> dict[str, Any]:
     """rep_east's open and closed work (bastion.sales.tests.handover_book)."""
     return make_book(personas, stages, customer)
+
+
+@pytest.fixture
+def deals(personas: Any, stages: Any) -> dict[str, Any]:
+    """Two deals of rep_east's (fleet, pilot) and one of rep_west's (west), for the lists' actions."""
+    east, west = personas.rep_east, personas.rep_west
+    return {
+        "fleet": actions.create_deal(east, {"name": "Fleet renewal"}),
+        "pilot": actions.create_deal(east, {"name": "Pilot"}),
+        "west": actions.create_deal(west, {"name": "West coast fleet"}),
+    }

@@ -59,16 +59,6 @@ def owner(record: Any) -> Any:
     return type(record)._base_manager.values_list("owner_id", flat=True).get(pk=record.pk)
 
 
-@pytest.fixture
-def deals(personas: Any, stages: Any) -> dict[str, Any]:
-    east, west = personas.rep_east, personas.rep_west
-    return {
-        "fleet": actions.create_deal(east, {"name": "Fleet renewal"}),
-        "pilot": actions.create_deal(east, {"name": "Pilot"}),
-        "west": actions.create_deal(west, {"name": "West coast fleet"}),
-    }
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_list_offers_it_and_moves_only_what_the_user_can_see(kind: str, personas: Any, signed_in: Any, stages: Any) -> None:
     list_page, target_type, make = KINDS[kind]

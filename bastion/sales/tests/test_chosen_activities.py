@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from bastion.accounts import sharing
 from bastion.kernel.access.roles import POLICIES, RecordAccess
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
@@ -138,3 +139,13 @@ def test_marking_a_meeting_done_from_its_own_button_says_why_not(personas: Any, 
     response = client.post(url, {"done": "yes", "next": "/activities/"}, follow=True)
     assert response.status_code == 200 and "Only a task can be marked done or open." in response.content.decode()
     assert done_at(work["meeting"]) is None and updates(work["meeting"]) == 0
+
+
+def test_a_task_shared_read_only_is_named_and_stays_open(personas: Any, signed_in: Any, work: dict[str, Any]) -> None:
+    east, west = personas.rep_east, personas.rep_west
+    until = timezone.localdate() + dt.timedelta(days=7)
+    sharing.share_record(west, Activity, work["west"].pk, user=east.pk, level="read", expires_on=until)
+    chosen = [str(work["west"].pk), str(work["quote"].pk)]
+    body = signed_in(east).post(reverse("sales:done-chosen"), {"record": chosen}, follow=True).content.decode()
+    assert "1 task marked done." in body and "1 task could not be marked done, for example “West coast follow-up”" in body
+    assert done_at(work["west"]) is None and done_at(work["quote"]) is not None

@@ -15,21 +15,10 @@ from django.utils import timezone
 from bastion.accounts import sharing
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
-from bastion.sales import actions
 from bastion.sales.models import Deal, DealStageChange
 
 pytestmark = pytest.mark.django_db
 UNSEEN = "No such record, or you may not see it."
-
-
-@pytest.fixture
-def deals(personas: Any, stages: Any) -> dict[str, Any]:
-    east, west = personas.rep_east, personas.rep_west
-    return {
-        "fleet": actions.create_deal(east, {"name": "Fleet renewal"}),
-        "pilot": actions.create_deal(east, {"name": "Pilot"}),
-        "west": actions.create_deal(west, {"name": "West coast fleet"}),
-    }
 
 
 def stage_of(deal: Any) -> Any:
