@@ -1,7 +1,8 @@
 """REST API for what a list does with chosen records: change their owner (an activity's assignee),
-(companies and contacts) add and take off tags, (deals) move them to a stage, (activities) mark the
-tasks done. ``POST /api/v1/<kind>/change-owner/``, ``/api/v1/<kind>/tags/``, ``/api/v1/deals/move/``
-and ``/api/v1/activities/done/``.
+(companies and contacts) add and take off tags, (deals) move them to a stage, (leads) set their
+status, (activities) mark the tasks done. ``POST /api/v1/<kind>/change-owner/``,
+``/api/v1/<kind>/tags/``, ``/api/v1/deals/move/``, ``/api/v1/leads/status/`` and
+``/api/v1/activities/done/``.
 
 The same functions serve the web pages (bastion.sales.views_chosen): each record changes through
 its update action and audit event, so one the user may only read, or could no longer see after
@@ -25,7 +26,8 @@ from bastion.directory import selectors as directory
 from bastion.directory.api import ERRORS, CustomerRecordsPermission, _act, _valid
 from bastion.directory.validation import MAX_TAG_LENGTH, MAX_TAGS
 from bastion.kernel.api import IsOrganisationStaff
-from bastion.sales import chosen_deals, chosen_tasks, handover, selectors_chosen, tagging
+from bastion.sales import chosen_deals, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
+from bastion.sales.forms_leads import OPEN_STATUSES
 
 
 def _tags(help_text: str) -> serializers.ListField:
@@ -57,6 +59,13 @@ class MoveChosenInputSerializer(ChosenRecordsSerializer):
     stage = serializers.UUIDField(help_text="Id of the stage to move the deals to (of any pipeline).")
     lost_reason = serializers.CharField(
         max_length=200, required=False, default="", allow_blank=True, help_text="Why they were lost: only for a lost stage."
+    )
+
+
+class LeadStatusChosenInputSerializer(ChosenRecordsSerializer):
+    status = serializers.ChoiceField(
+        choices=[value for value, _label in OPEN_STATUSES],
+        help_text="The status to give the leads: new, contacted, qualified or disqualified (converting is one lead at a time).",
     )
 
 
@@ -144,4 +153,17 @@ class MoveChosenView(ChosenRecordsView):
         found, refused = self.chosen(request, data["records"])
         pks = [record.pk for record in found]
         result = _act(chosen_deals.move_chosen, request.user, pks, data["stage"], data["lost_reason"])
+        return self.outcome(result, found, refused)
+
+
+class LeadStatusChosenView(ChosenRecordsView):
+    @extend_schema(
+        summary="Set the status of the chosen leads, each through its update (rescored, audited; converted leads keep theirs)",
+        request=LeadStatusChosenInputSerializer,
+        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(LeadStatusChosenInputSerializer, request.data)
+        found, refused = self.chosen(request, data["records"])
+        result = _act(chosen_leads.set_status, request.user, [record.pk for record in found], data["status"])
         return self.outcome(result, found, refused)

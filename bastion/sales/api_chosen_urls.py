@@ -3,7 +3,7 @@ record routes, so ``companies/change-owner/`` is not read as a company id."""
 
 from django.urls import path
 
-from bastion.sales.api_chosen import ChangeOwnerView, MarkDoneView, MoveChosenView, TagChosenView
+from bastion.sales.api_chosen import ChangeOwnerView, LeadStatusChosenView, MarkDoneView, MoveChosenView, TagChosenView
 
 # kind (the list's path) -> the API-token scope resource it needs
 KINDS = {"companies": "company", "contacts": "contact", "leads": "lead", "deals": "deal", "activities": "activity"}
@@ -28,5 +28,10 @@ urlpatterns = (
             name="api-activity-done-chosen",
         ),
         path("deals/move/", MoveChosenView.as_view(kind="deals", token_resource=KINDS["deals"]), name="api-deal-move-chosen"),
+        path(
+            "leads/status/",
+            LeadStatusChosenView.as_view(kind="leads", token_resource=KINDS["leads"]),
+            name="api-lead-status-chosen",
+        ),
     ]
 )

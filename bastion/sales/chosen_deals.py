@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from bastion.directory.validation import Errors, single_line
 from bastion.kernel.access.scoping import parse_uuid
 from bastion.sales import actions
-from bastion.sales.handover import HandOver, attempt, lock_row
+from bastion.sales.handover import HandOver, each_chosen, lock_row
 from bastion.sales.models import Deal, Stage, StageKind
-from bastion.sales.selectors_chosen import BATCH
 
 KEY = "deals"
 
@@ -37,14 +36,10 @@ def move_chosen(actor: Any, pks: Iterable[Any], stage_id: Any, lost_reason: str 
 
 
 def _move_each(actor: Any, pks: Iterable[Any], stage: Stage, reason: str) -> HandOver:
-    result = HandOver(moved={KEY: 0})
-    for pk in list(dict.fromkeys(pks))[:BATCH]:
+    def move(pk: Any) -> int:
+        if lock_row(Deal, pk, "stage_id") == stage.pk:
+            return 0
+        actions.move_deal(actor, pk, stage.pk, lost_reason=reason if stage.kind == StageKind.LOST and reason else None)
+        return 1
 
-        def move(pk: Any = pk) -> int:
-            if lock_row(Deal, pk, "stage_id") == stage.pk:
-                return 0
-            actions.move_deal(actor, pk, stage.pk, lost_reason=reason if stage.kind == StageKind.LOST and reason else None)
-            return 1
-
-        result.moved[KEY] += attempt(KEY, pk, move, result)
-    return result
+    return each_chosen(KEY, pks, move)

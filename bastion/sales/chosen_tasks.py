@@ -14,27 +14,23 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from bastion.sales import actions_activities
-from bastion.sales.handover import HandOver, attempt, lock_row
+from bastion.sales.handover import HandOver, each_chosen, lock_row
 from bastion.sales.models import Activity, ActivityKind
-from bastion.sales.selectors_chosen import BATCH
 
 KEY = "activities"
 
 
 def mark_done(actor: Any, pks: Iterable[Any]) -> HandOver:
     """Mark the chosen tasks done (at most :data:`BATCH`). ``moved`` counts the tasks that changed."""
-    result = HandOver(moved={KEY: 0})
-    for pk in list(dict.fromkeys(pks))[:BATCH]:
 
-        def done(pk: Any = pk) -> int:
-            lock_row(Activity, pk)
-            row = Activity.objects.visible_to(actor).filter(pk=pk).values("kind", "done_at").first()
-            if row is None:
-                raise ValidationError(_("It no longer exists, or you can no longer see it."))
-            if row["kind"] != ActivityKind.TASK or row["done_at"] is not None:
-                return 0  # nothing to do (set_done checks whether the user may change it, when there is)
-            actions_activities.set_done(actor, pk, True)
-            return 1
+    def done(pk: Any) -> int:
+        lock_row(Activity, pk)
+        row = Activity.objects.visible_to(actor).filter(pk=pk).values("kind", "done_at").first()
+        if row is None:
+            raise ValidationError(_("It no longer exists, or you can no longer see it."))
+        if row["kind"] != ActivityKind.TASK or row["done_at"] is not None:
+            return 0  # nothing to do (set_done checks whether the user may change it, when there is)
+        actions_activities.set_done(actor, pk, True)
+        return 1
 
-        result.moved[KEY] += attempt(KEY, pk, done, result)
-    return result
+    return each_chosen(KEY, pks, done)

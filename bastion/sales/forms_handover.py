@@ -1,5 +1,5 @@
 """The forms that hand a colleague's open work to another (bastion.sales.handover) and that change
-chosen records from their list (owner, tags, a deal's stage)."""
+chosen records from their list (owner, tags, a deal's stage, a lead's status)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from bastion.directory import validation
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceField
 from bastion.sales.forms import stage_choices
+from bastion.sales.forms_leads import OPEN_STATUSES
 from bastion.sales.handover import KINDS
 
 
@@ -75,3 +76,9 @@ class MoveChosenForm(ActionErrorsMixin, BastionForm):
     def __init__(self, *args: Any, stages: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [("", _("Choose a stage")), *stage_choices(stages)]  # type: ignore[attr-defined]
+
+
+class LeadStatusChosenForm(ActionErrorsMixin, BastionForm):
+    """The status to give the chosen leads (converting is done one lead at a time, with Convert)."""
+
+    status = forms.ChoiceField(label=_("New status"), choices=[("", _("Choose a status")), *OPEN_STATUSES])

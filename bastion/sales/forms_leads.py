@@ -19,7 +19,7 @@ CONSENT_TEXT = _(
     "about the products I asked about. I can withdraw this consent at any time."
 )
 INDUSTRY_CHOICES = [("", "—"), *Industry.choices]
-_OPEN_STATUSES = [(value, label) for value, label in LeadStatus.choices if value != LeadStatus.CONVERTED]
+OPEN_STATUSES = [(value, label) for value, label in LeadStatus.choices if value != LeadStatus.CONVERTED]
 
 
 class PublicLeadForm(ActionErrorsMixin, BastionForm):
@@ -58,7 +58,7 @@ class LeadForm(FieldSecurityMixin, ActionErrorsMixin, BastionForm):
     email = forms.EmailField(label=_("Email address"), max_length=254, required=False)
     phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
-    status = forms.ChoiceField(label=_("Status"), choices=_OPEN_STATUSES)
+    status = forms.ChoiceField(label=_("Status"), choices=OPEN_STATUSES)
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("Nobody"))
     team = forms.ChoiceField(label=_("Team"), required=False)
     message = forms.CharField(label=_("Message"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -226,6 +227,16 @@ def attempt(key: str, pk: Any, move: Callable[[], int], result: HandOver) -> int
         return 0
 
 
+def each_chosen(key: str, pks: Iterable[Any], change: Callable[[Any], int]) -> HandOver:
+    """A list's action on its chosen records of kind ``key``: ``change(pk)`` for each (at most
+    :data:`BATCH`, each once), each in its own transaction through :func:`attempt`. ``moved``
+    counts what the calls returned: 1 for a record that changed, 0 for one left as it was."""
+    result = HandOver(moved={key: 0})
+    for pk in list(dict.fromkeys(pks))[:BATCH]:
+        result.moved[key] += attempt(key, pk, partial(change, pk), result)
+    return result
+
+
 def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOver:
     """Give the chosen records of kind ``key`` to ``recipient`` (a list's "Change owner"): at most
     :data:`BATCH`, each through its update action, so only those the actor may change move (and
@@ -233,16 +244,12 @@ def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOv
     the records that changed: one the recipient already owns is left as it was, and not counted."""
     if recipient is None or not directory.assignable_owners().filter(pk=recipient.pk).exists():
         raise ValidationError({"owner": [_("Choose an active colleague whose role can own records.")]})
-    kind, model, result = KINDS[key], CHOOSABLE[key][0], HandOver(moved={key: 0})
-    column = f"{owner_column(key)}_id"
+    kind, model, column = KINDS[key], CHOOSABLE[key][0], f"{owner_column(key)}_id"
 
-    for pk in list(dict.fromkeys(pks))[:BATCH]:
+    def move(pk: Any) -> int:
+        if lock_row(model, pk, column) == recipient.pk:
+            return 0
+        kind.move(actor, pk, recipient, None)
+        return 1
 
-        def move(pk: Any = pk) -> int:
-            if lock_row(model, pk, column) == recipient.pk:
-                return 0
-            kind.move(actor, pk, recipient, None)
-            return 1
-
-        result.moved[key] += attempt(key, pk, move, result)
-    return result
+    return each_chosen(key, pks, move)

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from bastion.directory import actions as directory_actions
 from bastion.directory import validation
 from bastion.directory.names import search_key
-from bastion.sales.handover import HandOver, attempt, lock_row
-from bastion.sales.selectors_chosen import BATCH, CHOOSABLE
+from bastion.sales.handover import HandOver, each_chosen, lock_row
+from bastion.sales.selectors_chosen import CHOOSABLE
 
 TAGGABLE = {"companies": directory_actions.update_company, "contacts": directory_actions.update_contact}
 
@@ -36,24 +36,20 @@ def tag_chosen(actor: Any, kind: str, pks: Iterable[Any], *, add: Any, remove: A
         errors.add("add", _("“%(tag)s” cannot be both added and taken off.") % {"tag": name})
     errors.raise_if_any()
     model, update = CHOOSABLE[kind][0], TAGGABLE[kind]
-    result = HandOver(moved={kind: 0})
 
-    for pk in list(dict.fromkeys(pks))[:BATCH]:
+    def retag(pk: Any) -> int:
+        lock_row(model, pk)
+        record = model.objects.visible_to(actor).filter(pk=pk).first()
+        if record is None:
+            raise ValidationError(_("It no longer exists, or you can no longer see it."))
+        current = list(record.tags.order_by("name").values_list("name", flat=True))
+        names = _retagged(current, adding, removing)
+        if names == current:
+            return 0
+        update(actor, pk, {"tags": names})
+        return 1
 
-        def retag(pk: Any = pk) -> int:
-            lock_row(model, pk)
-            record = model.objects.visible_to(actor).filter(pk=pk).first()
-            if record is None:
-                raise ValidationError(_("It no longer exists, or you can no longer see it."))
-            current = list(record.tags.order_by("name").values_list("name", flat=True))
-            names = _retagged(current, adding, removing)
-            if names == current:
-                return 0
-            update(actor, pk, {"tags": names})
-            return 1
-
-        result.moved[kind] += attempt(kind, pk, retag, result)
-    return result
+    return each_chosen(kind, pks, retag)
 
 
 def _retagged(current: list[str], adding: list[str], removing: list[str]) -> list[str]:

@@ -1,7 +1,8 @@
 """What a list does with the records ticked on it: "Change owner" gives the companies, contacts,
 leads, deals or activities to one colleague (bastion.sales.handover.reassign); "Tag" adds tags to
 companies or contacts and takes tags off them (bastion.sales.tagging); "Move to a stage" moves
-deals (bastion.sales.chosen_deals); "Mark done" closes the chosen tasks (bastion.sales.chosen_tasks).
+deals (bastion.sales.chosen_deals); "Set the status" changes leads' (bastion.sales.chosen_leads);
+"Mark done" closes the chosen tasks (bastion.sales.chosen_tasks).
 Each record changes through its own action."""
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bastion.directory import selectors as directory
 from bastion.directory.views import writer_required
-from bastion.sales import chosen_deals, chosen_tasks, handover, selectors_chosen, tagging
+from bastion.sales import chosen_deals, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
 from bastion.sales import selectors as deal_selectors
-from bastion.sales.forms_handover import MoveChosenForm, ReassignForm, TagChosenForm
+from bastion.sales.forms_handover import LeadStatusChosenForm, MoveChosenForm, ReassignForm, TagChosenForm
 from bastion.sales.views_activities import _next
 from bastion.sales.views_handover import name_of, report
 
@@ -198,26 +199,48 @@ def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
 def move_chosen(request: HttpRequest) -> HttpResponse:
     """From the deal list's "Move to a stage" this shows the chosen deals and asks for the stage; the
     page's own POST moves them, each through the board's move (those it could not move are reported)."""
+    return _ask_then_change(request, MOVE)
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def lead_status_chosen(request: HttpRequest) -> HttpResponse:
+    """From the lead list's "Set the status" this shows the chosen leads and asks for the status; the
+    page's own POST gives it to them, each through the lead's update (those it could not change are reported)."""
+    return _ask_then_change(request, SET_STATUS)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A list action whose own page asks one question (a stage, a status) and then changes the chosen records."""
+
+    kind: str
+    form: Callable[[HttpRequest, Any], Any]  # (request, the data to check or None) -> the page's form
+    change: Callable[[Any, list[Any], dict[str, Any]], handover.HandOver]  # (user, pks, cleaned data)
+    told: Told
+    heading: Callable[[int], str]
+    url: str
+    template: str
+    testid: str
+
+
+def _ask_then_change(request: HttpRequest, asked: Asked) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
-    page = LISTS["deals"]
-    records = selectors_chosen.chosen(request.user, "deals", data.getlist("record"))
-    form = MoveChosenForm(data if _answered(request) else None, stages=deal_selectors.all_stages(request.user))
+    page = LISTS[asked.kind]
+    records = selectors_chosen.chosen(request.user, asked.kind, data.getlist("record"))
+    form = asked.form(request, data if _answered(request) else None)
     back = _next(request, data.get("next", ""), page.list_page)
     if request.method == "POST" and records and form.is_valid():
         try:
-            pks, chosen = [record.pk for record in records], form.cleaned_data
-            result = chosen_deals.move_chosen(request.user, pks, chosen["stage"], chosen["lost_reason"])
+            result = asked.change(request.user, [record.pk for record in records], form.cleaned_data)
         except ValidationError as error:
             form.add_action_errors(error)
         else:
-            _tell(request, MOVED, result, records, "deals")
+            _tell(request, asked.told, result, records, asked.kind)
             return redirect(back)
-    heading = ngettext("Move %(count)d deal to a stage", "Move %(count)d deals to a stage", len(records)) % {
-        "count": len(records)
-    }
-    context = _page("deals", heading, _rows(page, records), back)
-    context.update(form=form, action=reverse("sales:move-chosen"), form_testid="move-form")
-    return render(request, "sales/move_chosen.html", context, status=400 if form.is_bound else 200)
+    context = _page(asked.kind, asked.heading(len(records)) % {"count": len(records)}, _rows(page, records), back)
+    context.update(form=form, action=reverse(asked.url), form_testid=asked.testid)
+    return render(request, asked.template, context, status=400 if form.is_bound else 200)
 
 
 @dataclass(frozen=True)
@@ -243,6 +266,19 @@ MOVED = Told(
         n,
     ),
 )
+STATUS_SET = Told(
+    lambda n: ngettext("%(count)d lead changed status.", "%(count)d leads changed status.", n),
+    lambda n: ngettext(
+        "%(count)d lead had that status already and was left as it was.",
+        "%(count)d leads had that status already and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d lead kept its status, for example “%(name)s”: %(why)s",
+        "%(count)d leads kept their status, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
 MARKED_DONE = Told(
     lambda n: ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", n),
     lambda n: ngettext(
@@ -255,6 +291,28 @@ MARKED_DONE = Told(
         "%(count)d tasks could not be marked done, for example “%(name)s”: %(why)s",
         n,
     ),
+)
+
+
+MOVE = Asked(
+    "deals",
+    lambda request, data: MoveChosenForm(data, stages=deal_selectors.all_stages(request.user)),
+    lambda user, pks, chosen: chosen_deals.move_chosen(user, pks, chosen["stage"], chosen["lost_reason"]),
+    MOVED,
+    lambda n: ngettext("Move %(count)d deal to a stage", "Move %(count)d deals to a stage", n),
+    "sales:move-chosen",
+    "sales/move_chosen.html",
+    "move-form",
+)
+SET_STATUS = Asked(
+    "leads",
+    lambda request, data: LeadStatusChosenForm(data),
+    lambda user, pks, chosen: chosen_leads.set_status(user, pks, chosen["status"]),
+    STATUS_SET,
+    lambda n: ngettext("Set the status of %(count)d lead", "Set the status of %(count)d leads", n),
+    "sales:lead-status-chosen",
+    "sales/lead_status_chosen.html",
+    "status-form",
 )
 
 

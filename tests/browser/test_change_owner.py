@@ -1,7 +1,7 @@
 """A list's "Change owner" and "Tag" in a real Chromium: the box in the table's head ticks every
 record on the page (boxes that belong to the form below the table), the page that asks names them,
 and they change; the Tag button sends the same boxes to its own page. The activity list's boxes
-mark the chosen tasks done at once."""
+mark the chosen tasks done at once; the lead list's set the chosen leads' status."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from django.utils import timezone
 from bastion.accounts.testing import enrol_totp
 from bastion.directory import actions as directory
 from bastion.directory.models import Company
-from bastion.sales import actions_activities
-from bastion.sales.models import Activity
+from bastion.sales import actions_activities, actions_leads
+from bastion.sales.models import Activity, Lead
 from tests.browser.test_first_day import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,3 +69,23 @@ def test_tick_tasks_on_the_activity_list_and_mark_them_done(page: Any, live_serv
     assert page.url.rstrip("/").endswith("/activities")
     assert all(Activity.objects.get(pk=task.pk).done_at is not None for task in tasks)
     assert page.get_by_role("button", name="Reopen").count() == 2  # the list shows them done
+
+
+def test_tick_leads_and_disqualify_them(page: Any, live_server: Any, personas: Any) -> None:
+    east = personas.rep_east
+    leads = [
+        actions_leads.create_lead(east, {"given_name": given, "family_name": "Spam", "email": f"{given}@spam.example"})
+        for given in ("Xavier", "Yolanda", "Zed")
+    ]
+    sign_in(page, live_server.url, "rep_east", enrol_totp(east))
+    page.goto(f"{live_server.url}/leads/")
+    page.get_by_label("Choose every record on this page").check()
+    page.get_by_label("Choose Zed Spam").uncheck()
+    page.get_by_test_id("lead-status-chosen").click()
+    page.get_by_role("heading", name="Set the status of 2 leads").wait_for()
+    page.get_by_label("New status").select_option("disqualified")
+    page.get_by_role("button", name="Set status", exact=True).click()
+    page.get_by_text("2 leads changed status.").wait_for()
+    assert page.url.rstrip("/").endswith("/leads")
+    statuses = dict(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).values_list("given_name", "status"))
+    assert statuses == {"Xavier": "disqualified", "Yolanda": "disqualified", "Zed": "new"}

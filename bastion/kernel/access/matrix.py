@@ -157,9 +157,10 @@ def account_rules() -> list[str]:
         "(their assignee) to a colleague from their list (`/change-owner/<kind>/`); each goes through its update "
         "action, so only those the user may change, and would still see afterwards, move. Tagging chosen "
         "companies or contacts (`/tag/<kind>/`) goes through the same update action, one record at a time, and "
-        "moving chosen deals to a stage (`/move/deals/`) and marking chosen tasks done (`/done/activities/`) "
-        "through the deal's and the task's own; so do the API's `/api/v1/<kind>/change-owner/`, "
-        "`/api/v1/<kind>/tags/`, `/api/v1/deals/move/` and `/api/v1/activities/done/`, which answer for "
+        "moving chosen deals to a stage (`/move/deals/`), setting chosen leads' status (`/status/leads/`) and "
+        "marking chosen tasks done (`/done/activities/`) through the deal's, the lead's and the task's own; so "
+        "do the API's `/api/v1/<kind>/change-owner/`, `/api/v1/<kind>/tags/`, `/api/v1/deals/move/`, "
+        "`/api/v1/leads/status/` and `/api/v1/activities/done/`, which answer for "
         "an id the user cannot see exactly as for one that does not exist.",
         f"Step-up: a second factor confirmed within the last {settings.STEP_UP_SECONDS // 60} minutes is needed to "
         f"export (the contact, company, activity, deal, lead, order and product lists, the audit trail, the access "

@@ -166,6 +166,7 @@ GATED: dict[str, tuple[Any, str]] = {
     "sales:change-owner": (_writes, "deals"),
     "sales:tag-chosen": (_writes, "companies"),  # likewise for tags (sales/tests/test_tag_chosen.py)
     "sales:move-chosen": (_writes, ""),  # likewise for a deal's stage (sales/tests/test_move_chosen.py)
+    "sales:lead-status-chosen": (_writes, ""),  # and a lead's status (sales/tests/test_lead_status_chosen.py)
 }
 API_GATED: dict[str, Any] = {"api-import-list": _writes}
 # What the API does with records chosen on a list (POST only): an empty body reaches validation (400, nothing
@@ -175,6 +176,7 @@ API_GATED_POSTS: dict[str, Any] = {
     **{f"api-{kind}-change-owner": _writes for kind in ("company", "contact", "lead", "deal", "activity")},
     "api-activity-done-chosen": _writes,
     "api-deal-move-chosen": _writes,
+    "api-lead-status-chosen": _writes,
     **{f"api-{kind}-tags": _writes for kind in ("company", "contact")},
 }
 # Not role-gated, with the reason. Everything else must be a record endpoint or gated.
