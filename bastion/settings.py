@@ -237,6 +237,9 @@ else:
 IMPORT_MAX_BYTES = env_int("BASTION_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("BASTION_IMPORT_MAX_ROWS", 100_000, minimum=1)
 IMPORT_RETENTION_DAYS = env_int("BASTION_IMPORT_RETENTION_DAYS", 30, minimum=1)
+# Finished hand-overs (their counts and the reasons records could not move) are kept this long for
+# the administrators; their start and end are in the audit trail for as long as it keeps events.
+HANDOVER_RETENTION_DAYS = env_int("BASTION_HANDOVER_RETENTION_DAYS", 400, minimum=1)
 # Processes one contact import runs at once, each on its own share of the rows (docs/adr/0062). On
 # SQLite a transaction holds the whole database, so lanes take turns: one by default there.
 _ONE_LANE = TESTING or DATABASES["default"]["ENGINE"].endswith("sqlite3")

@@ -189,6 +189,21 @@ def stalled_jobs() -> list[uuid.UUID]:
     return list(HandOverJob.objects.filter(status__in=ACTIVE_HAND_OVERS, heartbeat_at__lt=limit).values_list("id", flat=True))
 
 
+def purge_finished(older_than_days: int) -> int:
+    """Delete the hand-overs that finished more than ``older_than_days`` ago; returns how many. Each
+    deletion is audited with the job's counts (the audit trail also keeps its start and its end)."""
+    limit = timezone.now() - dt.timedelta(days=older_than_days)
+    finished = HandOverJob.objects.filter(status__in=(HandOverStatus.DONE, HandOverStatus.FAILED), finished_at__lt=limit)
+    count = 0
+    for job in finished.order_by("finished_at"):
+        with transaction.atomic():
+            counts = {"total": job.total, "moved": job.moved, "failed": job.failed_count, "status": job.status}
+            _audit(EventKind.RECORD_DELETED, None, job, extra={**counts, "reason": "retention"})
+            job.delete()
+        count += 1
+    return count
+
+
 # --- reads (administrators only) ------------------------------------------------------------------
 
 

@@ -52,3 +52,15 @@ def resume_stalled_hand_overs() -> None:
     for job_id in handover_jobs.stalled_jobs():
         logger.info("resuming stalled hand-over %s", job_id)
         run_hand_over(str(job_id))
+
+
+@db_periodic_task(crontab(minute="59", hour="3"))
+def purge_old_hand_overs() -> None:
+    """Daily: delete finished hand-overs older than the retention period (their start and end stay in the audit trail)."""
+    from django.conf import settings
+
+    from bastion.sales import handover_jobs
+
+    count = handover_jobs.purge_finished(settings.HANDOVER_RETENTION_DAYS)
+    if count:
+        logger.info("purged %d finished hand-overs", count)

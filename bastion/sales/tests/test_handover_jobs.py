@@ -241,3 +241,25 @@ def test_a_bug_stops_the_job_and_an_outage_leaves_it_for_the_resume(
         assert job_events(job)[-1] == (EventKind.RECORD_UPDATED, "failure")
     else:
         assert job.error == "" and job_events(job) == [(EventKind.RECORD_CREATED, "success")]
+
+
+def test_finished_hand_overs_are_purged_after_the_retention_period_and_the_purge_is_audited(personas: Any, settings: Any) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    settings.HANDOVER_RETENTION_DAYS = 30
+    now = timezone.now()
+
+    def job(member: Any, status: str, finished_days_ago: int | None) -> HandOverJob:
+        finished = now - dt.timedelta(days=finished_days_ago) if finished_days_ago is not None else None
+        return HandOverJob.objects.create(
+            started_by=admin, member=member, recipient=west, kinds=ALL, status=status, total=3, moved=2, finished_at=finished
+        )
+
+    old_done, old_failed = job(east, "done", 31), job(east, "failed", 45)
+    recent, running = job(east, "done", 29), job(personas.sales_manager, "running", None)
+    tasks.purge_old_hand_overs.call_local()
+    assert set(HandOverJob.objects.values_list("pk", flat=True)) == {recent.pk, running.pk}
+    for gone, status in ((old_done, "done"), (old_failed, "failed")):
+        event = AuditEvent.objects.get(target_type="sales.handoverjob", target_id=str(gone.pk))
+        assert (event.kind, event.actor_id, event.outcome) == (EventKind.RECORD_DELETED, None, "success")
+        assert event.extra["status"] == status and event.extra["reason"] == "retention" and event.extra["moved"] == 2
+    assert handover_jobs.purge_finished(30) == 0  # nothing more to purge: a second run changes nothing
