@@ -40,7 +40,7 @@ from bastion.sales.money import base_currency, parse_currency, to_base_cents
 
 __all__ = [
     "create_product", "update_product", "delete_product", "create_order", "update_order", "change_order_status",
-    "delete_order", "TRANSITIONS", "FINAL", "next_statuses",
+    "delete_order", "TRANSITIONS", "FINAL", "REACHABLE", "next_statuses",
 ]  # fmt: skip
 
 ORDER_FIELDS = frozenset({"contact", "company", "currency", "ordered_at", "owner", "team", "notes", "lines"})
@@ -55,6 +55,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 DELETABLE = frozenset({OrderStatus.DRAFT, OrderStatus.CANCELLED})
 FINAL = frozenset(status for status, onward in TRANSITIONS.items() if not onward)  # no way back: asked before
+REACHABLE = [status for status in OrderStatus.values if any(status in onward for onward in TRANSITIONS.values())]
 
 
 def next_statuses(status: str) -> list[str]:

@@ -15,6 +15,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from bastion.commerce.actions import FINAL, REACHABLE
 from bastion.commerce.models import Order, OrderStatus, Product
 from bastion.directory.forms import ActionErrorsMixin, BastionForm, OwnerChoiceField
 from bastion.kernel.widgets import IsoDateInput
@@ -211,6 +212,24 @@ class OrderForm(ActionErrorsMixin, BastionForm):
 
 class StatusForm(BastionForm):
     status = forms.ChoiceField(choices=OrderStatus.choices)
+
+
+class OrderStatusChosenForm(ActionErrorsMixin, BastionForm):
+    """The status to move the chosen orders to; a final one (cancelled, refunded) is confirmed on the page."""
+
+    status = forms.ChoiceField(label=_("New status"))
+    confirmed = forms.BooleanField(label=_("I understand that a cancelled or refunded order cannot change again"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(value, OrderStatus(value).label) for value in REACHABLE]
+        self.fields["status"].choices = [("", _("Choose a status")), *choices]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("status") in FINAL and not cleaned.get("confirmed"):
+            self.add_error("confirmed", _("Tick the box to confirm: a cancelled or refunded order cannot change again."))
+        return cleaned
 
 
 class OrderFilterForm(BastionForm):

@@ -1,8 +1,8 @@
 """REST API for what a list does with chosen records: change their owner (an activity's assignee),
 (companies and contacts) add and take off tags, (deals) move them to a stage, (leads) set their
-status, (activities) mark the tasks done. ``POST /api/v1/<kind>/change-owner/``,
-``/api/v1/<kind>/tags/``, ``/api/v1/deals/move/``, ``/api/v1/leads/status/`` and
-``/api/v1/activities/done/``.
+status, (orders) move them to a status, (activities) mark the tasks done.
+``POST /api/v1/<kind>/change-owner/``, ``/api/v1/<kind>/tags/``, ``/api/v1/deals/move/``,
+``/api/v1/leads/status/``, ``/api/v1/orders/status/`` and ``/api/v1/activities/done/``.
 
 The same functions serve the web pages (bastion.sales.views_chosen): each record changes through
 its update action and audit event, so one the user may only read, or could no longer see after
@@ -22,6 +22,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bastion.accounts.api_permissions import TokenAndNetworkPolicy
+from bastion.commerce import chosen_orders
+from bastion.commerce.actions import REACHABLE
+from bastion.commerce.api import OrdersPermission
 from bastion.directory import selectors as directory
 from bastion.directory.api import ERRORS, CustomerRecordsPermission, _act, _valid
 from bastion.directory.validation import MAX_TAG_LENGTH, MAX_TAGS
@@ -66,6 +69,14 @@ class LeadStatusChosenInputSerializer(ChosenRecordsSerializer):
     status = serializers.ChoiceField(
         choices=[value for value, _label in OPEN_STATUSES],
         help_text="The status to give the leads: new, contacted, qualified or disqualified (converting is one lead at a time).",
+    )
+
+
+class OrderStatusChosenInputSerializer(ChosenRecordsSerializer):
+    status = serializers.ChoiceField(
+        choices=REACHABLE,
+        help_text="The status to move the orders to: each moves only by the allowed steps "
+        "(draft → confirmed → paid → shipped; cancelled; refunded), else it is refused with why.",
     )
 
 
@@ -166,4 +177,19 @@ class LeadStatusChosenView(ChosenRecordsView):
         data = _valid(LeadStatusChosenInputSerializer, request.data)
         found, refused = self.chosen(request, data["records"])
         result = _act(chosen_leads.set_status, request.user, [record.pk for record in found], data["status"])
+        return self.outcome(result, found, refused)
+
+
+class OrderStatusChosenView(ChosenRecordsView):
+    permission_classes = [IsOrganisationStaff, TokenAndNetworkPolicy, OrdersPermission]
+
+    @extend_schema(
+        summary="Move the chosen orders to a status, each by the allowed transitions (audited; refused ones say why)",
+        request=OrderStatusChosenInputSerializer,
+        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(OrderStatusChosenInputSerializer, request.data)
+        found, refused = self.chosen(request, data["records"])
+        result = _act(chosen_orders.set_status, request.user, [record.pk for record in found], data["status"])
         return self.outcome(result, found, refused)

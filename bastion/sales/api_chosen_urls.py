@@ -3,10 +3,18 @@ record routes, so ``companies/change-owner/`` is not read as a company id."""
 
 from django.urls import path
 
-from bastion.sales.api_chosen import ChangeOwnerView, LeadStatusChosenView, MarkDoneView, MoveChosenView, TagChosenView
+from bastion.sales.api_chosen import (
+    ChangeOwnerView,
+    LeadStatusChosenView,
+    MarkDoneView,
+    MoveChosenView,
+    OrderStatusChosenView,
+    TagChosenView,
+)
 
 # kind (the list's path) -> the API-token scope resource it needs
 KINDS = {"companies": "company", "contacts": "contact", "leads": "lead", "deals": "deal", "activities": "activity"}
+ORDER_SCOPE = "order"  # orders change status from their list, not owner
 
 urlpatterns = (
     [
@@ -32,6 +40,11 @@ urlpatterns = (
             "leads/status/",
             LeadStatusChosenView.as_view(kind="leads", token_resource=KINDS["leads"]),
             name="api-lead-status-chosen",
+        ),
+        path(
+            "orders/status/",
+            OrderStatusChosenView.as_view(kind="orders", token_resource=ORDER_SCOPE),
+            name="api-order-status-chosen",
         ),
     ]
 )

@@ -1,6 +1,7 @@
-"""The records ticked on a list (companies, contacts, leads, deals, activities) that the user may
-see: what "Change owner", "Tag" and "Mark done" (bastion.sales.handover, bastion.sales.tagging,
-bastion.sales.chosen_tasks) and their pages and API work on. A scoped read: an id the user
+"""The records ticked on a list (companies, contacts, leads, deals, activities, orders) that the user
+may see: what "Change owner", "Tag", "Mark done" and "Set the status" (bastion.sales.handover,
+bastion.sales.tagging, bastion.sales.chosen_tasks, bastion.sales.chosen_leads,
+bastion.commerce.chosen_orders) and their pages and API work on. A scoped read: an id the user
 cannot see is left out, as one that does not exist."""
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from typing import Any
 
 from django.db.models import Q
 
+from bastion.commerce.models import Order
 from bastion.directory.models import Company, Contact
 from bastion.kernel.access.scoping import parse_uuid
 from bastion.sales.models import Activity, Deal, Lead
 
 BATCH = 500  # records at most in one call (and one step of a hand-over)
 
-# What a list's "Change owner" may choose, by key of KINDS: the model, what its page shows beside
+# What a list's actions may choose, by key of KINDS: the model, what its page shows beside
 # each record, and the order the page lists them in. An erased contact is nobody's work (ADR 0019).
 CHOOSABLE: dict[str, tuple[Any, tuple[str, ...], str, Q]] = {
     "companies": (Company, ("owner",), "name_key", Q()),
@@ -24,6 +26,7 @@ CHOOSABLE: dict[str, tuple[Any, tuple[str, ...], str, Q]] = {
     "leads": (Lead, ("owner",), "sort_name", Q()),
     "deals": (Deal, ("owner", "stage__pipeline"), "name_key", Q()),
     "activities": (Activity, ("assignee",), "-at", Q()),
+    "orders": (Order, ("owner", "contact", "company"), "-ordered_at", Q()),  # their status only: orders are not handed over
 }
 # The column that names whose work a record is, where it is not ``owner`` (an activity's assignee).
 OWNER_COLUMN = {"activities": "assignee"}

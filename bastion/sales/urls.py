@@ -45,6 +45,7 @@ urlpatterns = [
     path("done/activities/", views_chosen.mark_done_chosen, name="done-chosen"),
     path("move/deals/", views_chosen.move_chosen, name="move-chosen"),
     path("status/leads/", views_chosen.lead_status_chosen, name="lead-status-chosen"),
+    path("status/orders/", views_chosen.order_status_chosen, name="order-status-chosen"),
     path("staff/<int:user_id>/hand-over/", views_handover.hand_over, name="hand-over"),
     path("staff/<int:user_id>/hand-over/<uuid:job_id>/", views_handover.hand_over_job, name="hand-over-job"),
     path("activities/", views_activities.activity_list, name="activity-list"),

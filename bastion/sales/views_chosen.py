@@ -2,7 +2,8 @@
 leads, deals or activities to one colleague (bastion.sales.handover.reassign); "Tag" adds tags to
 companies or contacts and takes tags off them (bastion.sales.tagging); "Move to a stage" moves
 deals (bastion.sales.chosen_deals); "Set the status" changes leads' (bastion.sales.chosen_leads);
-"Mark done" closes the chosen tasks (bastion.sales.chosen_tasks).
+"Mark done" closes the chosen tasks (bastion.sales.chosen_tasks); orders' "Set the status" moves
+them on (bastion.commerce.chosen_orders).
 Each record changes through its own action."""
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from bastion.commerce import chosen_orders
+from bastion.commerce.forms import OrderStatusChosenForm
+from bastion.commerce.views_orders import seller_required
 from bastion.directory import selectors as directory
 from bastion.directory.views import writer_required
 from bastion.sales import chosen_deals, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
@@ -93,6 +97,16 @@ LISTS: dict[str, ChosenList] = {
         lambda deal: f"{deal.stage.name} · {deal.stage.pipeline.name}",  # several pipelines may name a stage alike
         "sales:deal-detail",
     ),
+    "orders": ChosenList(
+        "orders",
+        "commerce:order-list",
+        gettext_lazy("Orders"),
+        lambda n: "",  # orders change status from their list, not owner
+        gettext_lazy("Status"),
+        lambda order: order.get_status_display(),
+        "commerce:order-detail",
+        name=lambda order: order.number,
+    ),
     "activities": ChosenList(
         "my-day",  # the menu entry of the activity list
         "sales:activity-list",
@@ -143,7 +157,7 @@ def change_owner(request: HttpRequest, kind: str) -> HttpResponse:
     """From a list (its "Change owner" posts the ticked ids with ``choosing``; a GET also works) this
     shows the chosen records and asks; the page's own POST gives them to the chosen colleague, each
     through its update (those the user may not change are reported)."""
-    if kind not in LISTS:
+    if kind not in handover.KINDS:
         raise Http404
     data = request.POST if request.method == "POST" else request.GET
     page = LISTS[kind]
@@ -208,6 +222,15 @@ def lead_status_chosen(request: HttpRequest) -> HttpResponse:
     """From the lead list's "Set the status" this shows the chosen leads and asks for the status; the
     page's own POST gives it to them, each through the lead's update (those it could not change are reported)."""
     return _ask_then_change(request, SET_STATUS)
+
+
+@seller_required
+@require_http_methods(["GET", "POST"])
+def order_status_chosen(request: HttpRequest) -> HttpResponse:
+    """From the order list's "Set the status" this shows the chosen orders and asks for the status (a
+    final one confirmed); the page's own POST moves them, each by the allowed transitions (those it
+    could not move are reported, with why)."""
+    return _ask_then_change(request, SET_ORDER_STATUS)
 
 
 @dataclass(frozen=True)
@@ -279,6 +302,19 @@ STATUS_SET = Told(
         n,
     ),
 )
+ORDER_STATUS_SET = Told(
+    lambda n: ngettext("%(count)d order changed status.", "%(count)d orders changed status.", n),
+    lambda n: ngettext(
+        "%(count)d order had that status already and was left as it was.",
+        "%(count)d orders had that status already and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d order kept its status, for example %(name)s: %(why)s",
+        "%(count)d orders kept their status, for example %(name)s: %(why)s",
+        n,
+    ),
+)
 MARKED_DONE = Told(
     lambda n: ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", n),
     lambda n: ngettext(
@@ -313,6 +349,16 @@ SET_STATUS = Asked(
     "sales:lead-status-chosen",
     "sales/lead_status_chosen.html",
     "status-form",
+)
+SET_ORDER_STATUS = Asked(
+    "orders",
+    lambda request, data: OrderStatusChosenForm(data),
+    lambda user, pks, chosen: chosen_orders.set_status(user, pks, chosen["status"]),
+    ORDER_STATUS_SET,
+    lambda n: ngettext("Set the status of %(count)d order", "Set the status of %(count)d orders", n),
+    "sales:order-status-chosen",
+    "sales/order_status_chosen.html",
+    "order-status-form",
 )
 
 

@@ -1,7 +1,7 @@
 """A list's "Change owner" and "Tag" in a real Chromium: the box in the table's head ticks every
 record on the page (boxes that belong to the form below the table), the page that asks names them,
 and they change; the Tag button sends the same boxes to its own page. The activity list's boxes
-mark the chosen tasks done at once; the lead list's set the chosen leads' status."""
+mark the chosen tasks done at once; the lead and order lists' set the chosen records' status."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from django.utils import timezone
 
 from bastion.accounts.testing import enrol_totp
+from bastion.commerce import actions as commerce
+from bastion.commerce.models import Order
 from bastion.directory import actions as directory
 from bastion.directory.models import Company
 from bastion.sales import actions_activities, actions_leads
@@ -81,7 +83,7 @@ def test_tick_leads_and_disqualify_them(page: Any, live_server: Any, personas: A
     page.goto(f"{live_server.url}/leads/")
     page.get_by_label("Choose every record on this page").check()
     page.get_by_label("Choose Zed Spam").uncheck()
-    page.get_by_test_id("lead-status-chosen").click()
+    page.get_by_test_id("status-chosen").click()
     page.get_by_role("heading", name="Set the status of 2 leads").wait_for()
     page.get_by_label("New status").select_option("disqualified")
     page.get_by_role("button", name="Set status", exact=True).click()
@@ -89,3 +91,26 @@ def test_tick_leads_and_disqualify_them(page: Any, live_server: Any, personas: A
     assert page.url.rstrip("/").endswith("/leads")
     statuses = dict(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).values_list("given_name", "status"))
     assert statuses == {"Xavier": "disqualified", "Yolanda": "disqualified", "Zed": "new"}
+
+
+def test_tick_orders_and_cancel_them_after_confirming(page: Any, live_server: Any, personas: Any) -> None:
+    east, admin = personas.rep_east, personas.admin
+    product = commerce.create_product(admin, {"name": "Widget", "unit_price": "10.00", "currency": "USD"})
+    contact = directory.create_contact(east, {"given_name": "Mei", "family_name": "Chen"})
+    orders = [
+        commerce.create_order(east, {"contact": contact.pk, "lines": [{"product": product.pk, "quantity": "1"}]})
+        for _ in range(2)
+    ]
+    sign_in(page, live_server.url, "rep_east", enrol_totp(east))
+    page.goto(f"{live_server.url}/orders/")
+    page.get_by_label("Choose every record on this page").check()
+    page.get_by_test_id("status-chosen").click()
+    page.get_by_role("heading", name="Set the status of 2 orders").wait_for()
+    page.get_by_label("New status").select_option("cancelled")
+    page.get_by_role("button", name="Set status", exact=True).click()
+    page.get_by_text("Tick the box to confirm").wait_for()  # a final status is asked first: nothing changed yet
+    assert set(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("status", flat=True)) == {"draft"}
+    page.get_by_label("I understand that a cancelled or refunded order cannot change again").check()
+    page.get_by_role("button", name="Set status", exact=True).click()
+    page.get_by_text("2 orders changed status.").wait_for()
+    assert set(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("status", flat=True)) == {"cancelled"}

@@ -53,6 +53,7 @@ from bastion.kernel.access.roles import POLICIES, RecordAccess, Role
 from bastion.kernel.crypto.classification import DataClass
 from bastion.kernel.tests.matrix_commerce import (
     LIFETIME_VALUE,
+    NO_ORDERS,
     check_lifetime_value,
     check_product_exports,
     check_products,
@@ -142,6 +143,11 @@ def _writes(policy: Any) -> bool:
     return policy is not None and policy.customer_records == RecordAccess.WRITE
 
 
+def _takes_orders(policy: Any) -> bool:
+    """Writes customer records, and is not a marketing role (which reads orders, never changes them)."""
+    return _writes(policy) and all(policy != POLICIES[role] for role in NO_ORDERS)
+
+
 # Role-gated pages that are not about one record: who may open them, from the policies.
 # URL arguments: "member" is another member of staff; any other word is passed as it is.
 GATED: dict[str, tuple[Any, str]] = {
@@ -167,6 +173,7 @@ GATED: dict[str, tuple[Any, str]] = {
     "sales:tag-chosen": (_writes, "companies"),  # likewise for tags (sales/tests/test_tag_chosen.py)
     "sales:move-chosen": (_writes, ""),  # likewise for a deal's stage (sales/tests/test_move_chosen.py)
     "sales:lead-status-chosen": (_writes, ""),  # and a lead's status (sales/tests/test_lead_status_chosen.py)
+    "sales:order-status-chosen": (_takes_orders, ""),  # and an order's (commerce/tests/test_order_status_chosen.py)
 }
 API_GATED: dict[str, Any] = {"api-import-list": _writes}
 # What the API does with records chosen on a list (POST only): an empty body reaches validation (400, nothing
@@ -177,6 +184,7 @@ API_GATED_POSTS: dict[str, Any] = {
     "api-activity-done-chosen": _writes,
     "api-deal-move-chosen": _writes,
     "api-lead-status-chosen": _writes,
+    "api-order-status-chosen": _takes_orders,
     **{f"api-{kind}-tags": _writes for kind in ("company", "contact")},
 }
 # Not role-gated, with the reason. Everything else must be a record endpoint or gated.
