@@ -369,10 +369,31 @@ def _tell(request: HttpRequest, told: Told, result: handover.HandOver, records: 
     unchanged = len(records) - changed - failed
     if unchanged:
         messages.info(request, told.unchanged(unchanged) % {"count": unchanged})
-    if failed:
-        names = {str(record.pk): LISTS[kind].name(record) for record in records}
-        _key, pk, why = result.failed[0]
-        messages.error(request, told.failed(failed) % {"count": failed, "name": names.get(pk, pk), "why": why})
+    names = {str(record.pk): LISTS[kind].name(record) for record in records}
+    for why, pks in _by_reason(result.failed)[:REASONS_SHOWN]:  # each reason once, the commonest first
+        messages.error(request, told.failed(len(pks)) % {"count": len(pks), "name": names.get(pks[0], pks[0]), "why": why})
+    others = sum(len(pks) for _why, pks in _by_reason(result.failed)[REASONS_SHOWN:])
+    if others:
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d more was left as it was for other reasons: open it to see why.",
+                "%(count)d more were left as they were for other reasons: open them to see why.",
+                others,
+            )
+            % {"count": others},
+        )
+
+
+REASONS_SHOWN = 3
+
+
+def _by_reason(failed: list[tuple[str, str, str]]) -> list[tuple[str, list[str]]]:
+    """The refused records' ids grouped by why, the largest group first (then in the order first met)."""
+    groups: dict[str, list[str]] = {}
+    for _key, pk, why in failed:
+        groups.setdefault(why, []).append(pk)
+    return sorted(groups.items(), key=lambda group: -len(group[1]))
 
 
 def _report_unchanged(request: HttpRequest, count: int, recipient: Any) -> None:

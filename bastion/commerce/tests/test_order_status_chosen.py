@@ -15,6 +15,7 @@ from bastion.commerce import actions
 from bastion.commerce.models import Order
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
+from bastion.sales import views_chosen
 
 pytestmark = pytest.mark.django_db
 UNSEEN = "No such record, or you may not see it."
@@ -116,3 +117,24 @@ def test_the_api_moves_what_the_user_may_change_and_refuses_the_rest_alike(
         denied = denied_client.post(url, {"records": [str(orders["paid"].pk)], "status": "shipped"}, format="json")
         assert denied.status_code == 403
     assert status_of(orders["paid"]) == "paid"
+
+
+def test_each_reason_for_a_refusal_is_told_once_with_its_count(
+    personas: Any, signed_in: Any, orders: dict[str, Order], monkeypatch: Any
+) -> None:
+    client, url = signed_in(personas.rep_east), reverse("sales:order-status-chosen")
+    second = actions.create_order(personas.rep_east, {"contact": orders["draft"].contact_id, "lines": []})
+    chosen = [str(orders[key].pk) for key in ("confirmed", "paid", "draft")] + [str(second.pk)]
+    body = client.post(url, {"record": chosen, "status": "shipped"}, follow=True).content.decode()
+    assert "1 order changed status." in body  # the paid one
+    told = [line for line in body.split("<li") if 'class="message error"' in line]
+    draft_example = {f"example {orders['draft'].number}:", f"example {second.number}:"}  # either draft names the group
+    assert len(told) == 2 and "2 orders kept their status, for example ORD-" in told[0]  # the larger group first
+    assert "A Draft order cannot become Shipped." in told[0] and any(example in told[0] for example in draft_example)
+    confirmed = f"1 order kept its status, for example {orders['confirmed'].number}: A Confirmed order cannot become Shipped."
+    assert confirmed in told[1]
+    monkeypatch.setattr(views_chosen, "REASONS_SHOWN", 1)
+    again = client.post(url, {"record": chosen, "status": "shipped"}, follow=True).content.decode()
+    assert "2 orders kept their status" in again and confirmed not in again
+    assert "1 more was left as it was for other reasons: open it to see why." in again
+    assert [status_of(orders[key]) for key in ("confirmed", "paid", "draft")] == ["confirmed", "shipped", "draft"]
