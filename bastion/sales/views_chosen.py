@@ -200,7 +200,7 @@ def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
         except ValidationError as error:
             form.add_action_errors(error)
         else:
-            _report_tags(request, result, len(records))
+            _tell(request, TAGGED, result, records, kind)
             return redirect(back)
     context = _page(kind, page.tag_heading(len(records)) % {"count": len(records)}, rows, back)
     context.update(form=form, action=reverse("sales:tag-chosen", args=[kind]), form_testid="tag-form", tagging=True)
@@ -315,6 +315,19 @@ ORDER_STATUS_SET = Told(
         n,
     ),
 )
+TAGGED = Told(
+    lambda n: ngettext("The tags of %(count)d record changed.", "The tags of %(count)d records changed.", n),
+    lambda n: ngettext(
+        "%(count)d record already had these tags and was left as it was.",
+        "%(count)d records already had these tags and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d record kept its tags, for example “%(name)s”: %(why)s",
+        "%(count)d records kept their tags, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
 MARKED_DONE = Told(
     lambda n: ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", n),
     lambda n: ngettext(
@@ -407,36 +420,6 @@ def _report_unchanged(request: HttpRequest, count: int, recipient: Any) -> None:
                 count,
             )
             % {"count": count, "name": name},
-        )
-
-
-def _report_tags(request: HttpRequest, result: handover.HandOver, chosen: int) -> None:
-    changed = result.moved_count
-    messages.success(
-        request,
-        ngettext("The tags of %(count)d record changed.", "The tags of %(count)d records changed.", changed) % {"count": changed},
-    )
-    unchanged = chosen - changed - len(result.failed)
-    if unchanged:
-        messages.info(
-            request,
-            ngettext(
-                "%(count)d record already had these tags and was left as it was.",
-                "%(count)d records already had these tags and were left as they were.",
-                unchanged,
-            )
-            % {"count": unchanged},
-        )
-    if result.failed:
-        _key, pk, why = result.failed[0]
-        messages.error(
-            request,
-            ngettext(
-                "%(count)d record kept its tags, for example %(id)s: %(why)s",
-                "%(count)d records kept their tags, for example %(id)s: %(why)s",
-                len(result.failed),
-            )
-            % {"count": len(result.failed), "id": pk, "why": why},
         )
 
 
