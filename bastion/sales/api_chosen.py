@@ -1,8 +1,9 @@
 """REST API for what a list does with chosen records: change their owner (an activity's assignee),
 (companies and contacts) add and take off tags, (deals) move them to a stage, (leads) set their
-status, (orders) move them to a status, (activities) mark the tasks done.
-``POST /api/v1/<kind>/change-owner/``, ``/api/v1/<kind>/tags/``, ``/api/v1/deals/move/``,
-``/api/v1/leads/status/``, ``/api/v1/orders/status/`` and ``/api/v1/activities/done/``.
+status, (orders) move them to a status, (activities) mark the tasks done, (products) activate or
+deactivate them. ``POST /api/v1/<kind>/change-owner/``, ``/api/v1/<kind>/tags/``,
+``/api/v1/deals/move/``, ``/api/v1/leads/status/``, ``/api/v1/orders/status/``,
+``/api/v1/activities/done/`` and ``/api/v1/products/active/``.
 
 The same functions serve the web pages (bastion.sales.views_chosen): each record changes through
 its update action and audit event, so one the user may only read, or could no longer see after
@@ -17,12 +18,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bastion.accounts.api_permissions import TokenAndNetworkPolicy
-from bastion.commerce import chosen_orders
+from bastion.commerce import chosen_orders, chosen_products
+from bastion.commerce.access import can_manage_catalogue
 from bastion.commerce.actions import REACHABLE
 from bastion.commerce.api import OrdersPermission
 from bastion.directory import selectors as directory
@@ -78,6 +81,10 @@ class OrderStatusChosenInputSerializer(ChosenRecordsSerializer):
         help_text="The status to move the orders to: each moves only by the allowed steps "
         "(draft → confirmed → paid → shipped; cancelled; refunded), else it is refused with why.",
     )
+
+
+class ProductActiveChosenInputSerializer(ChosenRecordsSerializer):
+    active = serializers.BooleanField(help_text="true activates the products; false deactivates them (no new orders).")
 
 
 class RefusedRecordSerializer(serializers.Serializer):
@@ -192,4 +199,28 @@ class OrderStatusChosenView(ChosenRecordsView):
         data = _valid(OrderStatusChosenInputSerializer, request.data)
         found, refused = self.chosen(request, data["records"])
         result = _act(chosen_orders.set_status, request.user, [record.pk for record in found], data["status"])
+        return self.outcome(result, found, refused)
+
+
+class ManagesCatalogue(BasePermission):
+    """Only administrators change the product catalogue: anyone else is refused before the body is read."""
+
+    message = "Only an administrator can change the product catalogue."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return can_manage_catalogue(request.user)
+
+
+class ProductActiveChosenView(ChosenRecordsView):
+    permission_classes = [*ChosenRecordsView.permission_classes, ManagesCatalogue]
+
+    @extend_schema(
+        summary="Activate or deactivate the chosen products, each through its update (administrators only; audited)",
+        request=ProductActiveChosenInputSerializer,
+        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(ProductActiveChosenInputSerializer, request.data)
+        found, refused = self.chosen(request, data["records"])
+        result = _act(chosen_products.set_active, request.user, [record.pk for record in found], data["active"])
         return self.outcome(result, found, refused)

@@ -9,12 +9,14 @@ from bastion.sales.api_chosen import (
     MarkDoneView,
     MoveChosenView,
     OrderStatusChosenView,
+    ProductActiveChosenView,
     TagChosenView,
 )
 
 # kind (the list's path) -> the API-token scope resource it needs
 KINDS = {"companies": "company", "contacts": "contact", "leads": "lead", "deals": "deal", "activities": "activity"}
 ORDER_SCOPE = "order"  # orders change status from their list, not owner
+PRODUCT_SCOPE = "product"  # products are switched on and off from their list
 
 urlpatterns = (
     [
@@ -45,6 +47,11 @@ urlpatterns = (
             "orders/status/",
             OrderStatusChosenView.as_view(kind="orders", token_resource=ORDER_SCOPE),
             name="api-order-status-chosen",
+        ),
+        path(
+            "products/active/",
+            ProductActiveChosenView.as_view(kind="products", token_resource=PRODUCT_SCOPE),
+            name="api-product-active-chosen",
         ),
     ]
 )

@@ -46,6 +46,7 @@ urlpatterns = [
     path("move/deals/", views_chosen.move_chosen, name="move-chosen"),
     path("status/leads/", views_chosen.lead_status_chosen, name="lead-status-chosen"),
     path("status/orders/", views_chosen.order_status_chosen, name="order-status-chosen"),
+    path("active/products/", views_chosen.product_active_chosen, name="product-active-chosen"),
     path("staff/<int:user_id>/hand-over/", views_handover.hand_over, name="hand-over"),
     path("staff/<int:user_id>/hand-over/<uuid:job_id>/", views_handover.hand_over_job, name="hand-over-job"),
     path("activities/", views_activities.activity_list, name="activity-list"),

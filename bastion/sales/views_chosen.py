@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bastion.commerce import chosen_orders
+from bastion.commerce import chosen_orders, chosen_products
 from bastion.commerce.forms import OrderStatusChosenForm
 from bastion.commerce.views_orders import seller_required
+from bastion.commerce.views_products import admin_required
 from bastion.directory import selectors as directory
 from bastion.directory.views import writer_required
 from bastion.sales import chosen_deals, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
@@ -33,6 +34,17 @@ from bastion.sales import selectors as deal_selectors
 from bastion.sales.forms_handover import LeadStatusChosenForm, MoveChosenForm, ReassignForm, TagChosenForm
 from bastion.sales.views_activities import _next
 from bastion.sales.views_handover import name_of, report
+from bastion.sales.views_told import (
+    ACTIVATED,
+    DEACTIVATED,
+    MARKED_DONE,
+    MOVED,
+    ORDER_STATUS_SET,
+    STATUS_SET,
+    TAGGED,
+    Told,
+    tell,
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,16 @@ LISTS: dict[str, ChosenList] = {
         lambda order: order.get_status_display(),
         "commerce:order-detail",
         name=lambda order: order.number,
+    ),
+    "products": ChosenList(
+        "products",
+        "commerce:product-list",
+        gettext_lazy("Products"),
+        lambda n: "",  # products are switched on and off from their list, at once
+        gettext_lazy("SKU"),
+        lambda product: product.sku,
+        "commerce:product-detail",
+        owner=lambda product: None,
     ),
     "activities": ChosenList(
         "my-day",  # the menu entry of the activity list
@@ -200,7 +222,7 @@ def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
         except ValidationError as error:
             form.add_action_errors(error)
         else:
-            _tell(request, TAGGED, result, records, kind)
+            tell(request, TAGGED, result, records, page.name)
             return redirect(back)
     context = _page(kind, page.tag_heading(len(records)) % {"count": len(records)}, rows, back)
     context.update(form=form, action=reverse("sales:tag-chosen", args=[kind]), form_testid="tag-form", tagging=True)
@@ -259,88 +281,11 @@ def _ask_then_change(request: HttpRequest, asked: Asked) -> HttpResponse:
         except ValidationError as error:
             form.add_action_errors(error)
         else:
-            _tell(request, asked.told, result, records, asked.kind)
+            tell(request, asked.told, result, records, LISTS[asked.kind].name)
             return redirect(back)
     context = _page(asked.kind, asked.heading(len(records)) % {"count": len(records)}, _rows(page, records), back)
     context.update(form=form, action=reverse(asked.url), form_testid=asked.testid)
     return render(request, asked.template, context, status=400 if form.is_bound else 200)
-
-
-@dataclass(frozen=True)
-class Told:
-    """What a list action says afterwards (each takes the count): how many records changed, how many
-    were already as asked, and how many could not change, naming one (``%(name)s``) and why."""
-
-    changed: Callable[[int], str]
-    unchanged: Callable[[int], str]
-    failed: Callable[[int], str]
-
-
-MOVED = Told(
-    lambda n: ngettext("%(count)d deal moved.", "%(count)d deals moved.", n),
-    lambda n: ngettext(
-        "%(count)d deal was in that stage already and was left as it was.",
-        "%(count)d deals were in that stage already and were left as they were.",
-        n,
-    ),
-    lambda n: ngettext(
-        "%(count)d deal could not be moved, for example “%(name)s”: %(why)s",
-        "%(count)d deals could not be moved, for example “%(name)s”: %(why)s",
-        n,
-    ),
-)
-STATUS_SET = Told(
-    lambda n: ngettext("%(count)d lead changed status.", "%(count)d leads changed status.", n),
-    lambda n: ngettext(
-        "%(count)d lead had that status already and was left as it was.",
-        "%(count)d leads had that status already and were left as they were.",
-        n,
-    ),
-    lambda n: ngettext(
-        "%(count)d lead kept its status, for example “%(name)s”: %(why)s",
-        "%(count)d leads kept their status, for example “%(name)s”: %(why)s",
-        n,
-    ),
-)
-ORDER_STATUS_SET = Told(
-    lambda n: ngettext("%(count)d order changed status.", "%(count)d orders changed status.", n),
-    lambda n: ngettext(
-        "%(count)d order had that status already and was left as it was.",
-        "%(count)d orders had that status already and were left as they were.",
-        n,
-    ),
-    lambda n: ngettext(
-        "%(count)d order kept its status, for example %(name)s: %(why)s",
-        "%(count)d orders kept their status, for example %(name)s: %(why)s",
-        n,
-    ),
-)
-TAGGED = Told(
-    lambda n: ngettext("The tags of %(count)d record changed.", "The tags of %(count)d records changed.", n),
-    lambda n: ngettext(
-        "%(count)d record already had these tags and was left as it was.",
-        "%(count)d records already had these tags and were left as they were.",
-        n,
-    ),
-    lambda n: ngettext(
-        "%(count)d record kept its tags, for example “%(name)s”: %(why)s",
-        "%(count)d records kept their tags, for example “%(name)s”: %(why)s",
-        n,
-    ),
-)
-MARKED_DONE = Told(
-    lambda n: ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", n),
-    lambda n: ngettext(
-        "%(count)d was already done or is not a task, and was left as it was.",
-        "%(count)d were already done or are not tasks, and were left as they were.",
-        n,
-    ),
-    lambda n: ngettext(
-        "%(count)d task could not be marked done, for example “%(name)s”: %(why)s",
-        "%(count)d tasks could not be marked done, for example “%(name)s”: %(why)s",
-        n,
-    ),
-)
 
 
 MOVE = Asked(
@@ -375,40 +320,6 @@ SET_ORDER_STATUS = Asked(
 )
 
 
-def _tell(request: HttpRequest, told: Told, result: handover.HandOver, records: list[Any], kind: str) -> None:
-    """Say what a list action did to the chosen ``records`` (of ``kind``, named as on its chosen page)."""
-    changed, failed = result.moved_count, len(result.failed)
-    messages.success(request, told.changed(changed) % {"count": changed})
-    unchanged = len(records) - changed - failed
-    if unchanged:
-        messages.info(request, told.unchanged(unchanged) % {"count": unchanged})
-    names = {str(record.pk): LISTS[kind].name(record) for record in records}
-    for why, pks in _by_reason(result.failed)[:REASONS_SHOWN]:  # each reason once, the commonest first
-        messages.error(request, told.failed(len(pks)) % {"count": len(pks), "name": names.get(pks[0], pks[0]), "why": why})
-    others = sum(len(pks) for _why, pks in _by_reason(result.failed)[REASONS_SHOWN:])
-    if others:
-        messages.error(
-            request,
-            ngettext(
-                "%(count)d more was left as it was for other reasons: open it to see why.",
-                "%(count)d more were left as they were for other reasons: open them to see why.",
-                others,
-            )
-            % {"count": others},
-        )
-
-
-REASONS_SHOWN = 3
-
-
-def _by_reason(failed: list[tuple[str, str, str]]) -> list[tuple[str, list[str]]]:
-    """The refused records' ids grouped by why, the largest group first (then in the order first met)."""
-    groups: dict[str, list[str]] = {}
-    for _key, pk, why in failed:
-        groups.setdefault(why, []).append(pk)
-    return sorted(groups.items(), key=lambda group: -len(group[1]))
-
-
 def _report_unchanged(request: HttpRequest, count: int, recipient: Any) -> None:
     if count:
         name = name_of(recipient)
@@ -434,5 +345,21 @@ def mark_done_chosen(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Nothing was marked done: tick the tasks first."))
         return redirect(back)
     result = chosen_tasks.mark_done(request.user, [record.pk for record in records])
-    _tell(request, MARKED_DONE, result, records, "activities")
+    tell(request, MARKED_DONE, result, records, LISTS["activities"].name)
+    return redirect(back)
+
+
+@admin_required
+@require_POST
+def product_active_chosen(request: HttpRequest) -> HttpResponse:
+    """The product list's "Deactivate" and "Activate" (``active`` 0 or 1): the ticked products switched at
+    once (nothing is lost: each can be switched back), each through its update; then back to the list."""
+    back = _next(request, request.POST.get("next", ""), "commerce:product-list")
+    active = {"1": True, "0": False}.get(request.POST.get("active", ""))
+    records = selectors_chosen.chosen(request.user, "products", request.POST.getlist("record"))
+    if active is None or not records:
+        messages.error(request, _("Nothing changed: tick the products first, then choose to activate or deactivate them."))
+        return redirect(back)
+    result = chosen_products.set_active(request.user, [record.pk for record in records], active)
+    tell(request, ACTIVATED if active else DEACTIVATED, result, records, LISTS["products"].name)
     return redirect(back)

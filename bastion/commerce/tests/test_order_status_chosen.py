@@ -15,7 +15,7 @@ from bastion.commerce import actions
 from bastion.commerce.models import Order
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
-from bastion.sales import views_chosen
+from bastion.sales import views_told
 
 pytestmark = pytest.mark.django_db
 UNSEEN = "No such record, or you may not see it."
@@ -133,7 +133,7 @@ def test_each_reason_for_a_refusal_is_told_once_with_its_count(
     assert "A Draft order cannot become Shipped." in told[0] and any(example in told[0] for example in draft_example)
     confirmed = f"1 order kept its status, for example {orders['confirmed'].number}: A Confirmed order cannot become Shipped."
     assert confirmed in told[1]
-    monkeypatch.setattr(views_chosen, "REASONS_SHOWN", 1)
+    monkeypatch.setattr(views_told, "REASONS_SHOWN", 1)
     again = client.post(url, {"record": chosen, "status": "shipped"}, follow=True).content.decode()
     assert "2 orders kept their status" in again and confirmed not in again
     assert "1 more was left as it was for other reasons: open it to see why." in again

@@ -160,9 +160,10 @@ def account_rules() -> list[str]:
         "moving chosen deals to a stage (`/move/deals/`), setting chosen leads' status (`/status/leads/`) and "
         "marking chosen tasks done (`/done/activities/`) through the deal's, the lead's and the task's own; "
         "chosen orders move to a status (`/status/orders/`, for roles that take orders) through the order's "
-        "own change and its allowed transitions. So do the API's `/api/v1/<kind>/change-owner/`, "
-        "`/api/v1/<kind>/tags/`, `/api/v1/deals/move/`, `/api/v1/leads/status/`, `/api/v1/orders/status/` and "
-        "`/api/v1/activities/done/`, which answer for "
+        "own change and its allowed transitions; administrators activate or deactivate chosen products "
+        "(`/active/products/`). So do the API's `/api/v1/<kind>/change-owner/`, `/api/v1/<kind>/tags/`, "
+        "`/api/v1/deals/move/`, `/api/v1/leads/status/`, `/api/v1/orders/status/`, `/api/v1/activities/done/` and "
+        "`/api/v1/products/active/`, which answer for "
         "an id the user cannot see exactly as for one that does not exist.",
         f"Step-up: a second factor confirmed within the last {settings.STEP_UP_SECONDS // 60} minutes is needed to "
         f"export (the contact, company, activity, deal, lead, order and product lists, the audit trail, the access "

@@ -185,6 +185,7 @@ API_GATED_POSTS: dict[str, Any] = {
     "api-deal-move-chosen": _writes,
     "api-lead-status-chosen": _writes,
     "api-order-status-chosen": _takes_orders,
+    "api-product-active-chosen": lambda policy: policy is not None and policy == POLICIES[Role.ADMINISTRATOR],
     **{f"api-{kind}-tags": _writes for kind in ("company", "contact")},
 }
 # Not role-gated, with the reason. Everything else must be a record endpoint or gated.
@@ -225,6 +226,11 @@ EXEMPT = {
         'the activity list\'s "Mark done" of ticked tasks (POST only): writer roles only (writer_required, as '
         "sales:change-owner in GATED), each task then judged by set_done; every persona is tried in "
         "bastion/sales/tests/test_chosen_activities.py::test_only_writers_mark_chosen_tasks_done"
+    ),
+    "sales:product-active-chosen": (
+        'the product list\'s "Activate" and "Deactivate" of ticked products (POST only): administrators only '
+        "(admin_required, as commerce:product-edit), each product then changed through update_product; every persona "
+        "is tried in bastion/commerce/tests/test_product_active_chosen.py::test_only_administrators_switch_products"
     ),
     "sales:hand-over-job": (
         "one hand-over of a colleague's work (two ids: the colleague and the job): administrators only, like "

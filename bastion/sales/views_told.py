@@ -1,0 +1,155 @@
+"""What a list action says afterwards (bastion.sales.views_chosen): how many records changed, how
+many were already as asked, and, once per reason, how many were left as they were and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest
+from django.utils.translation import ngettext
+
+from bastion.sales.handover import HandOver
+
+
+@dataclass(frozen=True)
+class Told:
+    """What a list action says afterwards (each takes the count): how many records changed, how many
+    were already as asked, and how many could not change, naming one (``%(name)s``) and why."""
+
+    changed: Callable[[int], str]
+    unchanged: Callable[[int], str]
+    failed: Callable[[int], str]
+
+
+MOVED = Told(
+    lambda n: ngettext("%(count)d deal moved.", "%(count)d deals moved.", n),
+    lambda n: ngettext(
+        "%(count)d deal was in that stage already and was left as it was.",
+        "%(count)d deals were in that stage already and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d deal could not be moved, for example “%(name)s”: %(why)s",
+        "%(count)d deals could not be moved, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
+STATUS_SET = Told(
+    lambda n: ngettext("%(count)d lead changed status.", "%(count)d leads changed status.", n),
+    lambda n: ngettext(
+        "%(count)d lead had that status already and was left as it was.",
+        "%(count)d leads had that status already and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d lead kept its status, for example “%(name)s”: %(why)s",
+        "%(count)d leads kept their status, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
+ORDER_STATUS_SET = Told(
+    lambda n: ngettext("%(count)d order changed status.", "%(count)d orders changed status.", n),
+    lambda n: ngettext(
+        "%(count)d order had that status already and was left as it was.",
+        "%(count)d orders had that status already and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d order kept its status, for example %(name)s: %(why)s",
+        "%(count)d orders kept their status, for example %(name)s: %(why)s",
+        n,
+    ),
+)
+TAGGED = Told(
+    lambda n: ngettext("The tags of %(count)d record changed.", "The tags of %(count)d records changed.", n),
+    lambda n: ngettext(
+        "%(count)d record already had these tags and was left as it was.",
+        "%(count)d records already had these tags and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d record kept its tags, for example “%(name)s”: %(why)s",
+        "%(count)d records kept their tags, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
+ACTIVATED = Told(
+    lambda n: ngettext("%(count)d product activated.", "%(count)d products activated.", n),
+    lambda n: ngettext(
+        "%(count)d product was active already and was left as it was.",
+        "%(count)d products were active already and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d product could not be activated, for example “%(name)s”: %(why)s",
+        "%(count)d products could not be activated, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
+DEACTIVATED = Told(
+    lambda n: ngettext(
+        "%(count)d product deactivated: it can no longer be put on new orders.",
+        "%(count)d products deactivated: they can no longer be put on new orders.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d product was inactive already and was left as it was.",
+        "%(count)d products were inactive already and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d product could not be deactivated, for example “%(name)s”: %(why)s",
+        "%(count)d products could not be deactivated, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
+MARKED_DONE = Told(
+    lambda n: ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", n),
+    lambda n: ngettext(
+        "%(count)d was already done or is not a task, and was left as it was.",
+        "%(count)d were already done or are not tasks, and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d task could not be marked done, for example “%(name)s”: %(why)s",
+        "%(count)d tasks could not be marked done, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
+
+
+def tell(request: HttpRequest, told: Told, result: HandOver, records: list[Any], name: Callable[[Any], str]) -> None:
+    """Say what a list action did to the chosen ``records`` (each named by ``name``, as on its chosen page)."""
+    changed, failed = result.moved_count, len(result.failed)
+    messages.success(request, told.changed(changed) % {"count": changed})
+    unchanged = len(records) - changed - failed
+    if unchanged:
+        messages.info(request, told.unchanged(unchanged) % {"count": unchanged})
+    names = {str(record.pk): name(record) for record in records}
+    for why, pks in _by_reason(result.failed)[:REASONS_SHOWN]:  # each reason once, the commonest first
+        messages.error(request, told.failed(len(pks)) % {"count": len(pks), "name": names.get(pks[0], pks[0]), "why": why})
+    others = sum(len(pks) for _why, pks in _by_reason(result.failed)[REASONS_SHOWN:])
+    if others:
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d more was left as it was for other reasons: open it to see why.",
+                "%(count)d more were left as they were for other reasons: open them to see why.",
+                others,
+            )
+            % {"count": others},
+        )
+
+
+REASONS_SHOWN = 3
+
+
+def _by_reason(failed: list[tuple[str, str, str]]) -> list[tuple[str, list[str]]]:
+    """The refused records' ids grouped by why, the largest group first (then in the order first met)."""
+    groups: dict[str, list[str]] = {}
+    for _key, pk, why in failed:
+        groups.setdefault(why, []).append(pk)
+    return sorted(groups.items(), key=lambda group: -len(group[1]))
