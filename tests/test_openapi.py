@@ -72,3 +72,17 @@ def test_schema_description_names_what_the_api_covers(schema: dict[str, Any]) ->
     for area in ("companies", "contacts", "leads", "deals", "activities", "products", "orders", "imports"):
         assert area in description, area
         assert any(path.startswith(f"/api/v1/{area}/") for path in schema["paths"]), area
+
+
+def test_no_operation_is_described_by_a_developers_docstring(schema: dict[str, Any]) -> None:
+    """A view's docstring becomes the operation's description unless one is given: reST markup (double
+    backquotes) or a note about the code in an operation's description would be a developer's note shown to API users."""
+    leaked = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and "``" in operation.get("description", "")
+    ]
+    assert not leaked, leaked
+    chosen = schema["paths"]["/api/v1/leads/status/"]["post"]["description"]
+    assert chosen.startswith("At most 500 ids.") and "refused exactly like one that does not exist" in chosen

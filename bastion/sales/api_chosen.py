@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -99,11 +99,23 @@ class ChosenOutcomeSerializer(serializers.Serializer):
 
 
 class ChosenRecordsView(APIView):
-    """Base of the two: the kind comes from the route (``as_view(kind=..., token_resource=...)``)."""
+    """Base of them all: the kind comes from the route (``as_view(kind=..., token_resource=...)``); each
+    subclass names its input and what it does with the chosen records the user may see (``change``).
+    The API's description of each is CHOSEN_DESCRIPTION, not this docstring."""
 
     permission_classes = [IsOrganisationStaff, TokenAndNetworkPolicy, CustomerRecordsPermission]
     kind = ""
     token_resource = ""
+    input_serializer: type[serializers.Serializer] = ChosenRecordsSerializer
+
+    def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
+        raise NotImplementedError
+
+    def post(self, request: Request) -> Response:
+        data = _valid(self.input_serializer, request.data)
+        found, refused = self.chosen(request, data["records"])
+        result = _act(self.change, request, [record.pk for record in found], data)
+        return self.outcome(result, found, refused)
 
     def chosen(self, request: Request, records: list[Any]) -> tuple[list[Any], list[dict[str, str]]]:
         """The records the user may see, and a refusal for each other id."""
@@ -119,87 +131,80 @@ class ChosenRecordsView(APIView):
         return Response(ChosenOutcomeSerializer(body).data)
 
 
+CHOSEN_DESCRIPTION = (
+    f"At most {selectors_chosen.BATCH} ids. Each record changes through its own action and audit event; one already as asked is "
+    "counted as unchanged, and one that cannot change is refused with the reason. An id you cannot see is "
+    "refused exactly like one that does not exist."
+)
+
+
+def _documented(summary: str, request: type[serializers.Serializer]) -> Any:
+    """The OpenAPI description of a chosen-records view's POST."""
+    responses = {200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS}
+    operation = extend_schema(summary=summary, description=CHOSEN_DESCRIPTION, request=request, responses=responses)
+    return extend_schema_view(post=operation)
+
+
+@_documented(
+    "Give the chosen records (of the kind in the path) to a colleague, each through its update", ChangeOwnerInputSerializer
+)
 class ChangeOwnerView(ChosenRecordsView):
-    @extend_schema(
-        summary="Give the chosen records (of the kind in the path) to a colleague, each through its update",
-        request=ChangeOwnerInputSerializer,
-        responses={200: ChosenOutcomeSerializer, **ERRORS},
-    )
-    def post(self, request: Request) -> Response:
-        data = _valid(ChangeOwnerInputSerializer, request.data)
+    input_serializer = ChangeOwnerInputSerializer
+
+    def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
         recipient = directory.assignable_owners().filter(pk=data["owner"]).first()
-        found, refused = self.chosen(request, data["records"])
-        result = _act(handover.reassign, request.user, self.kind, [record.pk for record in found], recipient)
-        return self.outcome(result, found, refused)
+        return handover.reassign(request.user, self.kind, pks, recipient)
 
 
+@_documented(
+    "Add tags to the chosen companies or contacts and take tags off them, each through its update", TagChosenInputSerializer
+)
 class TagChosenView(ChosenRecordsView):
-    @extend_schema(
-        summary="Add tags to the chosen companies or contacts and take tags off them, each through its update",
-        request=TagChosenInputSerializer,
-        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
-    )
-    def post(self, request: Request) -> Response:
-        data = _valid(TagChosenInputSerializer, request.data)
-        found, refused = self.chosen(request, data["records"])
-        pks = [record.pk for record in found]
-        result = _act(lambda: tagging.tag_chosen(request.user, self.kind, pks, add=data["add"], remove=data["remove"]))
-        return self.outcome(result, found, refused)
+    input_serializer = TagChosenInputSerializer
+
+    def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
+        return tagging.tag_chosen(request.user, self.kind, pks, add=data["add"], remove=data["remove"])
 
 
+@_documented(
+    "Mark the chosen tasks done, each through its own change (other activities are left as they are)", ChosenRecordsSerializer
+)
 class MarkDoneView(ChosenRecordsView):
-    @extend_schema(
-        summary="Mark the chosen tasks done, each through its own change (other activities are left as they are)",
-        request=ChosenRecordsSerializer,
-        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
-    )
-    def post(self, request: Request) -> Response:
-        data = _valid(ChosenRecordsSerializer, request.data)
-        found, refused = self.chosen(request, data["records"])
-        result = _act(chosen_tasks.mark_done, request.user, [record.pk for record in found])
-        return self.outcome(result, found, refused)
+    def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
+        return chosen_tasks.mark_done(request.user, pks)
 
 
+@_documented(
+    "Move the chosen deals to a stage, each through the board's move (stage history, audit event)", MoveChosenInputSerializer
+)
 class MoveChosenView(ChosenRecordsView):
-    @extend_schema(
-        summary="Move the chosen deals to a stage, each through the board's move (stage history, audit event)",
-        request=MoveChosenInputSerializer,
-        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
-    )
-    def post(self, request: Request) -> Response:
-        data = _valid(MoveChosenInputSerializer, request.data)
-        found, refused = self.chosen(request, data["records"])
-        pks = [record.pk for record in found]
-        result = _act(chosen_deals.move_chosen, request.user, pks, data["stage"], data["lost_reason"])
-        return self.outcome(result, found, refused)
+    input_serializer = MoveChosenInputSerializer
+
+    def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
+        return chosen_deals.move_chosen(request.user, pks, data["stage"], data["lost_reason"])
 
 
+@_documented(
+    "Set the status of the chosen leads, each through its update (rescored, audited; converted leads keep theirs)",
+    LeadStatusChosenInputSerializer,
+)
 class LeadStatusChosenView(ChosenRecordsView):
-    @extend_schema(
-        summary="Set the status of the chosen leads, each through its update (rescored, audited; converted leads keep theirs)",
-        request=LeadStatusChosenInputSerializer,
-        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
-    )
-    def post(self, request: Request) -> Response:
-        data = _valid(LeadStatusChosenInputSerializer, request.data)
-        found, refused = self.chosen(request, data["records"])
-        result = _act(chosen_leads.set_status, request.user, [record.pk for record in found], data["status"])
-        return self.outcome(result, found, refused)
+    input_serializer = LeadStatusChosenInputSerializer
+
+    def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
+        return chosen_leads.set_status(request.user, pks, data["status"])
 
 
+@_documented(
+    "Move the chosen orders to a status, each by the allowed transitions (audited; refused ones say why)",
+    OrderStatusChosenInputSerializer,
+)
 class OrderStatusChosenView(ChosenRecordsView):
     permission_classes = [IsOrganisationStaff, TokenAndNetworkPolicy, OrdersPermission]
+    input_serializer = OrderStatusChosenInputSerializer
 
-    @extend_schema(
-        summary="Move the chosen orders to a status, each by the allowed transitions (audited; refused ones say why)",
-        request=OrderStatusChosenInputSerializer,
-        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
-    )
-    def post(self, request: Request) -> Response:
-        data = _valid(OrderStatusChosenInputSerializer, request.data)
-        found, refused = self.chosen(request, data["records"])
-        result = _act(chosen_orders.set_status, request.user, [record.pk for record in found], data["status"])
-        return self.outcome(result, found, refused)
+    def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
+        return chosen_orders.set_status(request.user, pks, data["status"])
 
 
 class ManagesCatalogue(BasePermission):
@@ -211,16 +216,13 @@ class ManagesCatalogue(BasePermission):
         return can_manage_catalogue(request.user)
 
 
+@_documented(
+    "Activate or deactivate the chosen products, each through its update (administrators only; audited)",
+    ProductActiveChosenInputSerializer,
+)
 class ProductActiveChosenView(ChosenRecordsView):
     permission_classes = [*ChosenRecordsView.permission_classes, ManagesCatalogue]
+    input_serializer = ProductActiveChosenInputSerializer
 
-    @extend_schema(
-        summary="Activate or deactivate the chosen products, each through its update (administrators only; audited)",
-        request=ProductActiveChosenInputSerializer,
-        responses={200: OpenApiResponse(ChosenOutcomeSerializer), **ERRORS},
-    )
-    def post(self, request: Request) -> Response:
-        data = _valid(ProductActiveChosenInputSerializer, request.data)
-        found, refused = self.chosen(request, data["records"])
-        result = _act(chosen_products.set_active, request.user, [record.pk for record in found], data["active"])
-        return self.outcome(result, found, refused)
+    def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
+        return chosen_products.set_active(request.user, pks, data["active"])
