@@ -13,6 +13,7 @@ as one that does not exist, so the answer tells nothing about records out of sig
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -98,7 +99,7 @@ class ChosenOutcomeSerializer(serializers.Serializer):
     refused = RefusedRecordSerializer(many=True, help_text="Records left as they were, and why.")
 
 
-class ChosenRecordsView(APIView):
+class ChosenRecordsView(APIView, metaclass=ABCMeta):
     """Base of them all: the kind comes from the route (``as_view(kind=..., token_resource=...)``); each
     subclass names its input and what it does with the chosen records the user may see (``change``).
     The API's description of each is CHOSEN_DESCRIPTION, not this docstring."""
@@ -108,8 +109,9 @@ class ChosenRecordsView(APIView):
     token_resource = ""
     input_serializer: type[serializers.Serializer] = ChosenRecordsSerializer
 
+    @abstractmethod
     def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
-        raise NotImplementedError
+        """What the action does with the chosen records' ids (those the user may see) and the checked input."""
 
     def post(self, request: Request) -> Response:
         data = _valid(self.input_serializer, request.data)
