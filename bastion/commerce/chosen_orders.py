@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from bastion.commerce import actions
 from bastion.commerce.models import Order, OrderStatus
-from bastion.sales.handover import HandOver, each_chosen, lock_row
+from bastion.sales.handover import HandOver, set_each
 
 KEY = "orders"
 
@@ -27,11 +27,4 @@ def set_status(actor: Any, pks: Iterable[Any], status: Any) -> HandOver:
     if status not in actions.REACHABLE:
         labels = ", ".join(str(OrderStatus(value).label) for value in actions.REACHABLE)
         raise ValidationError({"status": [_("Choose one of: %(choices)s.") % {"choices": labels}]})
-
-    def change(pk: Any) -> int:
-        if lock_row(Order, pk, "status") == status:
-            return 0
-        actions.change_order_status(actor, pk, status)
-        return 1
-
-    return each_chosen(KEY, pks, change)
+    return set_each(KEY, pks, Order, "status", status, lambda pk: actions.change_order_status(actor, pk, status))

@@ -12,7 +12,7 @@ from typing import Any
 
 from bastion.commerce.actions_products import _require_admin, update_product
 from bastion.commerce.models import Product
-from bastion.sales.handover import HandOver, each_chosen, lock_row
+from bastion.sales.handover import HandOver, set_each
 
 KEY = "products"
 
@@ -20,11 +20,4 @@ KEY = "products"
 def set_active(actor: Any, pks: Iterable[Any], active: bool) -> HandOver:
     """Activate (``active``) or deactivate the chosen products (at most ``BATCH``). ``moved`` counts those that changed."""
     _require_admin(actor)
-
-    def switch(pk: Any) -> int:
-        if lock_row(Product, pk, "is_active") == active:
-            return 0
-        update_product(actor, pk, {"is_active": active})
-        return 1
-
-    return each_chosen(KEY, pks, switch)
+    return set_each(KEY, pks, Product, "is_active", active, lambda pk: update_product(actor, pk, {"is_active": active}))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from bastion.directory.validation import Errors, single_line
 from bastion.kernel.access.scoping import parse_uuid
 from bastion.sales import actions
-from bastion.sales.handover import HandOver, each_chosen, lock_row
+from bastion.sales.handover import HandOver, set_each
 from bastion.sales.models import Deal, Stage, StageKind
 
 KEY = "deals"
@@ -36,10 +36,9 @@ def move_chosen(actor: Any, pks: Iterable[Any], stage_id: Any, lost_reason: str 
 
 
 def _move_each(actor: Any, pks: Iterable[Any], stage: Stage, reason: str) -> HandOver:
-    def move(pk: Any) -> int:
-        if lock_row(Deal, pk, "stage_id") == stage.pk:
-            return 0
-        actions.move_deal(actor, pk, stage.pk, lost_reason=reason if stage.kind == StageKind.LOST and reason else None)
-        return 1
+    lost_reason = reason if stage.kind == StageKind.LOST and reason else None
 
-    return each_chosen(KEY, pks, move)
+    def move(pk: Any) -> None:
+        actions.move_deal(actor, pk, stage.pk, lost_reason=lost_reason)
+
+    return set_each(KEY, pks, Deal, "stage_id", stage.pk, move)

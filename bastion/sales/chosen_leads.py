@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from bastion.sales import actions_leads
-from bastion.sales.handover import HandOver, each_chosen, lock_row
+from bastion.sales.handover import HandOver, set_each
 from bastion.sales.models import Lead
 
 KEY = "leads"
@@ -25,11 +25,4 @@ def set_status(actor: Any, pks: Iterable[Any], status: Any) -> HandOver:
     """Give the chosen leads (at most ``BATCH``) the status ``status``. ``moved`` counts those that changed."""
     if status not in actions_leads.OPEN_STATUSES:
         raise ValidationError({"status": [_("Choose new, contacted, qualified or disqualified.")]})
-
-    def change(pk: Any) -> int:
-        if lock_row(Lead, pk, "status") == status:
-            return 0
-        actions_leads.update_lead(actor, pk, {"status": status})
-        return 1
-
-    return each_chosen(KEY, pks, change)
+    return set_each(KEY, pks, Lead, "status", status, lambda pk: actions_leads.update_lead(actor, pk, {"status": status}))

@@ -237,6 +237,20 @@ def each_chosen(key: str, pks: Iterable[Any], change: Callable[[Any], int]) -> H
     return result
 
 
+def set_each(key: str, pks: Iterable[Any], model: Any, column: str, value: Any, change: Callable[[Any], object]) -> HandOver:
+    """:func:`each_chosen` for an action that gives each chosen record one ``value`` (an owner, a stage,
+    a status): a record whose ``column`` holds it already (read under the row's lock) is left as it
+    was; ``change(pk)`` changes each other one through its action."""
+
+    def one(pk: Any) -> int:
+        if lock_row(model, pk, column) == value:
+            return 0
+        change(pk)
+        return 1
+
+    return each_chosen(key, pks, one)
+
+
 def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOver:
     """Give the chosen records of kind ``key`` to ``recipient`` (a list's "Change owner"): at most
     :data:`BATCH`, each through its update action, so only those the actor may change move (and
@@ -245,11 +259,4 @@ def reassign(actor: Any, key: str, pks: Iterable[Any], recipient: Any) -> HandOv
     if recipient is None or not directory.assignable_owners().filter(pk=recipient.pk).exists():
         raise ValidationError({"owner": [_("Choose an active colleague whose role can own records.")]})
     kind, model, column = KINDS[key], CHOOSABLE[key][0], f"{owner_column(key)}_id"
-
-    def move(pk: Any) -> int:
-        if lock_row(model, pk, column) == recipient.pk:
-            return 0
-        kind.move(actor, pk, recipient, None)
-        return 1
-
-    return each_chosen(key, pks, move)
+    return set_each(key, pks, model, column, recipient.pk, lambda pk: kind.move(actor, pk, recipient, None))

@@ -1,8 +1,8 @@
-"""The records ticked on a list (companies, contacts, leads, deals, activities, orders, products) that the user
-may see: what "Change owner", "Tag", "Mark done", "Set the status" and "Deactivate" (bastion.sales.handover,
-bastion.sales.tagging, bastion.sales.chosen_tasks, bastion.sales.chosen_leads,
-bastion.commerce.chosen_orders, bastion.commerce.chosen_products) and their pages and API work on. A scoped read: an id the user
-cannot see is left out, as one that does not exist."""
+"""The records ticked on a list (companies, contacts, leads, deals, activities, orders, products) that
+the user may see: what "Change owner", "Tag", "Mark done", "Set the status" and "Deactivate"
+(bastion.sales.handover, bastion.sales.tagging, bastion.sales.chosen_tasks, bastion.sales.chosen_leads,
+bastion.commerce.chosen_orders, bastion.commerce.chosen_products) and their pages and API work on. A
+scoped read: an id the user cannot see is left out, as one that does not exist."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ CHOOSABLE: dict[str, tuple[Any, tuple[str, ...], str, Q]] = {
     "leads": (Lead, ("owner",), "sort_name", Q()),
     "deals": (Deal, ("owner", "stage__pipeline"), "name_key", Q()),
     "activities": (Activity, ("assignee",), "-at", Q()),
-    "orders": (Order, ("owner", "contact", "company"), "-ordered_at", Q()),  # their status only: orders are not handed over
+    "orders": (Order, ("owner",), "-ordered_at", Q()),  # their status only: orders are not handed over
     "products": (Product, (), "name_key", Q()),  # activated or deactivated by administrators
 }
 # The column that names whose work a record is, where it is not ``owner`` (an activity's assignee).
