@@ -1,9 +1,9 @@
 """REST API for what a list does with chosen records: change their owner (an activity's assignee),
 (companies and contacts) add and take off tags, (deals) move them to a stage, (leads) set their
 status, (orders) move them to a status, (activities) mark the tasks done, (products) activate or
-deactivate them. ``POST /api/v1/<kind>/change-owner/``, ``/api/v1/<kind>/tags/``,
-``/api/v1/deals/move/``, ``/api/v1/leads/status/``, ``/api/v1/orders/status/``,
-``/api/v1/activities/done/`` and ``/api/v1/products/active/``.
+deactivate them, (leads, deals, activities, orders) delete them. ``POST /api/v1/<kind>/change-owner/``,
+``/api/v1/<kind>/tags/``, ``/api/v1/deals/move/``, ``/api/v1/leads/status/``, ``/api/v1/orders/status/``,
+``/api/v1/activities/done/``, ``/api/v1/products/active/`` and ``/api/v1/<kind>/delete/``.
 
 The same functions serve the web pages (bastion.sales.views_chosen): each record changes through
 its update action and audit event, so one the user may only read, or could no longer see after
@@ -33,7 +33,7 @@ from bastion.directory import selectors as directory
 from bastion.directory.api import ERRORS, CustomerRecordsPermission, _act, _valid
 from bastion.directory.validation import MAX_TAG_LENGTH, MAX_TAGS
 from bastion.kernel.api import IsOrganisationStaff
-from bastion.sales import chosen_deals, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
+from bastion.sales import chosen_deals, chosen_delete, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
 from bastion.sales.forms_leads import OPEN_STATUSES
 
 
@@ -228,3 +228,27 @@ class ProductActiveChosenView(ChosenRecordsView):
 
     def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
         return chosen_products.set_active(request.user, pks, data["active"])
+
+
+class DeleteChosenInputSerializer(ChosenRecordsSerializer):
+    confirmed = serializers.BooleanField(help_text="Must be true: deleted records cannot be brought back.")
+
+    def validate_confirmed(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("Send true to confirm: deleted records cannot be brought back."))
+        return value
+
+
+@_documented(
+    "Delete the chosen records (leads, deals, activities; orders: drafts and cancelled ones), each through its delete action",
+    DeleteChosenInputSerializer,
+)
+class DeleteChosenView(ChosenRecordsView):
+    input_serializer = DeleteChosenInputSerializer
+
+    def change(self, request: Request, pks: list[Any], data: dict[str, Any]) -> handover.HandOver:
+        return chosen_delete.delete_chosen(request.user, self.kind, pks)
+
+
+class OrderDeleteChosenView(DeleteChosenView):
+    permission_classes = OrderStatusChosenView.permission_classes

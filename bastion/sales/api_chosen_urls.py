@@ -5,9 +5,11 @@ from django.urls import path
 
 from bastion.sales.api_chosen import (
     ChangeOwnerView,
+    DeleteChosenView,
     LeadStatusChosenView,
     MarkDoneView,
     MoveChosenView,
+    OrderDeleteChosenView,
     OrderStatusChosenView,
     ProductActiveChosenView,
     TagChosenView,
@@ -26,6 +28,14 @@ urlpatterns = (
             name=f"api-{resource}-change-owner",
         )
         for kind, resource in KINDS.items()
+    ]
+    + [
+        path(
+            f"{kind}/delete/",
+            DeleteChosenView.as_view(kind=kind, token_resource=KINDS[kind]),
+            name=f"api-{KINDS[kind]}-delete-chosen",
+        )
+        for kind in ("leads", "deals", "activities")
     ]
     + [
         path(f"{kind}/tags/", TagChosenView.as_view(kind=kind, token_resource=KINDS[kind]), name=f"api-{KINDS[kind]}-tags")
@@ -47,6 +57,11 @@ urlpatterns = (
             "orders/status/",
             OrderStatusChosenView.as_view(kind="orders", token_resource=ORDER_SCOPE),
             name="api-order-status-chosen",
+        ),
+        path(
+            "orders/delete/",
+            OrderDeleteChosenView.as_view(kind="orders", token_resource=ORDER_SCOPE),
+            name="api-order-delete-chosen",
         ),
         path(
             "products/active/",

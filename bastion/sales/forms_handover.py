@@ -1,5 +1,5 @@
 """The forms that hand a colleague's open work to another (bastion.sales.handover) and that change
-chosen records from their list (owner, tags, a deal's stage, a lead's status)."""
+chosen records from their list (owner, tags, a deal's stage, a lead's status, deleting them)."""
 
 from __future__ import annotations
 
@@ -82,3 +82,12 @@ class LeadStatusChosenForm(ActionErrorsMixin, BastionForm):
     """The status to give the chosen leads (converting is done one lead at a time, with Convert)."""
 
     status = forms.ChoiceField(label=_("New status"), choices=[("", _("Choose a status")), *OPEN_STATUSES])
+
+
+class DeleteChosenForm(ActionErrorsMixin, BastionForm):
+    """The chosen records are deleted only once the box is ticked: deleting cannot be undone."""
+
+    confirmed = forms.BooleanField(
+        label=_("I understand that the records listed below are deleted for good"),
+        error_messages={"required": _("Tick the box to confirm: deleted records cannot be brought back.")},
+    )

@@ -3,7 +3,8 @@ leads, deals or activities to one colleague (bastion.sales.handover.reassign); "
 companies or contacts and takes tags off them (bastion.sales.tagging); "Move to a stage" moves
 deals (bastion.sales.chosen_deals); "Set the status" changes leads' (bastion.sales.chosen_leads);
 "Mark done" closes the chosen tasks (bastion.sales.chosen_tasks); orders' "Set the status" moves
-them on (bastion.commerce.chosen_orders).
+them on (bastion.commerce.chosen_orders); "Delete" deletes leads, deals, activities or orders, once
+confirmed (bastion.sales.chosen_delete).
 Each record changes through its own action."""
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ from bastion.commerce.views_orders import seller_required
 from bastion.commerce.views_products import admin_required
 from bastion.directory import selectors as directory
 from bastion.directory.views import writer_required
-from bastion.sales import chosen_deals, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
+from bastion.sales import chosen_deals, chosen_delete, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
 from bastion.sales import selectors as deal_selectors
-from bastion.sales.forms_handover import LeadStatusChosenForm, MoveChosenForm, ReassignForm, TagChosenForm
+from bastion.sales.forms_handover import DeleteChosenForm, LeadStatusChosenForm, MoveChosenForm, ReassignForm, TagChosenForm
 from bastion.sales.views_activities import _next
 from bastion.sales.views_handover import name_of, report
 from bastion.sales.views_told import (
     ACTIVATED,
     DEACTIVATED,
+    DELETED,
     MARKED_DONE,
     MOVED,
     ORDER_STATUS_SET,
@@ -267,6 +269,7 @@ class Asked:
     url: str
     template: str
     testid: str
+    url_args: tuple[str, ...] = ()
 
 
 def _ask_then_change(request: HttpRequest, asked: Asked) -> HttpResponse:
@@ -284,7 +287,7 @@ def _ask_then_change(request: HttpRequest, asked: Asked) -> HttpResponse:
             tell(request, asked.told, result, records, LISTS[asked.kind].name)
             return redirect(back)
     context = _page(asked.kind, asked.heading(len(records)) % {"count": len(records)}, _rows(page, records), back)
-    context.update(form=form, action=reverse(asked.url), form_testid=asked.testid)
+    context.update(form=form, action=reverse(asked.url, args=asked.url_args), form_testid=asked.testid)
     return render(request, asked.template, context, status=400 if form.is_bound else 200)
 
 
@@ -318,6 +321,58 @@ SET_ORDER_STATUS = Asked(
     "sales/order_status_chosen.html",
     "order-status-form",
 )
+
+
+@writer_required
+@require_http_methods(["GET", "POST"])
+def delete_chosen(request: HttpRequest, kind: str) -> HttpResponse:
+    """From the lead, deal or activity list's "Delete" this shows the chosen records and asks for a tick
+    to confirm; the page's own POST deletes them, each through its delete action (those it could
+    not delete are reported, with why)."""
+    if kind not in DELETE or kind == "orders":
+        raise Http404
+    return _ask_then_change(request, DELETE[kind])
+
+
+@seller_required
+@require_http_methods(["GET", "POST"])
+def order_delete_chosen(request: HttpRequest) -> HttpResponse:
+    """The order list's "Delete": as :func:`delete_chosen`, for the roles that take orders; only draft
+    and cancelled orders are deleted (the others are reported)."""
+    return _ask_then_change(request, DELETE["orders"])
+
+
+def _deleting(kind: str, heading: Callable[[int], str], url: str, url_args: tuple[str, ...] = ()) -> Asked:
+    return Asked(
+        kind,
+        lambda request, data: DeleteChosenForm(data),
+        lambda user, pks, chosen: chosen_delete.delete_chosen(user, kind, pks),
+        DELETED[kind],
+        heading,
+        url,
+        "sales/delete_chosen.html",
+        "delete-form",
+        url_args,
+    )
+
+
+DELETE = {
+    "leads": _deleting(
+        "leads", lambda n: ngettext("Delete %(count)d lead", "Delete %(count)d leads", n), "sales:delete-chosen", ("leads",)
+    ),
+    "deals": _deleting(
+        "deals", lambda n: ngettext("Delete %(count)d deal", "Delete %(count)d deals", n), "sales:delete-chosen", ("deals",)
+    ),
+    "activities": _deleting(
+        "activities",
+        lambda n: ngettext("Delete %(count)d activity", "Delete %(count)d activities", n),
+        "sales:delete-chosen",
+        ("activities",),
+    ),
+    "orders": _deleting(
+        "orders", lambda n: ngettext("Delete %(count)d order", "Delete %(count)d orders", n), "sales:order-delete-chosen"
+    ),
+}
 
 
 def _report_unchanged(request: HttpRequest, count: int, recipient: Any) -> None:

@@ -121,6 +121,51 @@ MARKED_DONE = Told(
 )
 
 
+def _deleted(changed: Callable[[int], str], failed: Callable[[int], str]) -> Told:
+    """What a list's "Delete" says: every chosen record is either deleted or refused, so none is left as asked."""
+    return Told(
+        changed,
+        lambda n: ngettext("%(count)d record was left as it was.", "%(count)d records were left as they were.", n),
+        failed,
+    )
+
+
+DELETED = {
+    "leads": _deleted(
+        lambda n: ngettext("%(count)d lead deleted.", "%(count)d leads deleted.", n),
+        lambda n: ngettext(
+            "%(count)d lead was not deleted, for example “%(name)s”: %(why)s",
+            "%(count)d leads were not deleted, for example “%(name)s”: %(why)s",
+            n,
+        ),
+    ),
+    "deals": _deleted(
+        lambda n: ngettext("%(count)d deal deleted.", "%(count)d deals deleted.", n),
+        lambda n: ngettext(
+            "%(count)d deal was not deleted, for example “%(name)s”: %(why)s",
+            "%(count)d deals were not deleted, for example “%(name)s”: %(why)s",
+            n,
+        ),
+    ),
+    "activities": _deleted(
+        lambda n: ngettext("%(count)d activity deleted.", "%(count)d activities deleted.", n),
+        lambda n: ngettext(
+            "%(count)d activity was not deleted, for example “%(name)s”: %(why)s",
+            "%(count)d activities were not deleted, for example “%(name)s”: %(why)s",
+            n,
+        ),
+    ),
+    "orders": _deleted(
+        lambda n: ngettext("%(count)d order deleted.", "%(count)d orders deleted.", n),
+        lambda n: ngettext(
+            "%(count)d order was not deleted, for example %(name)s: %(why)s",
+            "%(count)d orders were not deleted, for example %(name)s: %(why)s",
+            n,
+        ),
+    ),
+}
+
+
 def tell(request: HttpRequest, told: Told, result: HandOver, records: list[Any], name: Callable[[Any], str]) -> None:
     """Say what a list action did to the chosen ``records`` (each named by ``name``, as on its chosen page)."""
     changed, failed = result.moved_count, len(result.failed)

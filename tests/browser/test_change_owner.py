@@ -114,3 +114,27 @@ def test_tick_orders_and_cancel_them_after_confirming(page: Any, live_server: An
     page.get_by_role("button", name="Set status", exact=True).click()
     page.get_by_text("2 orders changed status.").wait_for()
     assert set(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_tick_leads_and_delete_them_after_confirming(page: Any, live_server: Any, personas: Any) -> None:
+    east = personas.rep_east
+    leads = [
+        actions_leads.create_lead(east, {"given_name": given, "family_name": "Bounce", "email": f"{given}@bounce.example"})
+        for given in ("Xena", "Yuri", "Zoe")
+    ]
+    sign_in(page, live_server.url, "rep_east", enrol_totp(east))
+    page.goto(f"{live_server.url}/leads/")
+    page.get_by_label("Choose Xena Bounce").check()
+    page.get_by_label("Choose Yuri Bounce").check()
+    page.get_by_test_id("delete-chosen").click()
+    page.get_by_role("heading", name="Delete 2 leads").wait_for()
+    page.get_by_role("button", name="Delete 2 leads").click()  # the browser asks for the tick first (required)
+    confirm = page.get_by_label("I understand that the records listed below are deleted for good")
+    assert confirm.evaluate("box => box.validity.valueMissing") is True
+    page.get_by_role("heading", name="Delete 2 leads").wait_for()
+    assert Lead.objects.filter(pk__in=[lead.pk for lead in leads]).count() == 3
+    confirm.check()
+    page.get_by_role("button", name="Delete 2 leads").click()
+    page.get_by_text("2 leads deleted.").wait_for()
+    assert page.url.rstrip("/").endswith("/leads")
+    assert list(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).values_list("given_name", flat=True)) == ["Zoe"]

@@ -1,0 +1,45 @@
+"""A list's "Delete the chosen …" for leads, deals, activities and orders: each chosen record deleted
+through its own delete action (``actions_leads.delete_lead``, ``actions.delete_deal``,
+``actions_activities.delete_activity``, ``commerce.actions.delete_order``), in its own
+transaction, with its lock, its writer and record checks, its audit event and the audit of what
+goes with it (a lead's or deal's tasks, calls, meetings and notes).
+
+One the user may only read, or an order that is neither a draft nor cancelled, is refused by its
+action and reported with why; the others are deleted all the same. Companies and contacts are not
+deleted from their lists: deleting one unlinks or removes other records, which their own page
+counts before asking, and erasing a person is a step of its own (the contact's Erase, ADR 0019).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.http import Http404
+
+from bastion.commerce import actions as order_actions
+from bastion.sales import actions as deal_actions
+from bastion.sales import actions_activities, actions_leads
+from bastion.sales.handover import HandOver, each_chosen
+
+# The lists whose chosen records can be deleted, by key of selectors_chosen.CHOOSABLE: each one's action.
+DELETES: dict[str, Callable[[Any, Any], object]] = {
+    "leads": actions_leads.delete_lead,
+    "deals": deal_actions.delete_deal,
+    "activities": actions_activities.delete_activity,
+    "orders": order_actions.delete_order,
+}
+
+
+def delete_chosen(actor: Any, key: str, pks: Iterable[Any]) -> HandOver:
+    """Delete the chosen records of kind ``key`` (at most ``BATCH``), each through its delete action.
+    ``moved`` counts those deleted; ``failed`` names each refused one and why (nothing of it changed)."""
+    if key not in DELETES:
+        raise Http404
+    delete = DELETES[key]
+
+    def one(pk: Any) -> int:
+        delete(actor, pk)
+        return 1
+
+    return each_chosen(key, pks, one)
