@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bastion.commerce import chosen_orders, chosen_products
+from bastion.commerce.actions import DELETABLE
 from bastion.commerce.forms import OrderStatusChosenForm
 from bastion.commerce.views_orders import seller_required
 from bastion.commerce.views_products import admin_required
@@ -270,6 +271,7 @@ class Asked:
     template: str
     testid: str
     url_args: tuple[str, ...] = ()
+    warning: Callable[[list[Any]], str] = lambda records: ""  # said above the form about the chosen records, if anything
 
 
 def _ask_then_change(request: HttpRequest, asked: Asked) -> HttpResponse:
@@ -288,6 +290,7 @@ def _ask_then_change(request: HttpRequest, asked: Asked) -> HttpResponse:
             return redirect(back)
     context = _page(asked.kind, asked.heading(len(records)) % {"count": len(records)}, _rows(page, records), back)
     context.update(form=form, action=reverse(asked.url, args=asked.url_args), form_testid=asked.testid)
+    context["warning"] = asked.warning(records)
     return render(request, asked.template, context, status=400 if form.is_bound else 200)
 
 
@@ -342,7 +345,26 @@ def order_delete_chosen(request: HttpRequest) -> HttpResponse:
     return _ask_then_change(request, DELETE["orders"])
 
 
-def _deleting(kind: str, heading: Callable[[int], str], url: str, url_args: tuple[str, ...] = ()) -> Asked:
+def _kept_orders(records: list[Any]) -> str:
+    """How many of the chosen orders the delete keeps (neither drafts nor cancelled), said before it."""
+    kept = sum(1 for order in records if order.status not in DELETABLE)
+    if not kept:
+        return ""
+    deleted = len(records) - kept
+    return ngettext(
+        "%(kept)d of these orders is neither a draft nor cancelled and will be kept: %(deleted)d will be deleted.",
+        "%(kept)d of these orders are neither drafts nor cancelled and will be kept: %(deleted)d will be deleted.",
+        kept,
+    ) % {"kept": kept, "deleted": deleted}
+
+
+def _deleting(
+    kind: str,
+    heading: Callable[[int], str],
+    url: str,
+    url_args: tuple[str, ...] = (),
+    warning: Callable[[list[Any]], str] | None = None,
+) -> Asked:
     return Asked(
         kind,
         lambda request, data: DeleteChosenForm(data),
@@ -353,6 +375,7 @@ def _deleting(kind: str, heading: Callable[[int], str], url: str, url_args: tupl
         "sales/delete_chosen.html",
         "delete-form",
         url_args,
+        warning or (lambda records: ""),
     )
 
 
@@ -370,7 +393,10 @@ DELETE = {
         ("activities",),
     ),
     "orders": _deleting(
-        "orders", lambda n: ngettext("Delete %(count)d order", "Delete %(count)d orders", n), "sales:order-delete-chosen"
+        "orders",
+        lambda n: ngettext("Delete %(count)d order", "Delete %(count)d orders", n),
+        "sales:order-delete-chosen",
+        warning=_kept_orders,
     ),
 }
 

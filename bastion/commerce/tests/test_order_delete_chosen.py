@@ -57,6 +57,7 @@ def test_drafts_and_cancelled_orders_go_and_the_others_are_kept_with_why(
     chosen = [str(orders[key].pk) for key in ("draft", "cancelled", "confirmed", "west")]  # west's is out of sight
     page = client.post(url, {"record": chosen, "choosing": "1"}).content.decode()
     assert "Delete 3 orders" in page and orders["west"].number not in page and "Only draft and cancelled orders" in page
+    assert "1 of these orders is neither a draft nor cancelled and will be kept: 2 will be deleted." in page
     assert client.post(url, {"record": chosen}).status_code == 400 and all(exists(order) for order in orders.values())
     body = client.post(url, {"record": chosen, "confirmed": "on"}, follow=True).content.decode()
     assert "2 orders deleted." in body
