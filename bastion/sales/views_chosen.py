@@ -35,11 +35,12 @@ from bastion.sales import chosen_deals, chosen_delete, chosen_leads, chosen_task
 from bastion.sales import selectors as deal_selectors
 from bastion.sales.forms_handover import DeleteChosenForm, LeadStatusChosenForm, MoveChosenForm, ReassignForm, TagChosenForm
 from bastion.sales.views_activities import _next
-from bastion.sales.views_handover import name_of, report
+from bastion.sales.views_handover import name_of
 from bastion.sales.views_told import (
     ACTIVATED,
     DEACTIVATED,
     DELETED,
+    HANDED_OVER,
     MARKED_DONE,
     MOVED,
     ORDER_STATUS_SET,
@@ -195,8 +196,7 @@ def change_owner(request: HttpRequest, kind: str) -> HttpResponse:
         except ValidationError as error:
             form.add_action_errors(error)
         else:
-            report(request, result, form.cleaned_data["owner"])
-            _report_unchanged(request, len(records) - result.moved_count - len(result.failed), form.cleaned_data["owner"])
+            tell(request, HANDED_OVER, result, records, page.name, {"recipient": name_of(form.cleaned_data["owner"])})
             return redirect(back)
     context = _page(kind, page.heading(len(records)) % {"count": len(records)}, _rows(page, records), back)
     context.update(form=form, action=reverse("sales:change-owner", args=[kind]), form_testid="reassign-form")
@@ -399,20 +399,6 @@ DELETE = {
         warning=_kept_orders,
     ),
 }
-
-
-def _report_unchanged(request: HttpRequest, count: int, recipient: Any) -> None:
-    if count:
-        name = name_of(recipient)
-        messages.info(
-            request,
-            ngettext(
-                "%(count)d record already belonged to %(name)s and was left as it was.",
-                "%(count)d records already belonged to %(name)s and were left as they were.",
-                count,
-            )
-            % {"count": count, "name": name},
-        )
 
 
 @writer_required

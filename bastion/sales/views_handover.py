@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bastion.accounts import stepup
@@ -89,24 +87,3 @@ def _member(user_id: int) -> Any:
 def name_of(recipient: Any) -> str:
     """A colleague as the messages name them: their full name, else their user name."""
     return str(getattr(recipient, "get_full_name", lambda: "")() or recipient)
-
-
-def report(request: HttpRequest, result: handover.HandOver, recipient: object) -> None:
-    """Tell the user what a list's "Change owner" moved and what it could not."""
-    name = name_of(recipient)
-    messages.success(
-        request,
-        ngettext("%(count)d record handed over to %(name)s.", "%(count)d records handed over to %(name)s.", result.moved_count)
-        % {"count": result.moved_count, "name": name},
-    )
-    if result.failed:
-        key, pk, why = result.failed[0]
-        messages.error(
-            request,
-            ngettext(
-                "%(count)d record could not be handed over, for example %(kind)s %(id)s: %(why)s",
-                "%(count)d records could not be handed over, for example %(kind)s %(id)s: %(why)s",
-                len(result.failed),
-            )
-            % {"count": len(result.failed), "kind": handover.KINDS[key].label, "id": pk, "why": why},
-        )

@@ -3,7 +3,7 @@ many were already as asked, and, once per reason, how many were left as they wer
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,19 @@ class Told:
     failed: Callable[[int], str]
 
 
+HANDED_OVER = Told(  # "Change owner" (or assignee): %(recipient)s is the colleague
+    lambda n: ngettext("%(count)d record handed over to %(recipient)s.", "%(count)d records handed over to %(recipient)s.", n),
+    lambda n: ngettext(
+        "%(count)d record already belonged to %(recipient)s and was left as it was.",
+        "%(count)d records already belonged to %(recipient)s and were left as they were.",
+        n,
+    ),
+    lambda n: ngettext(
+        "%(count)d record was not handed over, for example “%(name)s”: %(why)s",
+        "%(count)d records were not handed over, for example “%(name)s”: %(why)s",
+        n,
+    ),
+)
 MOVED = Told(
     lambda n: ngettext("%(count)d deal moved.", "%(count)d deals moved.", n),
     lambda n: ngettext(
@@ -166,16 +179,26 @@ DELETED = {
 }
 
 
-def tell(request: HttpRequest, told: Told, result: HandOver, records: list[Any], name: Callable[[Any], str]) -> None:
-    """Say what a list action did to the chosen ``records`` (each named by ``name``, as on its chosen page)."""
+def tell(
+    request: HttpRequest,
+    told: Told,
+    result: HandOver,
+    records: list[Any],
+    name: Callable[[Any], str],
+    words: Mapping[str, str] | None = None,
+) -> None:
+    """Say what a list action did to the chosen ``records`` (each named by ``name``, as on its chosen page);
+    ``words`` fills the messages' other placeholders (the colleague given the records)."""
+    words = dict(words or {})
     changed, failed = result.moved_count, len(result.failed)
-    messages.success(request, told.changed(changed) % {"count": changed})
+    messages.success(request, told.changed(changed) % {**words, "count": changed})
     unchanged = len(records) - changed - failed
     if unchanged:
-        messages.info(request, told.unchanged(unchanged) % {"count": unchanged})
+        messages.info(request, told.unchanged(unchanged) % {**words, "count": unchanged})
     names = {str(record.pk): name(record) for record in records}
     for why, pks in _by_reason(result.failed)[:REASONS_SHOWN]:  # each reason once, the commonest first
-        messages.error(request, told.failed(len(pks)) % {"count": len(pks), "name": names.get(pks[0], pks[0]), "why": why})
+        named = {**words, "count": len(pks), "name": names.get(pks[0], pks[0]), "why": why}
+        messages.error(request, told.failed(len(pks)) % named)
     others = sum(len(pks) for _why, pks in _by_reason(result.failed)[REASONS_SHOWN:])
     if others:
         messages.error(

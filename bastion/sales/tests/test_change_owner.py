@@ -117,7 +117,9 @@ def test_a_deal_the_user_may_only_read_keeps_its_owner(personas: Any, signed_in:
         reverse("sales:change-owner", args=["deals"]), {"record": chosen, "owner": personas.sales_manager.pk}, follow=True
     )
     body = response.content.decode()
-    assert "1 record handed over to" in body and "1 record could not be handed over" in body
+    manager = personas.sales_manager.get_full_name() or personas.sales_manager.username
+    assert f"1 record handed over to {manager}." in body
+    assert "1 record was not handed over, for example “West coast fleet”: " in body  # named, not by id
     assert owner(deals["west"]) == west.pk and owner(deals["fleet"]) == personas.sales_manager.pk
 
 
