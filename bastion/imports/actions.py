@@ -35,7 +35,7 @@ from bastion.imports.adapters import ADAPTERS, Adapter, Outcome, RowRejected, ad
 from bastion.imports.adapters.base import header_key
 from bastion.imports.audit import record_import_event
 from bastion.imports.models import ACTIVE, Dedupe, Encoding, ImportJob, ImportRejection, SavedMapping, Status
-from bastion.kernel import memory
+from bastion.kernel import language, memory
 from bastion.kernel.access.scoping import can_change_customer_records
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.kinds import Outcome as AuditOutcome
@@ -115,7 +115,7 @@ def create_import(
         source_key=selectors.source_key(source), file_name=str(file_name)[-255:], file_size=len(data),
         detected_encoding=detected, encoding=encoding or detected, delimiter=delimiter, headers=parsed.headers,
         mapping=suggest_mapping(adapter, parsed.headers, selectors.saved_mapping(object_type, source)),
-        total_rows=len(parsed.rows), upload=data,
+        total_rows=len(parsed.rows), upload=data, language=language.of_request(),
     )  # fmt: skip
     with transaction.atomic():
         job.save()
@@ -253,7 +253,13 @@ def run_job(
     """Import the job's remaining rows, a batch per transaction, then finish it. Safe to call again after a crash.
 
     A job with lanes (``imports.actions_lanes``, docs/adr/0062) is run by a process per lane; ``lane``: run that one here.
+    What it writes (each rejected row's reason, why it stopped) is in the language of the upload.
     """
+    with language.speaking(ImportJob.objects.filter(pk=job_id).values_list("language", flat=True).first()):
+        return _run_job(job_id, pause=pause, progress=progress, batch=batch, lane=lane)
+
+
+def _run_job(job_id: Any, *, pause: float, progress: Any, batch: int | None, lane: int | None) -> ImportJob | None:
     from bastion.imports import actions_lanes as lanes
 
     job = _claim(job_id)

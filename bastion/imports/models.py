@@ -98,6 +98,7 @@ class ImportJob(models.Model):
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     error = models.CharField(_("error"), max_length=500, blank=True, default="")
+    language = models.CharField(_("language"), max_length=16, blank=True, default="", editable=False)  # kernel.language
     upload = EncryptedBinaryField(person="pk", null=True, editable=False)
 
     objects = ScopedManager["ImportJob"]()
@@ -106,7 +107,7 @@ class ImportJob(models.Model):
         internal=[
             "id", "created_by", "created_at", "updated_at", "started_at", "finished_at", "object_type", "file_size",
             "detected_encoding", "encoding", "delimiter", "mapping", "dedupe", "status", "total_rows", "position",
-            "created_count", "updated_count", "skipped_count", "rejected_count", "heartbeat_at", "error",
+            "created_count", "updated_count", "skipped_count", "rejected_count", "heartbeat_at", "error", "language",
         ],
         confidential=["source_name", "source_key", "file_name", "headers"],
         restricted=["upload"],

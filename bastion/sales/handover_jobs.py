@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bastion.accounts.staff import can_manage_staff
+from bastion.kernel import language
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.kinds import Outcome as AuditOutcome
 from bastion.kernel.audit.writer import Target, record_event
@@ -67,6 +68,7 @@ def _create(actor: Any, member: Any, recipient: Any, chosen: list[str], to_their
             to_their_team=to_their_team,
             total=sum(work[key] for key in chosen),
             heartbeat_at=timezone.now(),
+            language=language.of_request(),
         )
         _audit(EventKind.RECORD_CREATED, actor, job, extra={"kinds": chosen, "to_their_team": to_their_team})
     return job
@@ -80,12 +82,14 @@ def enqueue(job_id: Any) -> None:
 
 
 def run(job_id: Any) -> HandOverJob | None:
-    """Hand over what is left of the job's work, a step at a time, then finish it. Safe to call again."""
-    if not _claim(job_id):
-        return None
-    while step(job_id):
-        pass
-    return HandOverJob.objects.filter(pk=job_id).first()
+    """Hand over what is left of the job's work, a step at a time, then finish it. Safe to call again.
+    Why a record stayed, or why the job stopped, is written in the language of the page that started it."""
+    with language.speaking(HandOverJob.objects.filter(pk=job_id).values_list("language", flat=True).first()):
+        if not _claim(job_id):
+            return None
+        while step(job_id):
+            pass
+        return HandOverJob.objects.filter(pk=job_id).first()
 
 
 def step(job_id: Any) -> bool:

@@ -40,6 +40,7 @@ class HandOverJob(models.Model):
     moved = models.PositiveIntegerField(_("handed over"), default=0)
     failures = models.JSONField(_("could not be handed over"), default=list)
     error = models.CharField(_("error"), max_length=500, blank=True, default="")
+    language = models.CharField(_("language"), max_length=16, blank=True, default="", editable=False)  # kernel.language
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -49,7 +50,7 @@ class HandOverJob(models.Model):
     data_classification = classify(
         internal=[
             "id", "started_by", "member", "recipient", "kinds", "to_their_team", "status", "total", "moved",
-            "created_at", "started_at", "finished_at", "heartbeat_at", "error",
+            "created_at", "started_at", "finished_at", "heartbeat_at", "error", "language",
         ],
         confidential=["failures"],  # record ids with the reason each stayed (a reason may quote a value)
     )  # fmt: skip

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from bastion.directory import actions as directory_actions
 from bastion.directory.models import Company, Contact
@@ -55,6 +56,20 @@ def test_good_rows_are_imported_and_bad_rows_reported_with_line_column_and_reaso
     done = AuditEvent.objects.get(kind=EventKind.DATA_IMPORTED)
     assert (done.extra["created"], done.extra["rejected"], done.extra["rows"]) == (20, 4, 24)
     assert AuditEvent.objects.filter(kind=EventKind.RECORD_CREATED, target_type="directory.contact").count() == 20
+
+
+def test_the_rejected_rows_are_told_in_the_language_of_the_upload(personas: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(actions, "enqueue", lambda job_id: None)  # the worker runs later, with no request around it
+    text, _bad_lines = contacts_csv(5, bad_every=5)
+    with translation.override("zh-hans"):
+        job = upload(personas.rep_east, text)
+        run(personas.rep_east, job)
+    assert job.language == "zh-hans"
+    with translation.override("en"):
+        actions.run_job(job.pk)
+    reason = selectors.rejections(ImportJob.objects.get(pk=job.pk))[0].reason
+    assert reason.startswith("列“Email”：") and "不是有效的邮箱地址。" in reason and "not a valid" not in reason
+    assert translation.get_language() == "en"  # the worker's language is its own again afterwards
 
 
 def test_chinese_headers_gbk_and_bom_files_are_read(personas: Any) -> None:

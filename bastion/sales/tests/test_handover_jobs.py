@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bastion.accounts.testing import step_up
 from bastion.directory import actions as directory_actions
@@ -263,3 +263,19 @@ def test_finished_hand_overs_are_purged_after_the_retention_period_and_the_purge
         assert (event.kind, event.actor_id, event.outcome) == (EventKind.RECORD_DELETED, None, "success")
         assert event.extra["status"] == status and event.extra["reason"] == "retention" and event.extra["moved"] == 2
     assert handover_jobs.purge_finished(30) == 0  # nothing more to purge: a second run changes nothing
+
+
+def test_why_a_job_stopped_is_written_in_the_language_of_the_page_that_started_it(
+    personas: Any, book: dict[str, Any], monkeypatch: Any
+) -> None:
+    admin, east, west = personas.admin, personas.rep_east, personas.rep_west
+    monkeypatch.setattr(handover_jobs, "enqueue", lambda job_id: None)  # the worker runs later, with no request around it
+    with translation.override("zh-hans"):
+        job = handover_jobs.start(admin, east, west, ["contacts"], to_their_team=False)
+    assert job.language == "zh-hans"
+    type(west).objects.filter(pk=west.pk).update(is_active=False)  # the new owner leaves before the worker starts
+    with translation.override("en"):
+        handover_jobs.run(job.pk)
+        assert translation.get_language() == "en"
+    job.refresh_from_db()
+    assert job.status == "failed" and "请选择另一位在职、且其角色可以拥有记录的同事。" in job.error and "Choose" not in job.error
