@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from bastion.commerce.models import Order, OrderLine, OrderStatus, Product
 from bastion.directory.names import query_key
-from bastion.directory.selectors import prefix_match
+from bastion.directory.selectors import linked_to, prefix_match
 from bastion.kernel.audit.kinds import EventKind, Outcome
 from bastion.kernel.audit.selectors import EventFilters, filtered_events
 from bastion.kernel.pagination import Page, PageRequest, paginate
@@ -129,6 +130,12 @@ def order_totals(user: Any, filters: OrderFilters) -> OrderTotals:
     """How many orders match and their sum in the base currency."""
     row = _matching(user, filters).order_by().aggregate(count=Count("id"), amount=Sum("total_base_cents"))
     return OrderTotals(row["count"] or 0, from_cents(row["amount"]))
+
+
+def order_count(user: Any, *, company_ids: Collection[Any] = (), contact_ids: Collection[Any] = ()) -> int:
+    """How many orders of these companies or contacts the user may see (told before deleting them)."""
+    linked = linked_to(company_ids=company_ids, contact_ids=contact_ids)
+    return order_queryset(user).filter(linked).order_by().count() if linked is not None else 0
 
 
 def lines_of(user: Any, order: Order) -> list[OrderLine]:

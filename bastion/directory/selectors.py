@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -291,9 +291,17 @@ def name_search_branches(text: str) -> tuple[SearchBranch, ...]:
     )
 
 
-def company_contact_count(user: Any, company: Company) -> int:
-    """How many visible contacts work at ``company`` (shown before deleting it)."""
-    return Contact.objects.visible_to(user).filter(company=company).count()
+def company_contact_count(user: Any, company_ids: Collection[Any]) -> int:
+    """How many visible contacts work at these companies (told before deleting them)."""
+    return Contact.objects.visible_to(user).filter(company_id__in=company_ids).count() if company_ids else 0
+
+
+def linked_to(*, company_ids: Collection[Any] = (), contact_ids: Collection[Any] = ()) -> Q | None:
+    """A deal, order or activity of any of these companies or of any of these contacts (None: of none).
+    Counted before the companies or contacts are deleted (bastion.directory.delete_effects)."""
+    if not company_ids and not contact_ids:
+        return None
+    return Q(company_id__in=company_ids) if company_ids else Q(contact_id__in=contact_ids)
 
 
 # --- search, choices -----------------------------------------------------------------------

@@ -108,7 +108,7 @@ def company_detail(request: HttpRequest, company_id: UUID) -> HttpResponse:
     context["can_add_deal"] = can_change_customer_records(request.user)
     if rights.can_edit:  # the delete button's dialog says what deleting does
         question = _("Delete the company “%(name)s”?") % {"name": company.name}
-        context["delete_question"] = delete_question(question, company_delete_effects(request.user, company))
+        context["delete_question"] = delete_question(question, company_delete_effects(request.user, [company]))
     return render_list(request, "directory/companies/detail.html", "directory/companies/_contacts.html", context)
 
 
@@ -171,5 +171,5 @@ def company_delete(request: HttpRequest, company_id: UUID) -> HttpResponse:
             return forbidden(request, str(error))
         messages.success(request, _("Company “%(name)s” deleted.") % {"name": company.name})
         return redirect("directory:company-list")
-    context = {"nav": "companies", "company": company, "effects": company_delete_effects(request.user, company)}
+    context = {"nav": "companies", "company": company, "effects": company_delete_effects(request.user, [company])}
     return render(request, "directory/companies/confirm_delete.html", context)

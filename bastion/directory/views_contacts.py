@@ -112,7 +112,7 @@ def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     }
     if rights.can_edit:  # the delete button's dialog says what deleting does
         question = _("Delete the contact “%(name)s”?") % {"name": contact.display_name}
-        context["delete_question"] = delete_question(question, contact_delete_effects(request.user, contact))
+        context["delete_question"] = delete_question(question, contact_delete_effects(request.user, [contact]))
     return render_masked(request, "directory/contacts/detail.html", context)
 
 
@@ -217,7 +217,7 @@ def contact_delete(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             return forbidden(request, str(error))
         messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.display_name})
         return redirect("directory:contact-list")
-    context = {"nav": "contacts", "contact": contact, "effects": contact_delete_effects(request.user, contact)}
+    context = {"nav": "contacts", "contact": contact, "effects": contact_delete_effects(request.user, [contact])}
     return render(request, "directory/contacts/confirm_delete.html", context)
 
 

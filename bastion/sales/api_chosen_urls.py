@@ -35,7 +35,7 @@ urlpatterns = (
             DeleteChosenView.as_view(kind=kind, token_resource=KINDS[kind]),
             name=f"api-{KINDS[kind]}-delete-chosen",
         )
-        for kind in ("leads", "deals", "activities")
+        for kind in ("companies", "contacts", "leads", "deals", "activities")
     ]
     + [
         path(f"{kind}/tags/", TagChosenView.as_view(kind=kind, token_resource=KINDS[kind]), name=f"api-{KINDS[kind]}-tags")

@@ -1,13 +1,15 @@
-"""A list's "Delete the chosen …" for leads, deals, activities and orders: each chosen record deleted
-through its own delete action (``actions_leads.delete_lead``, ``actions.delete_deal``,
+"""A list's "Delete the chosen …" for companies, contacts, leads, deals, activities and orders: each
+chosen record deleted through its own delete action (``directory.actions.delete_company`` and
+``delete_contact``, ``actions_leads.delete_lead``, ``actions.delete_deal``,
 ``actions_activities.delete_activity``, ``commerce.actions.delete_order``), in its own
 transaction, with its lock, its writer and record checks, its audit event and the audit of what
-goes with it (a lead's or deal's tasks, calls, meetings and notes).
+goes with it (the tasks, calls, meetings and notes on it; the deals, orders and contacts it
+unlinks), which the page counts before asking (bastion.directory.delete_effects).
 
 One the user may only read, or an order that is neither a draft nor cancelled, is refused by its
-action and reported with why; the others are deleted all the same. Companies and contacts are not
-deleted from their lists: deleting one unlinks or removes other records, which their own page
-counts before asking, and erasing a person is a step of its own (the contact's Erase, ADR 0019).
+action and reported with why; the others are deleted all the same. Deleting a contact keeps the
+key of its personal data for backups; erasing a person is a step of its own (the contact's Erase,
+ADR 0019).
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from typing import Any
 from django.http import Http404
 
 from bastion.commerce import actions as order_actions
+from bastion.directory import actions as directory_actions
 from bastion.sales import actions as deal_actions
 from bastion.sales import actions_activities, actions_leads
 from bastion.sales.handover import HandOver, each_chosen
 
 # The lists whose chosen records can be deleted, by key of selectors_chosen.CHOOSABLE: each one's action.
 DELETES: dict[str, Callable[[Any, Any], object]] = {
+    "companies": directory_actions.delete_company,
+    "contacts": directory_actions.delete_contact,
     "leads": actions_leads.delete_lead,
     "deals": deal_actions.delete_deal,
     "activities": actions_activities.delete_activity,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from django.db.models import BigIntegerField, Case, Count, ExpressionWrapper, F,
 from django.utils import timezone
 
 from bastion.directory.names import query_key
-from bastion.directory.selectors import prefix_match
+from bastion.directory.selectors import linked_to, prefix_match
 from bastion.kernel.access.scoping import can_see_customer_records
 from bastion.kernel.pagination import Page, PageRequest, paginate
 from bastion.sales.models import (
@@ -285,11 +286,10 @@ def customer_deals(user: Any, *, company_id: Any = None, contact_id: Any = None,
     return CustomerDeals(found[:limit], more=len(found) > limit)
 
 
-def deal_count(user: Any, *, company_id: Any = None, contact_id: Any = None) -> int:
-    """How many deals of a company or contact the user may see (told before deleting it)."""
-    if company_id is None and contact_id is None:
-        return 0
-    return _matching(user, DealFilters(company_id=company_id, contact_id=contact_id)).order_by().count()
+def deal_count(user: Any, *, company_ids: Collection[Any] = (), contact_ids: Collection[Any] = ()) -> int:
+    """How many deals of these companies or contacts the user may see (told before deleting them)."""
+    linked = linked_to(company_ids=company_ids, contact_ids=contact_ids)
+    return deal_queryset(user).filter(linked).order_by().count() if linked is not None else 0
 
 
 def has_q(filters: DealFilters) -> bool:

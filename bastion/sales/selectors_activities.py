@@ -8,6 +8,7 @@ deal's stage changes for a deal and with the interaction events of a contact or 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bastion.directory.models import Company, Contact
+from bastion.directory.selectors import linked_to
 from bastion.engagement.models import Interaction
 from bastion.engagement.selectors import recent_interactions
 from bastion.kernel.pagination import Page, PageRequest, paginate
@@ -177,12 +179,10 @@ def timeline(user: Any, *, contact: Any = None, company: Any = None, lead: Any =
     return sorted(entries, key=lambda entry: entry.at, reverse=True)[:TIMELINE_LIMIT]
 
 
-def activity_count(user: Any, *, company_id: Any = None, contact_id: Any = None) -> int:
-    """How many visible activities are on the company or contact (deleted with it: told before deleting it)."""
-    if company_id is None and contact_id is None:
-        return 0
-    on = {"company_id": company_id} if company_id is not None else {"contact_id": contact_id}
-    return activity_queryset(user).filter(**on).order_by().count()
+def activity_count(user: Any, *, company_ids: Collection[Any] = (), contact_ids: Collection[Any] = ()) -> int:
+    """How many visible activities are on these companies or contacts (deleted with them: told before deleting them)."""
+    linked = linked_to(company_ids=company_ids, contact_ids=contact_ids)
+    return activity_queryset(user).filter(linked).order_by().count() if linked is not None else 0
 
 
 def _visible_deals(user: Any) -> Any:

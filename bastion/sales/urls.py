@@ -8,6 +8,7 @@ from bastion.sales import (
     views_dashboard,
     views_deal_lines,
     views_deals,
+    views_delete_chosen,
     views_export,
     views_handover,
     views_lead_reveal,
@@ -47,8 +48,8 @@ urlpatterns = [
     path("status/leads/", views_chosen.lead_status_chosen, name="lead-status-chosen"),
     path("status/orders/", views_chosen.order_status_chosen, name="order-status-chosen"),
     path("active/products/", views_chosen.product_active_chosen, name="product-active-chosen"),
-    path("delete/orders/", views_chosen.order_delete_chosen, name="order-delete-chosen"),  # before delete/<kind>/
-    path("delete/<slug:kind>/", views_chosen.delete_chosen, name="delete-chosen"),
+    path("delete/orders/", views_delete_chosen.order_delete_chosen, name="order-delete-chosen"),  # before delete/<kind>/
+    path("delete/<slug:kind>/", views_delete_chosen.delete_chosen, name="delete-chosen"),
     path("staff/<int:user_id>/hand-over/", views_handover.hand_over, name="hand-over"),
     path("staff/<int:user_id>/hand-over/<uuid:job_id>/", views_handover.hand_over_job, name="hand-over-job"),
     path("activities/", views_activities.activity_list, name="activity-list"),

@@ -3,8 +3,7 @@ leads, deals or activities to one colleague (bastion.sales.handover.reassign); "
 companies or contacts and takes tags off them (bastion.sales.tagging); "Move to a stage" moves
 deals (bastion.sales.chosen_deals); "Set the status" changes leads' (bastion.sales.chosen_leads);
 "Mark done" closes the chosen tasks (bastion.sales.chosen_tasks); orders' "Set the status" moves
-them on (bastion.commerce.chosen_orders); "Delete" deletes leads, deals, activities or orders, once
-confirmed (bastion.sales.chosen_delete).
+them on (bastion.commerce.chosen_orders); "Delete" (bastion.sales.views_delete_chosen) deletes them.
 Each record changes through its own action."""
 
 from __future__ import annotations
@@ -25,21 +24,19 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bastion.commerce import chosen_orders, chosen_products
-from bastion.commerce.actions import DELETABLE
 from bastion.commerce.forms import OrderStatusChosenForm
 from bastion.commerce.views_orders import seller_required
 from bastion.commerce.views_products import admin_required
 from bastion.directory import selectors as directory
 from bastion.directory.views import writer_required
-from bastion.sales import chosen_deals, chosen_delete, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
+from bastion.sales import chosen_deals, chosen_leads, chosen_tasks, handover, selectors_chosen, tagging
 from bastion.sales import selectors as deal_selectors
-from bastion.sales.forms_handover import DeleteChosenForm, LeadStatusChosenForm, MoveChosenForm, ReassignForm, TagChosenForm
+from bastion.sales.forms_handover import LeadStatusChosenForm, MoveChosenForm, ReassignForm, TagChosenForm
 from bastion.sales.views_activities import _next
 from bastion.sales.views_handover import name_of
 from bastion.sales.views_told import (
     ACTIVATED,
     DEACTIVATED,
-    DELETED,
     HANDED_OVER,
     MARKED_DONE,
     MOVED,
@@ -238,7 +235,7 @@ def tag_chosen(request: HttpRequest, kind: str) -> HttpResponse:
 def move_chosen(request: HttpRequest) -> HttpResponse:
     """From the deal list's "Move to a stage" this shows the chosen deals and asks for the stage; the
     page's own POST moves them, each through the board's move (those it could not move are reported)."""
-    return _ask_then_change(request, MOVE)
+    return ask_then_change(request, MOVE)
 
 
 @writer_required
@@ -246,7 +243,7 @@ def move_chosen(request: HttpRequest) -> HttpResponse:
 def lead_status_chosen(request: HttpRequest) -> HttpResponse:
     """From the lead list's "Set the status" this shows the chosen leads and asks for the status; the
     page's own POST gives it to them, each through the lead's update (those it could not change are reported)."""
-    return _ask_then_change(request, SET_STATUS)
+    return ask_then_change(request, SET_STATUS)
 
 
 @seller_required
@@ -255,7 +252,7 @@ def order_status_chosen(request: HttpRequest) -> HttpResponse:
     """From the order list's "Set the status" this shows the chosen orders and asks for the status (a
     final one confirmed); the page's own POST moves them, each by the allowed transitions (those it
     could not move are reported, with why)."""
-    return _ask_then_change(request, SET_ORDER_STATUS)
+    return ask_then_change(request, SET_ORDER_STATUS)
 
 
 @dataclass(frozen=True)
@@ -271,10 +268,10 @@ class Asked:
     template: str
     testid: str
     url_args: tuple[str, ...] = ()
-    warning: Callable[[list[Any]], str] = lambda records: ""  # said above the form about the chosen records, if anything
+    notes: Callable[[Any, list[Any]], list[str]] = lambda user, records: []  # said above the form about the chosen records
 
 
-def _ask_then_change(request: HttpRequest, asked: Asked) -> HttpResponse:
+def ask_then_change(request: HttpRequest, asked: Asked) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     page = LISTS[asked.kind]
     records = selectors_chosen.chosen(request.user, asked.kind, data.getlist("record"))
@@ -290,7 +287,7 @@ def _ask_then_change(request: HttpRequest, asked: Asked) -> HttpResponse:
             return redirect(back)
     context = _page(asked.kind, asked.heading(len(records)) % {"count": len(records)}, _rows(page, records), back)
     context.update(form=form, action=reverse(asked.url, args=asked.url_args), form_testid=asked.testid)
-    context["warning"] = asked.warning(records)
+    context["notes"] = asked.notes(request.user, records)
     return render(request, asked.template, context, status=400 if form.is_bound else 200)
 
 
@@ -324,81 +321,6 @@ SET_ORDER_STATUS = Asked(
     "sales/order_status_chosen.html",
     "order-status-form",
 )
-
-
-@writer_required
-@require_http_methods(["GET", "POST"])
-def delete_chosen(request: HttpRequest, kind: str) -> HttpResponse:
-    """From the lead, deal or activity list's "Delete" this shows the chosen records and asks for a tick
-    to confirm; the page's own POST deletes them, each through its delete action (those it could
-    not delete are reported, with why)."""
-    if kind not in DELETE or kind == "orders":
-        raise Http404
-    return _ask_then_change(request, DELETE[kind])
-
-
-@seller_required
-@require_http_methods(["GET", "POST"])
-def order_delete_chosen(request: HttpRequest) -> HttpResponse:
-    """The order list's "Delete": as :func:`delete_chosen`, for the roles that take orders; only draft
-    and cancelled orders are deleted (the others are reported)."""
-    return _ask_then_change(request, DELETE["orders"])
-
-
-def _kept_orders(records: list[Any]) -> str:
-    """How many of the chosen orders the delete keeps (neither drafts nor cancelled), said before it."""
-    kept = sum(1 for order in records if order.status not in DELETABLE)
-    if not kept:
-        return ""
-    deleted = len(records) - kept
-    return ngettext(
-        "%(kept)d of these orders is neither a draft nor cancelled and will be kept: %(deleted)d will be deleted.",
-        "%(kept)d of these orders are neither drafts nor cancelled and will be kept: %(deleted)d will be deleted.",
-        kept,
-    ) % {"kept": kept, "deleted": deleted}
-
-
-def _deleting(
-    kind: str,
-    heading: Callable[[int], str],
-    url: str,
-    url_args: tuple[str, ...] = (),
-    warning: Callable[[list[Any]], str] | None = None,
-) -> Asked:
-    return Asked(
-        kind,
-        lambda request, data: DeleteChosenForm(data),
-        lambda user, pks, chosen: chosen_delete.delete_chosen(user, kind, pks),
-        DELETED[kind],
-        heading,
-        url,
-        "sales/delete_chosen.html",
-        "delete-form",
-        url_args,
-        warning or (lambda records: ""),
-    )
-
-
-DELETE = {
-    "leads": _deleting(
-        "leads", lambda n: ngettext("Delete %(count)d lead", "Delete %(count)d leads", n), "sales:delete-chosen", ("leads",)
-    ),
-    "deals": _deleting(
-        "deals", lambda n: ngettext("Delete %(count)d deal", "Delete %(count)d deals", n), "sales:delete-chosen", ("deals",)
-    ),
-    "activities": _deleting(
-        "activities",
-        lambda n: ngettext("Delete %(count)d activity", "Delete %(count)d activities", n),
-        "sales:delete-chosen",
-        ("activities",),
-    ),
-    "orders": _deleting(
-        "orders",
-        lambda n: ngettext("Delete %(count)d order", "Delete %(count)d orders", n),
-        "sales:order-delete-chosen",
-        warning=_kept_orders,
-    ),
-}
 
 
 @writer_required

@@ -144,6 +144,22 @@ def _deleted(changed: Callable[[int], str], failed: Callable[[int], str]) -> Tol
 
 
 DELETED = {
+    "companies": _deleted(
+        lambda n: ngettext("%(count)d company deleted.", "%(count)d companies deleted.", n),
+        lambda n: ngettext(
+            "%(count)d company was not deleted, for example “%(name)s”: %(why)s",
+            "%(count)d companies were not deleted, for example “%(name)s”: %(why)s",
+            n,
+        ),
+    ),
+    "contacts": _deleted(
+        lambda n: ngettext("%(count)d contact deleted.", "%(count)d contacts deleted.", n),
+        lambda n: ngettext(
+            "%(count)d contact was not deleted, for example “%(name)s”: %(why)s",
+            "%(count)d contacts were not deleted, for example “%(name)s”: %(why)s",
+            n,
+        ),
+    ),
     "leads": _deleted(
         lambda n: ngettext("%(count)d lead deleted.", "%(count)d leads deleted.", n),
         lambda n: ngettext(

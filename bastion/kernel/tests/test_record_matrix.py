@@ -174,8 +174,8 @@ GATED: dict[str, tuple[Any, str]] = {
     "sales:move-chosen": (_writes, ""),  # likewise for a deal's stage (sales/tests/test_move_chosen.py)
     "sales:lead-status-chosen": (_writes, ""),  # and a lead's status (sales/tests/test_lead_status_chosen.py)
     "sales:order-status-chosen": (_takes_orders, ""),  # and an order's (commerce/tests/test_order_status_chosen.py)
-    # Deleting chosen leads, deals, activities (writers) and orders (roles that take orders): each record then goes
-    # through its delete action (sales/tests/test_delete_chosen.py).
+    # Deleting chosen companies, contacts, leads, deals, activities (writers) and orders (roles that take
+    # orders): each record then goes through its delete action (sales/tests/test_delete_chosen.py).
     "sales:delete-chosen": (_writes, "leads"),
     "sales:order-delete-chosen": (_takes_orders, ""),
 }
@@ -189,7 +189,7 @@ API_GATED_POSTS: dict[str, Any] = {
     "api-deal-move-chosen": _writes,
     "api-lead-status-chosen": _writes,
     "api-order-status-chosen": _takes_orders,
-    **{f"api-{kind}-delete-chosen": _writes for kind in ("lead", "deal", "activity")},
+    **{f"api-{kind}-delete-chosen": _writes for kind in ("company", "contact", "lead", "deal", "activity")},
     "api-order-delete-chosen": _takes_orders,
     "api-product-active-chosen": lambda policy: policy is not None and policy == POLICIES[Role.ADMINISTRATOR],
     **{f"api-{kind}-tags": _writes for kind in ("company", "contact")},
