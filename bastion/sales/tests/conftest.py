@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bastion.directory import actions as directory
-from bastion.sales import actions, actions_setup
+from bastion.sales import actions, actions_leads, actions_setup
 from bastion.sales.models import Stage, StageKind
 from bastion.sales.tests.handover_book import make_book
 
@@ -58,3 +58,16 @@ def deals(personas: Any, stages: Any) -> dict[str, Any]:
         "pilot": actions.create_deal(east, {"name": "Pilot"}),
         "west": actions.create_deal(west, {"name": "West coast fleet"}),
     }
+
+
+@pytest.fixture
+def leads(personas: Any) -> dict[str, Any]:
+    """Three leads of rep_east's (ana, bo, cy) and one of rep_west's (west), for the lead list's actions."""
+
+    def lead(actor: Any, given: str, family: str) -> Any:
+        return actions_leads.create_lead(actor, {"given_name": given, "family_name": family, "email": f"{family}@example.com"})
+
+    east, west = personas.rep_east, personas.rep_west
+    made = {"ana": lead(east, "Ana", "Souza"), "bo": lead(east, "Bo", "Li"), "cy": lead(east, "Cy", "Ray")}
+    made["west"] = lead(west, "Wen", "West")
+    return made

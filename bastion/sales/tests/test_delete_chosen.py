@@ -19,20 +19,11 @@ from bastion.directory import actions as directory_actions
 from bastion.directory.models import Company, Contact
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
-from bastion.sales import actions, actions_activities, actions_leads
+from bastion.sales import actions, actions_activities
 from bastion.sales.models import Activity, Deal, Lead
 
 pytestmark = pytest.mark.django_db
 UNSEEN = "No such record, or you may not see it."
-
-
-@pytest.fixture
-def leads(personas: Any) -> dict[str, Any]:
-    def lead(actor: Any, given: str, family: str) -> Any:
-        return actions_leads.create_lead(actor, {"given_name": given, "family_name": family, "email": f"{family}@example.com"})
-
-    east, west = personas.rep_east, personas.rep_west
-    return {"ana": lead(east, "Ana", "Souza"), "bo": lead(east, "Bo", "Li"), "west": lead(west, "Wen", "West")}
 
 
 def exists(model: Any, record: Any) -> bool:

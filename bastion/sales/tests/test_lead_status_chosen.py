@@ -22,17 +22,6 @@ pytestmark = pytest.mark.django_db
 UNSEEN = "No such record, or you may not see it."
 
 
-@pytest.fixture
-def leads(personas: Any) -> dict[str, Any]:
-    def lead(actor: Any, given: str, family: str) -> Any:
-        return actions_leads.create_lead(actor, {"given_name": given, "family_name": family, "email": f"{family}@example.com"})
-
-    east, west = personas.rep_east, personas.rep_west
-    made = {"ana": lead(east, "Ana", "Souza"), "bo": lead(east, "Bo", "Li"), "cy": lead(east, "Cy", "Ray")}
-    made["west"] = lead(west, "Wen", "West")
-    return made
-
-
 def status_of(lead: Any) -> str:
     return str(Lead._base_manager.values_list("status", flat=True).get(pk=lead.pk))
 
