@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bastion.commerce.access import access_product_by_id, can_manage_catalogue
-from bastion.commerce.models import OrderLine, Product
+from bastion.commerce.models import Product
 from bastion.directory.validation import Errors, multi_line, single_line
 from bastion.kernel.audit.changes import Snapshot, diff, target_of
 from bastion.kernel.audit.kinds import EventKind
@@ -115,12 +115,12 @@ def update_product(actor: Any, product_id: Any, data: Mapping[str, Any]) -> Prod
 
 @transaction.atomic
 def delete_product(actor: Any, product_id: Any) -> None:
-    """Delete a product that no order uses; one that is on an order is refused (deactivate it instead)."""
+    """Delete a product that no order or deal uses; one that is on an order or a deal is refused (deactivate it instead)."""
     _require_admin(actor)
     product = access_product_by_id(actor, product_id, lock=True)
-    if OrderLine.objects.filter(product=product).exists():
+    if product.lines.exists() or product.deal_lines.exists():
         raise ValidationError(
-            {"product": [_("This product is on at least one order, so it cannot be deleted. Deactivate it instead.")]}
+            {"product": [_("This product is on at least one order or deal, so it cannot be deleted. Deactivate it instead.")]}
         )
     _audit(actor, product, _snapshot(product), None, "product.deleted")
     product.delete()

@@ -90,8 +90,14 @@ def active_products(user: Any) -> list[Product]:
 
 
 def product_in_use(user: Any, product: Product) -> bool:
-    """Whether any order line names the product (then it can only be deactivated)."""
-    return OrderLine.objects.filter(product=product).exists() if product_queryset(user).filter(pk=product.pk).exists() else False
+    """Whether any order or deal line names the product (then it can only be deactivated)."""
+    return bool(products_in_use(user, [product.pk]))
+
+
+def products_in_use(user: Any, product_ids: Collection[Any]) -> set[Any]:
+    """Which of these products (those the user may see) an order or deal line names: they can only be deactivated."""
+    visible = product_queryset(user).filter(pk__in=product_ids)
+    return set(visible.filter(Q(lines__isnull=False) | Q(deal_lines__isnull=False)).values_list("pk", flat=True).distinct())
 
 
 # --- orders -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """REST API for what a list does with chosen records: change their owner (an activity's assignee),
 (companies and contacts) add and take off tags, (deals) move them to a stage, (leads) set their
 status, (orders) move them to a status, (activities) mark the tasks done, (products) activate or
-deactivate them, (all but products) delete them. ``POST /api/v1/<kind>/change-owner/``,
+deactivate them, delete them. ``POST /api/v1/<kind>/change-owner/``,
 ``/api/v1/<kind>/tags/``, ``/api/v1/deals/move/``, ``/api/v1/leads/status/``, ``/api/v1/orders/status/``,
 ``/api/v1/activities/done/``, ``/api/v1/products/active/`` and ``/api/v1/<kind>/delete/``.
 
@@ -240,7 +240,8 @@ class DeleteChosenInputSerializer(ChosenRecordsSerializer):
 
 
 @_documented(
-    "Delete the chosen records (of the kind in the path; orders: drafts and cancelled ones only), each through its delete action",
+    "Delete the chosen records (of the kind in the path; orders: drafts and cancelled ones only; products: administrators, "
+    "those on no order or deal), each through its delete action",
     DeleteChosenInputSerializer,
 )
 class DeleteChosenView(ChosenRecordsView):
@@ -252,3 +253,7 @@ class DeleteChosenView(ChosenRecordsView):
 
 class OrderDeleteChosenView(DeleteChosenView):
     permission_classes = OrderStatusChosenView.permission_classes
+
+
+class ProductDeleteChosenView(DeleteChosenView):
+    permission_classes = ProductActiveChosenView.permission_classes

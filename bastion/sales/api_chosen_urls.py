@@ -12,6 +12,7 @@ from bastion.sales.api_chosen import (
     OrderDeleteChosenView,
     OrderStatusChosenView,
     ProductActiveChosenView,
+    ProductDeleteChosenView,
     TagChosenView,
 )
 
@@ -62,6 +63,11 @@ urlpatterns = (
             "orders/delete/",
             OrderDeleteChosenView.as_view(kind="orders", token_resource=ORDER_SCOPE),
             name="api-order-delete-chosen",
+        ),
+        path(
+            "products/delete/",
+            ProductDeleteChosenView.as_view(kind="products", token_resource=PRODUCT_SCOPE),
+            name="api-product-delete-chosen",
         ),
         path(
             "products/active/",

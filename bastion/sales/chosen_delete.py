@@ -20,6 +20,7 @@ from typing import Any
 from django.http import Http404
 
 from bastion.commerce import actions as order_actions
+from bastion.commerce.actions_products import delete_product
 from bastion.directory import actions as directory_actions
 from bastion.sales import actions as deal_actions
 from bastion.sales import actions_activities, actions_leads
@@ -33,6 +34,7 @@ DELETES: dict[str, Callable[[Any, Any], object]] = {
     "deals": deal_actions.delete_deal,
     "activities": actions_activities.delete_activity,
     "orders": order_actions.delete_order,
+    "products": delete_product,  # administrators only; one on an order or deal is refused
 }
 
 

@@ -49,6 +49,7 @@ urlpatterns = [
     path("status/orders/", views_chosen.order_status_chosen, name="order-status-chosen"),
     path("active/products/", views_chosen.product_active_chosen, name="product-active-chosen"),
     path("delete/orders/", views_delete_chosen.order_delete_chosen, name="order-delete-chosen"),  # before delete/<kind>/
+    path("delete/products/", views_delete_chosen.product_delete_chosen, name="product-delete-chosen"),
     path("delete/<slug:kind>/", views_delete_chosen.delete_chosen, name="delete-chosen"),
     path("staff/<int:user_id>/hand-over/", views_handover.hand_over, name="hand-over"),
     path("staff/<int:user_id>/hand-over/<uuid:job_id>/", views_handover.hand_over_job, name="hand-over-job"),

@@ -12,7 +12,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from bastion.commerce.actions import DELETABLE
+from bastion.commerce.selectors import products_in_use
 from bastion.commerce.views_orders import seller_required
+from bastion.commerce.views_products import admin_required
 from bastion.directory.delete_effects import company_delete_effects, contact_delete_effects
 from bastion.directory.views import writer_required
 from bastion.sales import chosen_delete
@@ -28,7 +30,7 @@ def delete_chosen(request: HttpRequest, kind: str) -> HttpResponse:
     (and, for companies and contacts, what happens to the records linked to them) and asks for a tick
     to confirm; the page's own POST deletes them, each through its delete action (those it could not
     delete are reported, with why)."""
-    if kind not in DELETE or kind == "orders":
+    if kind not in DELETE or kind in OWN_PAGES:
         raise Http404
     return ask_then_change(request, DELETE[kind])
 
@@ -39,6 +41,27 @@ def order_delete_chosen(request: HttpRequest) -> HttpResponse:
     """The order list's "Delete": as :func:`delete_chosen`, for the roles that take orders; only draft
     and cancelled orders are deleted (the others are reported)."""
     return ask_then_change(request, DELETE["orders"])
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def product_delete_chosen(request: HttpRequest) -> HttpResponse:
+    """The product list's "Delete", for administrators: only products on no order or deal are deleted
+    (the others are reported: deactivate them instead)."""
+    return ask_then_change(request, DELETE["products"])
+
+
+def _kept_products(user: Any, records: list[Any]) -> list[str]:
+    """How many of the chosen products the delete keeps (on an order or a deal), said before it."""
+    kept = len(products_in_use(user, [product.pk for product in records]))
+    if not kept:
+        return []
+    sentence = ngettext(
+        "%(kept)d of these products is on an order or a deal and will be kept: %(deleted)d will be deleted.",
+        "%(kept)d of these products are on orders or deals and will be kept: %(deleted)d will be deleted.",
+        kept,
+    )
+    return [sentence % {"kept": kept, "deleted": len(records) - kept}]
 
 
 def _kept_orders(user: Any, records: list[Any]) -> list[str]:
@@ -70,11 +93,12 @@ def _deleting(
         url,
         "sales/delete_chosen.html",
         "delete-form",
-        () if kind == "orders" else (kind,),
+        () if kind in OWN_PAGES else (kind,),
         notes,
     )
 
 
+OWN_PAGES = ("orders", "products")  # deleted from pages of their own (other roles may delete them)
 DELETE = {
     "companies": _deleting(
         "companies",
@@ -94,5 +118,11 @@ DELETE = {
         lambda n: ngettext("Delete %(count)d order", "Delete %(count)d orders", n),
         "sales:order-delete-chosen",
         notes=_kept_orders,
+    ),
+    "products": _deleting(
+        "products",
+        lambda n: ngettext("Delete %(count)d product", "Delete %(count)d products", n),
+        "sales:product-delete-chosen",
+        notes=_kept_products,
     ),
 }

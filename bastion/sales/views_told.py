@@ -184,6 +184,14 @@ DELETED = {
             n,
         ),
     ),
+    "products": _deleted(
+        lambda n: ngettext("%(count)d product deleted.", "%(count)d products deleted.", n),
+        lambda n: ngettext(
+            "%(count)d product was not deleted, for example “%(name)s”: %(why)s",
+            "%(count)d products were not deleted, for example “%(name)s”: %(why)s",
+            n,
+        ),
+    ),
     "orders": _deleted(
         lambda n: ngettext("%(count)d order deleted.", "%(count)d orders deleted.", n),
         lambda n: ngettext(

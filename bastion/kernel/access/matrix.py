@@ -164,7 +164,7 @@ def account_rules() -> list[str]:
         "(`/active/products/`). Chosen companies, contacts, leads, deals and activities are deleted "
         "(`/delete/<kind>/`, once the user ticks to confirm) through each one's delete action, and chosen orders "
         "(`/delete/orders/`, for roles that take orders) through the order's, which deletes only drafts and "
-        "cancelled orders. So do the API's "
+        "cancelled orders; administrators delete chosen products on no order or deal (`/delete/products/`). So do the API's "
         "`/api/v1/<kind>/change-owner/`, `/api/v1/<kind>/tags/`, `/api/v1/deals/move/`, `/api/v1/leads/status/`, "
         "`/api/v1/orders/status/`, `/api/v1/activities/done/`, `/api/v1/products/active/` and "
         "`/api/v1/<kind>/delete/`, which answer for "

@@ -178,6 +178,7 @@ GATED: dict[str, tuple[Any, str]] = {
     # orders): each record then goes through its delete action (sales/tests/test_delete_chosen.py).
     "sales:delete-chosen": (_writes, "leads"),
     "sales:order-delete-chosen": (_takes_orders, ""),
+    "sales:product-delete-chosen": (lambda policy: policy is not None and policy == POLICIES[Role.ADMINISTRATOR], ""),
 }
 API_GATED: dict[str, Any] = {"api-import-list": _writes}
 # What the API does with records chosen on a list (POST only): an empty body reaches validation (400, nothing
@@ -191,6 +192,7 @@ API_GATED_POSTS: dict[str, Any] = {
     "api-order-status-chosen": _takes_orders,
     **{f"api-{kind}-delete-chosen": _writes for kind in ("company", "contact", "lead", "deal", "activity")},
     "api-order-delete-chosen": _takes_orders,
+    "api-product-delete-chosen": lambda policy: policy is not None and policy == POLICIES[Role.ADMINISTRATOR],
     "api-product-active-chosen": lambda policy: policy is not None and policy == POLICIES[Role.ADMINISTRATOR],
     **{f"api-{kind}-tags": _writes for kind in ("company", "contact")},
 }

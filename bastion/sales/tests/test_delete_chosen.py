@@ -91,7 +91,8 @@ def test_other_roles_and_other_lists_delete_nothing(personas: Any, signed_in: An
     for someone in (personas.auditor, personas.outsider):
         response = signed_in(someone).post(reverse("sales:delete-chosen", args=["leads"]), chosen)
         assert response.status_code in (302, 403) and exists(Lead, leads["ana"])
-    for kind in ("products", "pipelines", "bogus"):
+    assert signed_in(personas.rep_east).post("/delete/products/", chosen).status_code == 403  # administrators only
+    for kind in ("pipelines", "stages", "bogus"):
         response = signed_in(personas.rep_east).post(f"/delete/{kind}/", chosen)
         assert response.status_code == 404, kind
     nothing = signed_in(personas.rep_east).get(reverse("sales:delete-chosen", args=["leads"])).content.decode()
