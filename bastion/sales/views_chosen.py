@@ -63,6 +63,7 @@ class ChosenList:
     name: Callable[[Any], str] = lambda record: getattr(record, "display_name", None) or record.name
     owner: Callable[[Any], Any] = lambda record: record.owner
     owner_now: Promise = gettext_lazy("Owner now")
+    owner_label: Promise | str = gettext_lazy("Owner")  # on the page that deletes them, where "now" says nothing
     new_owner: Promise = gettext_lazy("New owner")
     change: Promise = gettext_lazy("Change owner")
 
@@ -129,6 +130,7 @@ LISTS: dict[str, ChosenList] = {
         lambda product: product.sku,
         "commerce:product-detail",
         owner=lambda product: None,
+        owner_label="",  # products have no owner: no column
     ),
     "activities": ChosenList(
         "my-day",  # the menu entry of the activity list
@@ -141,6 +143,7 @@ LISTS: dict[str, ChosenList] = {
         name=lambda activity: activity.subject,
         owner=lambda activity: activity.assignee,
         owner_now=gettext_lazy("Assignee now"),
+        owner_label=gettext_lazy("Assignee"),
         new_owner=gettext_lazy("New assignee"),
         change=gettext_lazy("Change assignee"),
     ),

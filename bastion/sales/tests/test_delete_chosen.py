@@ -43,6 +43,7 @@ def test_the_lead_list_offers_it_and_nothing_goes_before_the_tick(personas: Any,
     page = client.post(url, {"record": chosen, "choosing": "1", "next": "/leads/?q=a"})
     body = page.content.decode()
     assert page.status_code == 200 and "Delete 2 leads" in body and "Wen West" not in body and "Ana Souza" in body
+    assert '<th scope="col">Owner</th>' in body and "Owner now" not in body  # whose they are, not whose they will be
     assert 'name="confirmed"' in body and "This cannot be undone." in body and 'data-testid="delete-effects"' not in body
     unticked = client.post(url, {"record": chosen, "next": "/leads/?q=a"})
     assert unticked.status_code == 400 and "Nothing was deleted." in unticked.content.decode()
