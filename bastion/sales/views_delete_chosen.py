@@ -54,28 +54,34 @@ def product_delete_chosen(request: HttpRequest) -> HttpResponse:
 def _kept_products(user: Any, records: list[Any]) -> list[str]:
     """How many of the chosen products the delete keeps (on an order or a deal), said before it."""
     kept = len(products_in_use(user, [product.pk for product in records]))
-    if not kept:
-        return []
-    sentence = ngettext(
-        "%(kept)d of these products is on an order or a deal and will be kept: %(deleted)d will be deleted.",
-        "%(kept)d of these products are on orders or deals and will be kept: %(deleted)d will be deleted.",
+    return _kept(
         kept,
+        len(records),
+        ngettext(
+            "%(kept)d of these products is on an order or a deal and will be kept: %(deleted)d will be deleted.",
+            "%(kept)d of these products are on orders or deals and will be kept: %(deleted)d will be deleted.",
+            kept,
+        ),
     )
-    return [sentence % {"kept": kept, "deleted": len(records) - kept}]
 
 
 def _kept_orders(user: Any, records: list[Any]) -> list[str]:
     """How many of the chosen orders the delete keeps (neither drafts nor cancelled), said before it."""
     kept = sum(1 for order in records if order.status not in DELETABLE)
-    if not kept:
-        return []
-    deleted = len(records) - kept
-    sentence = ngettext(
-        "%(kept)d of these orders is neither a draft nor cancelled and will be kept: %(deleted)d will be deleted.",
-        "%(kept)d of these orders are neither drafts nor cancelled and will be kept: %(deleted)d will be deleted.",
+    return _kept(
         kept,
+        len(records),
+        ngettext(
+            "%(kept)d of these orders is neither a draft nor cancelled and will be kept: %(deleted)d will be deleted.",
+            "%(kept)d of these orders are neither drafts nor cancelled and will be kept: %(deleted)d will be deleted.",
+            kept,
+        ),
     )
-    return [sentence % {"kept": kept, "deleted": deleted}]
+
+
+def _kept(kept: int, chosen: int, sentence: str) -> list[str]:
+    """The note above the form when some of the ``chosen`` records will be kept (none when all go)."""
+    return [sentence % {"kept": kept, "deleted": chosen - kept}] if kept else []
 
 
 def _deleting(
