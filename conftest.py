@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.hashers import make_password
 
 from bastion.kernel.access.roles import Role
+from bastion.kernel.testing_smtp import smtp  # noqa: F401 - the shared fixture of a real SMTP server
 
 PERSONA_PASSWORD = "correct horse battery staple 42"
 # Every database test may touch the key store (a database of its own, bastion.kernel.crypto).

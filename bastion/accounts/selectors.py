@@ -100,3 +100,19 @@ def staff_member_id_named(username: str) -> int | None:
 
 def all_teams() -> QuerySet[Team]:
     return Team.objects.order_by("name")
+
+
+def security_alert_recipients() -> list[str]:
+    """Where security alerts are emailed: every active security officer with an email address, or,
+    when the organisation has none, every active administrator."""
+    for role in (Role.SECURITY_OFFICER, Role.ADMINISTRATOR):
+        emails = (
+            Membership.objects.filter(role=role, is_active=True, user__is_active=True)
+            .exclude(user__email="")
+            .order_by("user__email")
+            .values_list("user__email", flat=True)
+        )
+        found = list(dict.fromkeys(emails))
+        if found:
+            return found
+    return []

@@ -1,5 +1,15 @@
-"""Kernel models (Django looks for them here): the audit trail's tables."""
+"""Kernel models (Django looks for them here): the audit trail's tables and the security alerts."""
 
+from bastion.kernel.alerts.models import AlertScan, SecurityAlert
 from bastion.kernel.audit.models import AuditArchive, AuditChainHead, AuditCheckpoint, AuditEvent, AuditInbox, AuditShipment
 
-__all__ = ["AuditArchive", "AuditChainHead", "AuditCheckpoint", "AuditEvent", "AuditInbox", "AuditShipment"]
+__all__ = [
+    "AlertScan",
+    "SecurityAlert",
+    "AuditArchive",
+    "AuditChainHead",
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditInbox",
+    "AuditShipment",
+]

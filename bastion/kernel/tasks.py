@@ -1,4 +1,4 @@
-"""Background jobs of the kernel (huey): audit checkpoints and retention."""
+"""Background jobs of the kernel (huey): audit checkpoints, retention, shipping and intrusion detection."""
 
 from __future__ import annotations
 
@@ -69,3 +69,15 @@ def ship_audit_to_syslog() -> None:
     sent = ship_new(settings.AUDIT_SYSLOG_URL)
     if sent:
         logger.info("shipped %d audit events to syslog", sent)
+
+
+@db_periodic_task(crontab(minute="*"))
+def detect_security_anomalies() -> None:
+    """Every minute: judge the new audit events against the detection rules, then email new alerts (S6)."""
+    from bastion.kernel.alerts.detect import scan
+    from bastion.kernel.alerts.notify import notify_pending
+
+    raised = scan()
+    if raised:
+        logger.warning("raised %d security alerts: %s", len(raised), ", ".join(sorted({alert.rule for alert in raised})))
+    notify_pending()

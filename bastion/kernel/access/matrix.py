@@ -119,6 +119,9 @@ Rules that hold for every role:
   (CIDRs). An API view without a scope resource is refused to tokens.
 - Network allow-lists (`BASTION_ALLOWED_NETWORKS` for everyone, `BASTION_ROLE_NETWORKS` per role)
   apply to sign-in and to the API; every refusal is an `access.denied` audit event.
+- The roles with "Audit trail" read the audit trail and the security alerts raised from it
+  (`/audit/alerts/`), and close an alert with a note (a `security.alert_closed` event); new
+  alerts are emailed to the security officers, or to the administrators when there are none.
 
 - Fields above a role's "shown unmasked" class are masked (`j***@e***.com`, `138****5678`) in
   lists, pages, search results, API responses, CSV exports, error messages and the audit trail

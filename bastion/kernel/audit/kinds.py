@@ -5,7 +5,7 @@
 - 3xx customer records: create, update, delete, view, reveal, export
 - 4xx denied access
 - 5xx staff, roles and settings
-- 6xx keys and the audit trail itself
+- 6xx keys, the audit trail itself and the security alerts read from it
 
 Each kind also has a dotted ``code`` (``sign_in.failed``) used in exports and by SIEM rules.
 """
@@ -56,6 +56,8 @@ class EventKind(models.IntegerChoices):
     KEY_DESTROYED = 602, _("Key destroyed")
     AUDIT_LOG_VIEWED = 610, _("Audit trail viewed")
     AUDIT_LOG_ARCHIVED = 611, _("Audit events archived")
+    SECURITY_ALERT_RAISED = 620, _("Security alert raised")
+    SECURITY_ALERT_CLOSED = 621, _("Security alert closed")
 
     @property
     def code(self) -> str:
@@ -100,6 +102,8 @@ CODES: dict[int, str] = {
     EventKind.KEY_DESTROYED: "key.destroyed",
     EventKind.AUDIT_LOG_VIEWED: "audit.viewed",
     EventKind.AUDIT_LOG_ARCHIVED: "audit.archived",
+    EventKind.SECURITY_ALERT_RAISED: "security.alert_raised",
+    EventKind.SECURITY_ALERT_CLOSED: "security.alert_closed",
 }
 BY_CODE: dict[str, EventKind] = {code: EventKind(value) for value, code in CODES.items()}
 

@@ -3,7 +3,8 @@
 ``udp://host:port`` sends one datagram per message; ``tcp://`` and ``tls://`` use octet-counting
 framing (RFC 6587 §3.4.1, RFC 5425). TLS verifies the receiver's certificate against the
 system store or ``BASTION_AUDIT_SYSLOG_CA``. Facility authpriv (10); severity notice for
-successes, warning for failures and denials. MSGID is the event kind's code; the structured
+successes, warning for failures and denials, alert (1) for a security alert raised by the detector.
+MSGID is the event kind's code; the structured
 data element ``bastion@32473`` carries the sequence, outcome, actor, IP, request id and leaf
 hash, and MSG is the canonical entry (JSON), so the SIEM can re-check every hash.
 """
@@ -18,10 +19,10 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from bastion.kernel.audit.kinds import code_of
+from bastion.kernel.audit.kinds import EventKind, code_of
 
 FACILITY_AUTHPRIV = 10
-SEVERITY_NOTICE, SEVERITY_WARNING = 5, 4
+SEVERITY_NOTICE, SEVERITY_WARNING, SEVERITY_ALERT = 5, 4, 1
 SD_ID = "bastion@32473"  # 32473 is the private enterprise number reserved for examples (RFC 5612)
 APP_NAME = "bastion"
 MAX_UDP = 8192
@@ -40,6 +41,8 @@ def _header_token(value: str, limit: int) -> str:
 def format_message(entry: dict[str, Any], leaf_hash: str, hostname: str | None = None) -> bytes:
     """One RFC 5424 message for ``entry``."""
     severity = SEVERITY_NOTICE if entry["outcome"] == "success" else SEVERITY_WARNING
+    if entry["kind"] == EventKind.SECURITY_ALERT_RAISED:
+        severity = SEVERITY_ALERT
     pri = FACILITY_AUTHPRIV * 8 + severity
     host = _header_token(hostname or socket.gethostname(), 255)
     params = {

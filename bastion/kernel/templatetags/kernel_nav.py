@@ -52,6 +52,16 @@ def can_read_audit(user: Any) -> bool:
 
 
 @register.filter
+def open_security_alerts(user: Any) -> int:
+    """How many security alerts are open, for the menu of those who read the audit trail (0 for anyone else)."""
+    if not can_read_audit_trail(user):
+        return 0
+    from bastion.kernel.alerts.selectors import open_alert_count
+
+    return open_alert_count()
+
+
+@register.filter
 def can_manage_staff(user: Any) -> bool:
     return staff.can_manage_staff(user)
 

@@ -35,6 +35,7 @@ MENU_TARGETS = [
     "imports:list",
     "sales:setup",
     "audit:event-list",
+    "audit:alert-list",
     "accounts:staff",
     "accounts:access-review",
     "accounts:profile",

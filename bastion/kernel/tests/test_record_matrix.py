@@ -44,6 +44,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bastion.accounts.testing import enrol_totp, step_up
@@ -149,7 +150,7 @@ def _takes_orders(policy: Any) -> bool:
 
 
 # Role-gated pages that are not about one record: who may open them, from the policies.
-# URL arguments: "member" is another member of staff; any other word is passed as it is.
+# URL arguments: "member" is another member of staff, "alert" a security alert; any other word is passed as it is.
 GATED: dict[str, tuple[Any, str]] = {
     "roles-matrix": (lambda policy: policy is not None, ""),
     "accounts:record-defaults": (lambda policy: policy is not None and policy.manages_users, ""),
@@ -163,6 +164,8 @@ GATED: dict[str, tuple[Any, str]] = {
     "accounts:access-review-csv": (lambda policy: policy is not None and (policy.manages_users or policy.audit_trail), ""),
     "audit:event-list": (lambda policy: policy is not None and policy.audit_trail, ""),
     "audit:event-csv": (lambda policy: policy is not None and policy.audit_trail, ""),
+    "audit:alert-list": (lambda policy: policy is not None and policy.audit_trail, ""),
+    "audit:alert-detail": (lambda policy: policy is not None and policy.audit_trail, "alert"),
     # Organisation-wide counts and sums, no record (sales/selectors_dashboard.py; sales/tests/test_dashboard.py).
     "sales:dashboard": (lambda policy: policy is not None and policy.dashboards, ""),
     "imports:list": (_writes, ""),  # importing writes customer records
@@ -466,11 +469,26 @@ def _creates_and_aggregates(role: str | None, world: World, html: Check, api: Ch
         api.run(f"api-{kind}-list POST", "post", url, body, expected_new(role, kind), own)
 
 
+def _an_alert() -> str:
+    """The id of a security alert (made once per test) for the alert page."""
+    from bastion.kernel.alerts.models import SecurityAlert
+
+    now = timezone.now()
+    alert, _made = SecurityAlert.objects.get_or_create(
+        id="7c1f6a52-3c1e-4d55-9a3e-2f1b8c7d0e11",
+        defaults={"rule": "access_probing", "severity": "medium", "subject_type": "address", "subject_id": "192.0.2.7",
+                  "events": 20, "first_sequence": 1, "last_sequence": 2, "first_event_at": now, "last_event_at": now,
+                  "raised_at": now},
+    )  # fmt: skip
+    return str(alert.pk)
+
+
 def _gated(role: str | None, html: Check, api: Check, world: World) -> None:
     policy = POLICIES.get(role) if role else None
     pages = [(name, allows, argument, html) for name, (allows, argument) in GATED.items()]
     for name, allows, argument, check in [*pages, *((name, allows, "", api) for name, allows in API_GATED.items())]:
-        args = [world.member.pk] if argument == "member" else [argument] if argument else []
+        words = {"member": lambda: world.member.pk, "alert": _an_alert}
+        args = [words[argument]()] if argument in words else [argument] if argument else []
         response = check.client.get(reverse(name, args=args))
         allowed = bool(allows(policy))
         if (response.status_code == 200) != allowed or (not allowed and response.status_code not in (403, 404)):

@@ -4,62 +4,17 @@ assignee; never for done tasks or disabled users; a failed send is retried; a ne
 from __future__ import annotations
 
 import datetime as dt
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
+from bastion.kernel.testing_smtp import Inbox, body, free_port
 from bastion.sales import actions_activities
 from bastion.sales.reminders import send_due_reminders
 from bastion.sales.tasks import send_task_reminders
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.port = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
-        message = message_from_bytes(envelope.content)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        self.messages.append(message)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    """A real SMTP server on localhost; Django sends to it through its SMTP backend."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    inbox.port = controller.port
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-
-
-def body(message: Message) -> str:
-    payload = message.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    return payload.decode(message.get_content_charset() or "utf-8")
 
 
 def task(user: Any, subject: str, remind_in: dt.timedelta, **extra: Any) -> Any:
@@ -98,7 +53,7 @@ def test_done_tasks_and_disabled_assignees_get_no_email(personas: Any, smtp: Inb
 
 def test_a_failed_send_is_kept_for_the_next_run(personas: Any, smtp: Inbox, settings: Any) -> None:
     pending = task(personas.rep_east, "Prepare the demo", -dt.timedelta(minutes=1))
-    settings.EMAIL_PORT = _free_port()  # nothing listens there: the send fails
+    settings.EMAIL_PORT = free_port()  # nothing listens there: the send fails
     assert send_due_reminders() == 0
     pending.refresh_from_db()
     assert pending.reminded_at is None and smtp.messages == []
