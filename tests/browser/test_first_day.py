@@ -15,7 +15,7 @@ from conftest import PERSONA_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page: Any, base_url: str, username: str, secret: str) -> None:
+def sign_in(page: Any, base_url: str, username: str, secret: str, landing: str = "/contacts/") -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password").fill(PERSONA_PASSWORD)
@@ -34,7 +34,7 @@ def sign_in(page: Any, base_url: str, username: str, secret: str) -> None:
         page.wait_for_load_state()
         if "/2fa/authenticate/" not in page.url:
             break
-    page.wait_for_url(re.compile(r"/contacts/"))
+    page.wait_for_url(re.compile(re.escape(landing)))
 
 
 def test_sign_in_add_company_and_contact_search_and_switch_to_chinese(page: Any, live_server: Any, personas: Any) -> None:

@@ -1,6 +1,6 @@
-"""The top menu: one line in a 1,280 px window for the role with the most entries, in English and
-Chinese; the user's menu (profile, sign out) opens without a page load and closes on Escape or a
-click elsewhere."""
+"""The top menu: one line in a 1,280 px window for the role with the most entries (and an open
+security alert's count), in English and Chinese; the user's menu (profile, sign out) opens without
+a page load and closes on Escape or a click elsewhere."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 
 from bastion.accounts.testing import enrol_totp
+from bastion.kernel.alerts.detect import scan
+from bastion.kernel.alerts.tests.helpers import emit
+from bastion.kernel.audit.kinds import EventKind
 from tests.browser.test_first_day import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,11 +29,14 @@ def test_the_administrators_menu_fits_one_line_and_the_user_menu_opens_and_close
     page: Any, live_server: Any, personas: Any
 ) -> None:
     secret = enrol_totp(personas.admin)
+    emit(EventKind.SIGN_IN_FAILED, 10)
+    assert len(scan()) == 1  # an open security alert: its count stands in the menu too
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(page, live_server.url, "admin", secret)
     page.goto(f"{live_server.url}/contacts/")
     for name in ("Dashboard", "Imports", "Sales set-up", "Audit trail", "Access"):
         assert page.get_by_role("link", name=name, exact=True).is_visible()
+    assert page.get_by_test_id("open-alerts").is_visible()
     assert page.evaluate(ONE_LINE) == 1, "the menu wraps onto a second line at 1,280 px"
 
     profile = page.get_by_role("link", name="Profile", exact=True)

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 # Measured with a signed-in session: 9 queries are the sign-in middleware's (session, user,
 # membership, allauth's user-session tracking with its savepoint, the second-factor check);
 # the page adds the rows (company and owner joined), one prefetch of their tags, and the
-# filter choices (owners, tags).
-HTML_LIST_QUERIES = 13
+# filter choices (owners, tags); and, for the roles that read the audit trail (the administrator
+# here), the count of open security alerts in the menu.
+HTML_LIST_QUERIES = 14
 # A search (``q``) also spends the search rate limits: one conditional UPDATE per budget (user, IP).
 SEARCH_LIMIT_QUERIES = 2
 HTML_DIRECTORY_QUERIES = 3  # rows, tag prefetch, tag choices: the ones touching directory tables

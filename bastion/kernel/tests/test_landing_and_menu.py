@@ -35,7 +35,6 @@ MENU_TARGETS = [
     "imports:list",
     "sales:setup",
     "audit:event-list",
-    "audit:alert-list",
     "accounts:staff",
     "accounts:access-review",
     "accounts:profile",
