@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -92,7 +93,7 @@ class Rule:
         return int(self.window.total_seconds() // 60)
 
     def describe(self) -> str:
-        return str(self.explanation) % {"threshold": self.threshold, "minutes": self.minutes}
+        return str(self.explanation) % {"threshold": number_format(self.threshold, force_grouping=True), "minutes": self.minutes}
 
     def subject_of(self, event: Any) -> Subject | None:
         """The subject ``event`` counts for under this rule, or None (an event with no such subject)."""
