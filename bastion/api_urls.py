@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("bastion.sales.api_urls")),
     path("", include("bastion.commerce.api_urls")),
     path("", include("bastion.engagement.api_urls")),
+    path("", include("bastion.kernel.alerts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -29,6 +29,7 @@ TOKEN_RESOURCES: dict[str, Any] = {
     "order": gettext_lazy("Orders"),
     "interaction": gettext_lazy("Interaction events and interests"),
     "profile": gettext_lazy("Your profile"),
+    "security_alert": gettext_lazy("Security alerts (security officers and administrators)"),
 }
 ACCESS_LEVELS = ("read", "write")
 # The marker of the OpenAPI schema view: readable with any valid token.

@@ -149,6 +149,10 @@ def _takes_orders(policy: Any) -> bool:
     return _writes(policy) and all(policy != POLICIES[role] for role in NO_ORDERS)
 
 
+def _reads_audit_trail(policy: Any) -> bool:
+    return policy is not None and policy.audit_trail
+
+
 # Role-gated pages that are not about one record: who may open them, from the policies.
 # URL arguments: "member" is another member of staff, "alert" a security alert; any other word is passed as it is.
 GATED: dict[str, tuple[Any, str]] = {
@@ -164,8 +168,8 @@ GATED: dict[str, tuple[Any, str]] = {
     "accounts:access-review-csv": (lambda policy: policy is not None and (policy.manages_users or policy.audit_trail), ""),
     "audit:event-list": (lambda policy: policy is not None and policy.audit_trail, ""),
     "audit:event-csv": (lambda policy: policy is not None and policy.audit_trail, ""),
-    "audit:alert-list": (lambda policy: policy is not None and policy.audit_trail, ""),
-    "audit:alert-detail": (lambda policy: policy is not None and policy.audit_trail, "alert"),
+    "audit:alert-list": (_reads_audit_trail, ""),
+    "audit:alert-detail": (_reads_audit_trail, "alert"),
     # Organisation-wide counts and sums, no record (sales/selectors_dashboard.py; sales/tests/test_dashboard.py).
     "sales:dashboard": (lambda policy: policy is not None and policy.dashboards, ""),
     "imports:list": (_writes, ""),  # importing writes customer records
@@ -183,7 +187,10 @@ GATED: dict[str, tuple[Any, str]] = {
     "sales:order-delete-chosen": (_takes_orders, ""),
     "sales:product-delete-chosen": (lambda policy: policy is not None and policy == POLICIES[Role.ADMINISTRATOR], ""),
 }
-API_GATED: dict[str, Any] = {"api-import-list": _writes}
+API_GATED: dict[str, Any] = {"api-import-list": _writes, "api-security-alert-list": _reads_audit_trail}
+# API endpoints of one thing that is no customer record, with the URL argument as in GATED.
+API_GATED_ONE: dict[str, tuple[Any, str]] = {"api-security-alert-detail": (_reads_audit_trail, "alert")}
+API_GATED_POSTS_ONE: dict[str, tuple[Any, str]] = {"api-security-alert-close": (_reads_audit_trail, "alert")}
 # What the API does with records chosen on a list (POST only): an empty body reaches validation (400, nothing
 # written) for a role allowed, 403 otherwise; each record is then judged by its update action, as on the web pages
 # (sales/tests/test_api_chosen.py tries every kind, relation and refusal).
@@ -284,6 +291,8 @@ def url_map() -> Iterator[tuple[str, str]]:
 def classify(name: str) -> str:
     """``record``, ``gated``, ``exempt`` or ``unknown`` for a URL name (the tables before the record pattern)."""
     if name in GATED or name in API_GATED or name in API_GATED_POSTS or name in SETUP or name in OWN_LISTS:
+        return "gated"
+    if name in API_GATED_ONE or name in API_GATED_POSTS_ONE:
         return "gated"
     if is_commerce_gated(name):
         return "gated"
@@ -486,15 +495,19 @@ def _an_alert() -> str:
 def _gated(role: str | None, html: Check, api: Check, world: World) -> None:
     policy = POLICIES.get(role) if role else None
     pages = [(name, allows, argument, html) for name, (allows, argument) in GATED.items()]
-    for name, allows, argument, check in [*pages, *((name, allows, "", api) for name, allows in API_GATED.items())]:
+    pages += [(name, allows, "", api) for name, allows in API_GATED.items()]
+    pages += [(name, allows, argument, api) for name, (allows, argument) in API_GATED_ONE.items()]
+    for name, allows, argument, check in pages:
         words = {"member": lambda: world.member.pk, "alert": _an_alert}
         args = [words[argument]()] if argument in words else [argument] if argument else []
         response = check.client.get(reverse(name, args=args))
         allowed = bool(allows(policy))
         if (response.status_code == 200) != allowed or (not allowed and response.status_code not in (403, 404)):
             check.failures.append(f"{name}: {'allowed' if allowed else 'denied'} by the policy, got {response.status_code}")
-    for name, allows in API_GATED_POSTS.items():
-        response = call(api.client, "post", reverse(name), {}, True)
+    posts = [(name, allows, "") for name, allows in API_GATED_POSTS.items()]
+    posts += [(name, allows, argument) for name, (allows, argument) in API_GATED_POSTS_ONE.items()]
+    for name, allows, argument in posts:
+        response = call(api.client, "post", reverse(name, args=[_an_alert()] if argument == "alert" else []), {}, True)
         allowed = bool(allows(policy))
         if response.status_code not in ((400,) if allowed else (401, 403)):
             want = "400" if allowed else "a refusal"
