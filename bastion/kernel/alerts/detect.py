@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -24,6 +24,7 @@ from bastion.kernel.audit.models import AuditEvent
 from bastion.kernel.audit.writer import Target, record_event
 
 CHUNK = 5000
+SUBJECTS_PER_QUERY = 500
 # A first run does not judge the whole history: alerts about last year help nobody.
 FIRST_LOOK_BACK = dt.timedelta(days=1)
 
@@ -107,9 +108,14 @@ def _judge(events: list[AuditEvent], after: int, upto: int, now: dt.datetime) ->
                 subject = rule.subject_of(event)
                 if subject is not None:
                     by_subject[subject].append(event)
+        if not by_subject:
+            continue
+        earlier = _earlier(rule, by_subject, min(new[0].timestamp for new in by_subject.values()), after)
         for subject, new in by_subject.items():
-            points = _points(rule, subject, new[0].timestamp, after) + [_point(rule, event) for event in new]
-            raised += _raise_or_extend(rule, subject, bursts(points, rule, after), points, now)
+            points = earlier.get(subject, []) + [_point(rule, event) for event in new]
+            found = bursts(points, rule, after)
+            if found:
+                raised += _raise_or_extend(rule, subject, found, points, now)
     return raised
 
 
@@ -117,12 +123,24 @@ def _point(rule: Rule, event: AuditEvent) -> Point:
     return Point(event.timestamp, event.sequence, rule.weight(event))
 
 
-def _points(rule: Rule, subject: Subject, first_new: dt.datetime, after: int) -> list[Point]:
-    """The subject's counted events already judged that fall in the window before ``first_new``."""
-    earlier = AuditEvent.plain.filter(
-        rule.same_subject(subject), kind=rule.kind, sequence__lte=after, timestamp__gte=first_new - rule.window
-    ).order_by("sequence")
-    return [_point(rule, event) for event in earlier if rule.keep(event)]
+def _earlier(rule: Rule, subjects: Collection[Subject], first_new: dt.datetime, after: int) -> dict[Subject, list[Point]]:
+    """The counted events already judged of ``subjects`` in the window before ``first_new``, by subject.
+
+    One query per ``SUBJECTS_PER_QUERY`` subjects, not one per subject: an attack from many addresses
+    (a botnet guessing passwords) brings thousands of subjects into one chunk.
+    """
+    found: dict[Subject, list[Point]] = defaultdict(list)
+    listed = list(subjects)
+    for start in range(0, len(listed), SUBJECTS_PER_QUERY):
+        group = set(listed[start : start + SUBJECTS_PER_QUERY])
+        earlier = AuditEvent.plain.filter(
+            rule.any_subject(group), kind=rule.kind, sequence__lte=after, timestamp__gte=first_new - rule.window
+        ).order_by("sequence")
+        for event in earlier.iterator(chunk_size=2000):
+            subject = rule.subject_of(event)
+            if subject in group and rule.keep(event):
+                found[subject].append(_point(rule, event))
+    return found
 
 
 def _raise_or_extend(

@@ -9,7 +9,8 @@ is raised while the limits are still holding, not after they gave way (docs/adr/
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,7 @@ class Subject:
 
     type: str
     key: str
-    label: str
+    label: str = field(default="", compare=False)  # a user name may change; the subject is the same
 
 
 def _always(event: Any) -> bool:
@@ -119,6 +120,22 @@ class Rule:
             return Q(client_ip=subject.key) & anonymous
         target_type, _sep, target_id = subject.key.partition(":")
         return Q(target_type=target_type, target_id=target_id)
+
+    def any_subject(self, subjects: Iterable[Subject]) -> Q:
+        """A condition on audit events that holds for every event of ``subjects`` (and may hold for a few
+        others: the caller keeps those whose ``subject_of`` is among them). Three IN lists at most."""
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for subject in subjects:
+            by_type[subject.type].append(subject.key)
+        condition = Q(pk__in=[])
+        if by_type[SubjectType.STAFF]:
+            condition |= Q(actor_id__in=[int(key) for key in by_type[SubjectType.STAFF]])
+        if by_type[SubjectType.ADDRESS]:
+            anonymous = Q(actor_id__isnull=True) if self.subject == "staff_or_address" else Q()
+            condition |= Q(client_ip__in=by_type[SubjectType.ADDRESS]) & anonymous
+        if by_type[SubjectType.ACCOUNT]:
+            condition |= Q(target_id__in=[key.partition(":")[2] for key in by_type[SubjectType.ACCOUNT]])
+        return condition
 
 
 MINUTE = dt.timedelta(minutes=1)
