@@ -208,3 +208,30 @@ def test_making_someone_administrator_raises_an_alert_other_roles_do_not(persona
     [alert] = scan()
 
     assert (alert.rule, alert.subject_label, alert.events) == ("powerful_role_granted", "rep_west", 1)
+
+
+def test_many_subjects_across_chunks_are_each_counted_whole(personas: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(detect, "CHUNK", 4)
+    monkeypatch.setattr(detect, "SUBJECTS_PER_QUERY", 2)  # earlier events read back two subjects at a time
+    start = timezone.now() - 10 * MINUTE
+    for number in range(10):
+        for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+            name = Target("accounts.login", f"{address}-{number}")  # a different name each time
+            emit(EventKind.SIGN_IN_FAILED, 1, address=address, target=name, start=start + number * 10 * dt.timedelta(seconds=1))
+
+    raised = scan()
+
+    assert sorted((alert.subject_id, alert.events) for alert in raised) == [
+        ("198.51.100.1", 10), ("198.51.100.2", 10), ("198.51.100.3", 10)
+    ]  # fmt: skip
+
+
+def test_a_renamed_member_of_staff_is_one_subject(personas: Any) -> None:
+    emit(EventKind.MFA_FAILED, 3, actor=personas.rep_east)
+    personas.rep_east.username = "rep_east_renamed"
+    personas.rep_east.save(update_fields=["username"])
+    emit(EventKind.MFA_FAILED, 2, actor=personas.rep_east)
+
+    [alert] = scan()
+
+    assert alert.subject_id == str(personas.rep_east.pk) and alert.events == 5
