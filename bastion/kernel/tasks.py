@@ -73,11 +73,12 @@ def ship_audit_to_syslog() -> None:
 
 @db_periodic_task(crontab(minute="*"))
 def detect_security_anomalies() -> None:
-    """Every minute: judge the new audit events against the detection rules, then email new alerts (S6)."""
+    """Every minute: judge the new audit events against the detection rules, then email new alerts and sign-in notices (S6)."""
     from bastion.kernel.alerts.detect import scan
-    from bastion.kernel.alerts.notify import notify_pending
+    from bastion.kernel.alerts.notify import notify_pending, send_sign_in_notices
 
     raised = scan()
     if raised:
         logger.warning("raised %d security alerts: %s", len(raised), ", ".join(sorted({alert.rule for alert in raised})))
     notify_pending()
+    send_sign_in_notices()

@@ -112,12 +112,6 @@ def _is_uuid(value: str) -> bool:
     retrieve=extend_schema(
         parameters=[ID], summary="Get a security alert", responses={200: SecurityAlertSerializer, **DENIED, **NOT_FOUND}
     ),
-    close=extend_schema(
-        parameters=[ID],
-        summary="Close a security alert with a note",
-        request=CloseInputSerializer,
-        responses={200: SecurityAlertSerializer, **INVALID, **DENIED, **NOT_FOUND},
-    ),
 )
 class SecurityAlertViewSet(viewsets.GenericViewSet):
     """The security alerts raised by the intrusion detector (ADR 0070)."""
@@ -145,6 +139,13 @@ class SecurityAlertViewSet(viewsets.GenericViewSet):
         _audit_read(request, alert=str(alert.pk))
         return Response(SecurityAlertSerializer(alert).data)
 
+    @extend_schema(
+        operation_id="security_alerts_close",
+        parameters=[ID],
+        summary="Close a security alert with a note",
+        request=CloseInputSerializer,
+        responses={200: SecurityAlertSerializer, **INVALID, **DENIED, **NOT_FOUND},
+    )
     def close(self, request: Request, id: str) -> Response:
         alert = _alert(id)
         note = CloseInputSerializer(data=request.data)

@@ -3,8 +3,9 @@
 Runs every minute (``kernel.tasks.detect_security_anomalies``) and on demand (``bastion alerts
 scan``). Each chunk of events is read, judged and its alerts written in one transaction together
 with the new watermark (``AlertScan``), so a run that dies is simply run again: it reads the same
-events and raises nothing twice. Each new alert is also an audit event (``security.alert_raised``),
-so it reaches the SIEM with everything else.
+events and raises nothing twice. The same pass notes sign-ins from a new network (``sign_ins.py``).
+Each new alert is also an audit event (``security.alert_raised``), so it reaches the SIEM with
+everything else.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from django.utils import timezone
 
 from bastion.kernel.alerts.models import AlertScan, SecurityAlert, SubjectType
 from bastion.kernel.alerts.rules import KINDS, RULES, Rule, Subject
+from bastion.kernel.alerts.sign_ins import note_new_sign_ins
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.models import AuditEvent
 from bastion.kernel.audit.writer import Target, record_event
 
 CHUNK = 5000
+READ_KINDS = KINDS | {int(EventKind.SIGN_IN_SUCCEEDED)}  # the rules' kinds, and sign-ins for the notices
 SUBJECTS_PER_QUERY = 500
 # A first run does not judge the whole history: alerts about last year help nobody.
 FIRST_LOOK_BACK = dt.timedelta(days=1)
@@ -81,8 +84,11 @@ def _scan_chunk(now: dt.datetime) -> tuple[bool, list[SecurityAlert]]:
         if watermark.sequence >= head:
             return True, []
         last = min(head, watermark.sequence + CHUNK)
-        events = AuditEvent.plain.filter(sequence__gt=watermark.sequence, sequence__lte=last, kind__in=KINDS)
-        raised = _judge(list(events.order_by("sequence")), watermark.sequence, last, now)
+        events = list(
+            AuditEvent.plain.filter(sequence__gt=watermark.sequence, sequence__lte=last, kind__in=READ_KINDS).order_by("sequence")
+        )
+        raised = _judge(events, watermark.sequence, last, now)
+        note_new_sign_ins(events, watermark.sequence)
         watermark.sequence, watermark.scanned_at = last, now
         watermark.save(update_fields=["sequence", "scanned_at"])
     return last >= head, raised

@@ -89,3 +89,30 @@ class AlertScan(models.Model):
 
     def __str__(self) -> str:
         return f"alert detector at event {self.sequence}"
+
+
+class SignInNotice(models.Model):
+    """A sign-in from a network the member of staff had not signed in from in the last 90 days.
+
+    Made by the detector from the ``sign_in.succeeded`` event (one notice per event, ``sequence``);
+    the member of staff is emailed about it, so that a stolen password and second factor used
+    from elsewhere do not go unnoticed by the one person who knows where they were.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    user_id = models.BigIntegerField()
+    sequence = models.BigIntegerField(unique=True)
+    address = models.CharField(max_length=45)
+    user_agent = models.CharField(max_length=256, blank=True)
+    signed_in_at = models.DateTimeField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    data_classification = classify(
+        internal=["id", "user_id", "sequence", "signed_in_at", "notified_at"], confidential=["address", "user_agent"]
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["notified_at", "signed_in_at"], name="sign_in_notice_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"sign-in notice for user {self.user_id} ({self.signed_in_at:%Y-%m-%d %H:%M})"

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from bastion.kernel.alerts.detect import scan
-from bastion.kernel.alerts.notify import notify_pending
+from bastion.kernel.alerts.notify import notify_pending, send_sign_in_notices
 from bastion.kernel.alerts.rules import rule_named
 from bastion.kernel.alerts.selectors import AlertFilters, filtered_alerts
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "scan":
             raised = scan()
-            sent = 0 if options["no_email"] else notify_pending()
+            sent = 0 if options["no_email"] else notify_pending() + send_sign_in_notices()
             self.stdout.write(f"{len(raised)} alerts raised, {sent} emailed")
             return
         for alert in filtered_alerts(AlertFilters(status="open")).order_by("-raised_at"):
