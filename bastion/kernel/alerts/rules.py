@@ -111,16 +111,6 @@ class Rule:
             return None
         return Subject(SubjectType.ACCOUNT, f"{event.target_type}:{event.target_id}", "")
 
-    def same_subject(self, subject: Subject) -> Q:
-        """The condition on audit events that have ``subject`` under this rule (before ``keep``)."""
-        if subject.type == SubjectType.STAFF:
-            return Q(actor_id=int(subject.key))
-        if subject.type == SubjectType.ADDRESS:
-            anonymous = Q(actor_id__isnull=True) if self.subject == "staff_or_address" else Q()
-            return Q(client_ip=subject.key) & anonymous
-        target_type, _sep, target_id = subject.key.partition(":")
-        return Q(target_type=target_type, target_id=target_id)
-
     def any_subject(self, subjects: Iterable[Subject]) -> Q:
         """A condition on audit events that holds for every event of ``subjects`` (and may hold for a few
         others: the caller keeps those whose ``subject_of`` is among them). Three IN lists at most."""

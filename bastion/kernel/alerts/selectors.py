@@ -65,11 +65,11 @@ def evidence(alert: SecurityAlert) -> tuple[list[AuditEvent], bool]:
         return [], False
     subject = Subject(alert.subject_type, alert.subject_id, alert.subject_label)
     events = AuditEvent.objects.filter(
-        rule.same_subject(subject), kind=rule.kind, sequence__gte=alert.first_sequence, sequence__lte=alert.last_sequence
+        rule.any_subject([subject]), kind=rule.kind, sequence__gte=alert.first_sequence, sequence__lte=alert.last_sequence
     ).order_by("sequence")
     kept: list[AuditEvent] = []
     for event in events.iterator(chunk_size=500):
-        if rule.keep(event):
+        if rule.subject_of(event) == subject and rule.keep(event):
             if len(kept) == EVIDENCE_LIMIT:
                 return kept, True
             kept.append(event)

@@ -235,3 +235,18 @@ def test_a_renamed_member_of_staff_is_one_subject(personas: Any) -> None:
     [alert] = scan()
 
     assert alert.subject_id == str(personas.rep_east.pk) and alert.events == 5
+
+
+def test_an_alerts_evidence_is_its_own_subjects_events(personas: Any) -> None:
+    from bastion.kernel.alerts.selectors import evidence
+
+    for number in range(10):
+        for address in (ADDRESS, "198.51.100.99"):  # interleaved: the two ranges overlap
+            emit(EventKind.SIGN_IN_FAILED, 1, address=address, target=Target("accounts.login", f"{address}-{number}"))
+
+    raised = scan()
+
+    assert len(raised) == 2
+    for alert in raised:
+        events, more = evidence(alert)
+        assert len(events) == 10 and not more and {event.client_ip for event in events} == {alert.subject_id}
