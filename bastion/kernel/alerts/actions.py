@@ -43,3 +43,14 @@ def close_alert(actor: Any, alert_id: Any, note: str, *, request: Any = None) ->
         target = Target("kernel.securityalert", str(alert.pk), {"rule": alert.rule})
         record_event(EventKind.SECURITY_ALERT_CLOSED, actor=actor, target=target, extra={"rule": alert.rule}, request=request)
     return alert
+
+
+def record_alerts_read(actor: Any, *, filters: Any = None, alert: SecurityAlert | None = None) -> None:
+    """Audit a read of the alerts (``audit.viewed``): a list with its set ``filters`` (``AlertFilters``), or one ``alert``.
+
+    Alerts are read from the audit trail and name staff and addresses, so reading them is audited
+    as reading the trail is, from the pages and the API alike.
+    """
+    extra = {"alert": str(alert.pk)} if alert is not None else {"alerts": {k: v for k, v in vars(filters).items() if v}}
+    with transaction.atomic():
+        record_event(EventKind.AUDIT_LOG_VIEWED, actor=actor, target=Target("kernel.securityalert"), extra=extra)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -21,13 +20,11 @@ from rest_framework.response import Response
 
 from bastion.accounts.api_permissions import TokenAndNetworkPolicy
 from bastion.kernel.alerts import selectors
-from bastion.kernel.alerts.actions import NOTE_LIMIT, AlertError, close_alert
+from bastion.kernel.alerts.actions import NOTE_LIMIT, AlertError, close_alert, record_alerts_read
 from bastion.kernel.alerts.models import SecurityAlert, Severity
 from bastion.kernel.alerts.rules import BY_CODE, rule_named
 from bastion.kernel.api import IsOrganisationStaff
-from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.views import can_read_audit_trail
-from bastion.kernel.audit.writer import Target, record_event
 from bastion.kernel.pagination import PaginationError, api_envelope, api_envelope_serializer, api_error, api_page_parameters
 from bastion.kernel.pagination import api_page_request as page_request
 
@@ -83,11 +80,6 @@ class CloseInputSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(max_length=NOTE_LIMIT, help_text="What was checked or done; kept with the alert and audited.")
 
 
-def _audit_read(request: Request, **extra: Any) -> None:
-    with transaction.atomic():
-        record_event(EventKind.AUDIT_LOG_VIEWED, actor=request.user, target=Target("kernel.securityalert"), extra=extra)
-
-
 def _alert(id: str) -> SecurityAlert:
     alert = selectors.alert_by_id(id) if _is_uuid(id) else None
     if alert is None:
@@ -131,12 +123,12 @@ class SecurityAlertViewSet(viewsets.GenericViewSet):
             page = selectors.alert_page(chosen, paging)
         except PaginationError as exc:
             raise api_error(exc) from exc
-        _audit_read(request, alerts={key: value for key, value in chosen.__dict__.items() if value})
+        record_alerts_read(request.user, filters=chosen)
         return Response(api_envelope(request, page, SecurityAlertSerializer(page.items, many=True).data))
 
     def retrieve(self, request: Request, id: str) -> Response:
         alert = _alert(id)
-        _audit_read(request, alert=str(alert.pk))
+        record_alerts_read(request.user, alert=alert)
         return Response(SecurityAlertSerializer(alert).data)
 
     @extend_schema(

@@ -87,7 +87,7 @@ def _scan_chunk(now: dt.datetime) -> tuple[bool, list[SecurityAlert]]:
         events = list(
             AuditEvent.plain.filter(sequence__gt=watermark.sequence, sequence__lte=last, kind__in=READ_KINDS).order_by("sequence")
         )
-        raised = _judge(events, watermark.sequence, last, now)
+        raised = _judge(events, watermark.sequence, now)
         note_new_sign_ins(events, watermark.sequence)
         watermark.sequence, watermark.scanned_at = last, now
         watermark.save(update_fields=["sequence", "scanned_at"])
@@ -105,7 +105,7 @@ def _watermark(now: dt.datetime) -> AlertScan:
     return AlertScan.objects.select_for_update().get(pk=1)
 
 
-def _judge(events: list[AuditEvent], after: int, upto: int, now: dt.datetime) -> list[SecurityAlert]:
+def _judge(events: list[AuditEvent], after: int, now: dt.datetime) -> list[SecurityAlert]:
     raised: list[SecurityAlert] = []
     for rule in RULES:
         by_subject: dict[Subject, list[AuditEvent]] = defaultdict(list)

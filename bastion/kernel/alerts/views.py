@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +15,10 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bastion.kernel.alerts import selectors
-from bastion.kernel.alerts.actions import NOTE_LIMIT, AlertError, close_alert
+from bastion.kernel.alerts.actions import NOTE_LIMIT, AlertError, close_alert, record_alerts_read
 from bastion.kernel.alerts.models import Severity
 from bastion.kernel.alerts.rules import RULES, rule_named
-from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.views import auditor_required
-from bastion.kernel.audit.writer import Target, record_event
 from bastion.kernel.pagination import PaginationError
 
 STATUSES = [("open", pgettext_lazy("alert", "Open")), ("closed", pgettext_lazy("alert", "Closed")), ("all", gettext_lazy("All"))]
@@ -48,11 +45,6 @@ class CloseAlertForm(forms.Form):
     )
 
 
-def _audit_read(request: HttpRequest, **extra: Any) -> None:
-    with transaction.atomic():
-        record_event(EventKind.AUDIT_LOG_VIEWED, actor=request.user, target=Target("kernel.securityalert"), extra=extra)
-
-
 @auditor_required
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
@@ -66,7 +58,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     except PaginationError as error:
         context = {"nav": "alerts", "message": error.message, "back": reverse("audit:alert-list")}
         return render(request, "kernel/audit/bad_request.html", context, status=400)
-    _audit_read(request, alerts={key: value for key, value in filters.__dict__.items() if value})
+    record_alerts_read(request.user, filters=filters)
     rows = [(alert, rule_named(alert.rule)) for alert in page.items]
     filtered = bool(filters.rule or filters.severity or filters.status != "open")
     context.update({"alerts": rows, "page": page, "filtered": filtered, "listed": True})
@@ -92,6 +84,6 @@ def alert_detail(request: HttpRequest, alert_id: uuid.UUID) -> HttpResponseBase:
                 return redirect("audit:alert-detail", alert_id=alert.pk)
         status = 400
     events, more = selectors.evidence(alert)
-    _audit_read(request, alert=str(alert.pk))
+    record_alerts_read(request.user, alert=alert)
     context = {"nav": "alerts", "alert": alert, "rule": rule_named(alert.rule), "form": form, "events": events, "more": more}
     return render(request, "kernel/alerts/detail.html", context, status=status)
