@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from bastion.directory.access import access_contact_by_id
 from bastion.directory.audit import target_of
 from bastion.directory.models import Contact
+from bastion.kernel import cardnumbers
 from bastion.kernel.access.masking import may_reveal
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.writer import record_event
@@ -75,6 +76,9 @@ def clean_reason(reason: Any) -> str:
         )
     if len(text) > MAX_REASON_LENGTH:
         raise ValidationError({"reason": [_("The reason can be at most %(max)d characters.") % {"max": MAX_REASON_LENGTH}]})
+    card = cardnumbers.first_in(text)
+    if card is not None:
+        raise ValidationError({"reason": [cardnumbers.refusal(_("The reason"), card)]})
     return text
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from bastion.directory.names import search_key
+from bastion.kernel import cardnumbers
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -66,7 +67,15 @@ def single_line(value: Any, field: str, max_length: int, errors: Errors, *, labe
             _("%(label)s can be at most %(max)d characters (it has %(length)d).")
             % {"label": label, "max": max_length, "length": len(text)},
         )
+    refuse_card_number(text, field, errors, label)
     return text
+
+
+def refuse_card_number(text: str, field: str, errors: Errors, label: str) -> None:
+    """Record an error on ``field`` if ``text`` holds a payment card number (L3: none is ever stored)."""
+    card = cardnumbers.first_in(text)
+    if card is not None:
+        errors.add(field, cardnumbers.refusal(label, card))
 
 
 def single_line_lazy(value: Any, field: str, max_length: int, errors: Errors, label: Callable[[], str]) -> str:
@@ -77,7 +86,7 @@ def single_line_lazy(value: Any, field: str, max_length: int, errors: Errors, la
     """
     if isinstance(value, str):
         text = re.sub(r"\s+", " ", _SINGLE_LINE_CONTROL.sub(" ", value)).strip()
-        if len(text) <= max_length:
+        if len(text) <= max_length and cardnumbers.first_in(text) is None:
             return text
     return single_line(value, field, max_length, errors, label="" if value is None else label())
 
@@ -92,6 +101,7 @@ def multi_line(value: Any, field: str, errors: Errors, *, label: str, max_length
     text = _CONTROL.sub("", value.replace("\r\n", "\n")).strip()
     if len(text) > max_length:
         errors.add(field, _("%(label)s can be at most %(max)d characters.") % {"label": label, "max": max_length})
+    refuse_card_number(text, field, errors, label)
     return text
 
 
@@ -141,6 +151,10 @@ def tags(value: Any, errors: Errors, field: str = "tags") -> list[str]:
             continue
         name = re.sub(r"\s+", " ", _SINGLE_LINE_CONTROL.sub(" ", part)).strip()
         if not name:
+            continue
+        card = cardnumbers.first_in(name)
+        if card is not None:
+            errors.add(field, cardnumbers.refusal(_("A tag"), card))
             continue
         if len(name) > MAX_TAG_LENGTH:
             errors.add(

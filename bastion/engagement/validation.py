@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from bastion.directory.names import search_key
 from bastion.directory.validation import Errors, single_line
 from bastion.engagement.models import InteractionKind
+from bastion.kernel import cardnumbers
 
 MAX_PROPERTIES = 20
 MAX_VALUE_LENGTH = 500
@@ -87,6 +88,9 @@ def _clean_value(key: str, value: Any, field: str, errors: Errors) -> Any:
     text = _CONTROL.sub(" ", value).strip()
     if len(text) > MAX_VALUE_LENGTH:
         errors.add(field, _("The value of “%(key)s” can be at most %(max)d characters.") % {"key": key, "max": MAX_VALUE_LENGTH})
+    card = cardnumbers.first_in(text)
+    if card is not None:
+        errors.add(field, cardnumbers.refusal(_("The value of “%(key)s”") % {"key": key}, card))
     return text
 
 

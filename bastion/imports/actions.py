@@ -35,7 +35,7 @@ from bastion.imports.adapters import ADAPTERS, Adapter, Outcome, RowRejected, ad
 from bastion.imports.adapters.base import header_key
 from bastion.imports.audit import record_import_event
 from bastion.imports.models import ACTIVE, Dedupe, Encoding, ImportJob, ImportRejection, SavedMapping, Status
-from bastion.kernel import language, memory
+from bastion.kernel import cardnumbers, language, memory
 from bastion.kernel.access.scoping import can_change_customer_records
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.kinds import Outcome as AuditOutcome
@@ -69,6 +69,9 @@ def _clean_source(source_name: Any) -> str:
         raise ValidationError({"source_name": [_("Name the source of the file, e.g. “Trade fair 2026” or “Old CRM”.")]})
     if len(text) > 100:
         raise ValidationError({"source_name": [_("The source name can be at most 100 characters.")]})
+    card = cardnumbers.first_in(text)
+    if card is not None:
+        raise ValidationError({"source_name": [cardnumbers.refusal(_("The source name"), card)]})
     return text
 
 
@@ -369,7 +372,8 @@ def _one_row(adapter: Adapter, actor: Any, values: Mapping[str, str], dedupe: st
 
 
 def _reject(job: ImportJob, adapter: Adapter, row: csvfile.Row, problems: Mapping[str, list[str]]) -> None:
-    """Keep a rejected row for the report: its line, the columns at fault and each problem named by column."""
+    """Keep a rejected row for the report: its line, the columns at fault and each problem named by column
+    (a message that quotes a value, such as an email address that is not one, has any card number in it masked)."""
     labels = csvfile.header_labels(job.headers)
     columns: list[str] = []
     reasons: list[str] = []
@@ -381,14 +385,15 @@ def _reject(job: ImportJob, adapter: Adapter, row: csvfile.Row, problems: Mappin
             reasons.append(_("Column “%(column)s”: %(problem)s") % {"column": where, "problem": message} if where else message)
     ImportRejection.objects.create(
         job=job, row_index=row.index, line=row.line, columns=", ".join(dict.fromkeys(columns))[:500],
-        reason=" | ".join(reasons), values=_join_cells(row.cells),
+        reason=cardnumbers.mask(" | ".join(reasons)), values=_join_cells(row.cells),
     )  # fmt: skip
 
 
 def _join_cells(cells: list[str]) -> str:
+    """The row's cells as kept for the report, any card number in them masked to its last four digits."""
     import json
 
-    return json.dumps(cells, ensure_ascii=False)
+    return json.dumps([cardnumbers.mask(cell) for cell in cells], ensure_ascii=False)
 
 
 def _end(job: ImportJob, status: str, error: str = "") -> None:

@@ -82,3 +82,13 @@ def detect_security_anomalies() -> None:
         logger.warning("raised %d security alerts: %s", len(raised), ", ".join(sorted({alert.rule for alert in raised})))
     notify_pending()
     send_sign_in_notices()
+
+
+@db_periodic_task(crontab(minute="17", hour="2", day="1"))
+def scan_for_card_numbers() -> None:
+    """Monthly: read every stored text for payment card numbers; a finding becomes a security alert (L3, ADR 0071)."""
+    from bastion.kernel.cardnumbers_scan import scan
+
+    report = scan()
+    if report.findings:
+        logger.warning("the card-number scan found %d stored card numbers", len(report.findings))

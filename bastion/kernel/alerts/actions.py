@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bastion.kernel import cardnumbers
 from bastion.kernel.alerts.models import SecurityAlert
 from bastion.kernel.audit.kinds import EventKind
 from bastion.kernel.audit.writer import Target, record_event
@@ -29,6 +30,9 @@ def close_alert(actor: Any, alert_id: Any, note: str, *, request: Any = None) ->
         raise AlertError(_("Say what you checked or did before closing the alert."))
     if len(text) > NOTE_LIMIT:
         raise AlertError(_("The note is too long: at most %(limit)s characters.") % {"limit": NOTE_LIMIT})
+    card = cardnumbers.first_in(text)
+    if card is not None:
+        raise AlertError(cardnumbers.refusal(_("The note"), card))
     with transaction.atomic():
         alert = SecurityAlert.objects.select_for_update().filter(pk=alert_id).first()
         if alert is None:

@@ -49,7 +49,9 @@ class SecurityAlertSerializer(serializers.Serializer[Any]):
     rule = serializers.CharField(help_text="The rule's code, e.g. `sign_in_guessing_address` (security policy 6.7).")
     title = serializers.SerializerMethodField()
     severity = serializers.ChoiceField(choices=Severity.choices)
-    subject_type = serializers.CharField(help_text="`staff`, `address` or `account` (a sign-in name).")
+    subject_type = serializers.CharField(
+        help_text="`staff`, `address`, `account` (a sign-in name) or `record` (a stored record)."
+    )
     subject = serializers.CharField(source="subject_label", help_text="The user name or address; empty for an unknown name.")
     events = serializers.IntegerField(help_text="What the rule counted: events, or rows for `mass_export`.")
     first_sequence = serializers.IntegerField(help_text="The first audit event counted (its sequence).")

@@ -20,11 +20,12 @@ class Severity(models.TextChoices):
 
 
 class SubjectType(models.TextChoices):
-    """What an alert is about: a member of staff (by id), a network address, or a sign-in name."""
+    """What an alert is about: a member of staff (by id), a network address, a sign-in name or a stored record."""
 
     STAFF = "staff", _("Member of staff")
     ADDRESS = "address", _("Network address")
     ACCOUNT = "account", _("Sign-in name")
+    RECORD = "record", _("Stored record")
 
 
 class SecurityAlert(models.Model):

@@ -75,8 +75,9 @@ def _powerful_role_granted(event: Any) -> bool:
 
 @dataclass(frozen=True)
 class Rule:
-    """One detection rule. ``subject`` is "staff", "address", "account" (the event's target) or
-    "staff_or_address" (the actor when signed in, else the address)."""
+    """One detection rule. ``subject`` is "staff", "address", "account" (the event's target: a sign-in
+    name), "record" (the event's target: a stored record) or "staff_or_address" (the actor when signed
+    in, else the address)."""
 
     code: str
     kind: EventKind
@@ -109,6 +110,8 @@ class Rule:
             return Subject(SubjectType.ADDRESS, event.client_ip, event.client_ip) if event.client_ip else None
         if not event.target_type:
             return None
+        if subject == "record":
+            return Subject(SubjectType.RECORD, f"{event.target_type}:{event.target_id}", f"{event.target_type} {event.target_id}")
         return Subject(SubjectType.ACCOUNT, f"{event.target_type}:{event.target_id}", "")
 
     def any_subject(self, subjects: Iterable[Subject]) -> Q:
@@ -123,8 +126,9 @@ class Rule:
         if by_type[SubjectType.ADDRESS]:
             anonymous = Q(actor_id__isnull=True) if self.subject == "staff_or_address" else Q()
             condition |= Q(client_ip__in=by_type[SubjectType.ADDRESS]) & anonymous
-        if by_type[SubjectType.ACCOUNT]:
-            condition |= Q(target_id__in=[key.partition(":")[2] for key in by_type[SubjectType.ACCOUNT]])
+        targets = by_type[SubjectType.ACCOUNT] + by_type[SubjectType.RECORD]
+        if targets:
+            condition |= Q(target_id__in=[key.partition(":")[2] for key in targets])
         return condition
 
 
@@ -180,6 +184,13 @@ RULES: tuple[Rule, ...] = (
         _("Administrator or security officer role given"),
         _("A member of staff was made administrator or security officer. Check that the change was intended."),
         keep=_powerful_role_granted,
+    ),
+    Rule(
+        "card_number_stored", EventKind.CARD_NUMBER_FOUND, "record", 1, 60 * MINUTE, Severity.HIGH,
+        _("Payment card number stored"),
+        _("The scan for card numbers found one in a stored record. Bastion refuses card numbers when they are typed, "
+          "imported or sent; this one came in before that check or around it. Edit the record to remove it: "
+          "the event names the field and the last four digits."),
     ),
 )  # fmt: skip
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

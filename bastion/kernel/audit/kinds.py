@@ -44,6 +44,8 @@ class EventKind(models.IntegerChoices):
     DATA_IMPORTED = 321, _("Data imported")
     RECORD_SHARED = 330, _("Record shared")
     RECORD_UNSHARED = 331, _("Record share removed")
+    CARD_NUMBER_FOUND = 340, _("Card number found in stored data")
+    CARD_NUMBERS_SCANNED = 341, _("Stored data scanned for card numbers")
     ACCESS_DENIED = 400, _("Access denied")
     USER_CREATED = 500, _("Member of staff created")
     USER_DISABLED = 501, _("Member of staff disabled")
@@ -90,6 +92,8 @@ CODES: dict[int, str] = {
     EventKind.DATA_IMPORTED: "data.imported",
     EventKind.RECORD_SHARED: "record.shared",
     EventKind.RECORD_UNSHARED: "record.unshared",
+    EventKind.CARD_NUMBER_FOUND: "data.card_number_found",
+    EventKind.CARD_NUMBERS_SCANNED: "data.card_numbers_scanned",
     EventKind.ACCESS_DENIED: "access.denied",
     EventKind.USER_CREATED: "staff.created",
     EventKind.USER_DISABLED: "staff.disabled",

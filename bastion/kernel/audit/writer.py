@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models, transaction
 from django.http import HttpRequest
 
+from bastion.kernel import cardnumbers
 from bastion.kernel.audit import canonical
 from bastion.kernel.audit import context as audit_context
 from bastion.kernel.audit.kinds import EventKind, Outcome
@@ -64,8 +65,13 @@ _INSERT = f"INSERT INTO kernel_auditinbox ({', '.join(_COLUMNS)}) VALUES ({', '.
 
 
 def _json(value: Any) -> str:
-    """The stored text of a JSON column: the canonical encoding of ``value`` ("{}" for an empty mapping)."""
-    return "{}" if value == {} else canonical.encode_text(canonical.jsonable(value))
+    """The stored text of a JSON column: the canonical encoding of ``value`` ("{}" for an empty mapping),
+    with any payment card number in its texts masked to the last four digits (L3: the log never holds one)."""
+    if value == {}:
+        return "{}"
+    data = canonical.jsonable(value)
+    text = canonical.encode_text(data)
+    return canonical.encode_text(cardnumbers.masked(data)) if cardnumbers.may_hold(text) else text
 
 
 def record_event(

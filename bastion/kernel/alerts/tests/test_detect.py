@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from bastion.accounts import staff
 from bastion.kernel.alerts import detect
-from bastion.kernel.alerts.actions import close_alert
+from bastion.kernel.alerts.actions import AlertError, close_alert
 from bastion.kernel.alerts.detect import Point, bursts, scan
 from bastion.kernel.alerts.models import AlertScan, SecurityAlert
 from bastion.kernel.alerts.rules import BY_CODE
@@ -250,3 +250,12 @@ def test_an_alerts_evidence_is_its_own_subjects_events(personas: Any) -> None:
     for alert in raised:
         events, more = evidence(alert)
         assert len(events) == 10 and not more and {event.client_ip for event in events} == {alert.subject_id}
+
+
+def test_a_closing_note_with_a_card_number_is_refused(personas: Any) -> None:
+    emit(EventKind.SIGN_IN_FAILED, 10)
+    [alert] = scan()
+    with pytest.raises(AlertError, match=r"ending 1111"):
+        close_alert(personas.auditor, alert.pk, "Customer card 4111 1111 1111 1111 was in the log")
+    alert.refresh_from_db()
+    assert alert.is_open and not AuditEvent.objects.filter(kind=EventKind.SECURITY_ALERT_CLOSED).exists()
