@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, IntegerField, Q, Sum, Value
+from django.db.models import BigIntegerField, BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 
@@ -44,6 +44,7 @@ from bastion.sales.money import from_cents
 from bastion.sales.selectors import Totals
 
 MONTHS = 6  # the current month and the five before it
+FORECAST_MONTHS = 6  # the current month and the five after it
 CLOSED = (StageKind.WON, StageKind.LOST)
 
 
@@ -81,6 +82,25 @@ class MonthFigure:
 
 
 @dataclass(frozen=True)
+class ForecastFigure:
+    """Open deals expected to close in a period (``kind``: "overdue", "month", "later" or "undated"), and for a
+    month also the deals won in it; the forecast is what was won plus what is open, weighted by probability."""
+
+    kind: str
+    start: dt.date | None = None
+    open: Totals = Totals()
+    won: Totals = Totals()
+
+    @property
+    def forecast(self) -> Decimal:
+        return self.won.amount + self.open.weighted
+
+    @property
+    def cents(self) -> int:
+        return int(self.forecast * 100)  # the bar's length
+
+
+@dataclass(frozen=True)
 class TaskFigures:
     """Open tasks: all, overdue (due before today), due today, due from today to a week after it (the
     activity list's "Today and the next 7 days", which the dashboard links to)."""
@@ -115,6 +135,11 @@ class Dashboard:
     leads: list[MonthFigure] = field(default_factory=list)
     lifecycle: list[LifecycleFigure] = field(default_factory=list)
     tasks: TaskFigures = TaskFigures()
+    forecast: list[ForecastFigure] = field(default_factory=list)
+
+    @property
+    def forecast_max(self) -> int:
+        return max((figure.cents for figure in self.forecast), default=0)
 
     @property
     def revenue_max(self) -> int:
@@ -162,6 +187,7 @@ def dashboard(user: Any) -> Dashboard:
         leads=leads_by_month(user, now, tz),
         lifecycle=people_by_lifecycle_stage(user),
         tasks=open_tasks(user, now, tz),
+        forecast=forecast(user, now, tz),
     )
 
 
@@ -288,3 +314,57 @@ def people_by_lifecycle_stage(user: Any) -> list[LifecycleFigure]:
         counts[row["lifecycle_stage"]][0] += row["contacts"]
         counts[row["lifecycle_stage"]][1] += row["leads"]
     return [LifecycleFigure(stage, str(label), *counts.get(stage, [0, 0])) for stage, label in LifecycleStage.choices]
+
+
+def _add(rows: list[Any]) -> Totals:
+    """The totals of several grouped rows of :func:`_sums` together."""
+    summed = {name: sum(row.get(name) or 0 for row in rows) for name in ("count", "amount", "weighted")}
+    return _totals(summed)
+
+
+def forecast(user: Any, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[ForecastFigure]:
+    """Open deals by expected close date: passed (before today, as the deal list's "Passed, still open"),
+    this month from today, each of the next five months, later, and undated; with each month's won deals.
+    Three queries, whatever the data."""
+    today = timezone.localtime(now, tz).date()
+    months = _months_ahead(now, tz)
+    open_deals = records_counted(user, Deal).filter(stage__kind=StageKind.OPEN).order_by()
+    dated = (
+        open_deals.filter(expected_close_date__gte=today)
+        .annotate(month=TruncMonth("expected_close_date"))
+        .values("month")
+        .annotate(**_sums())
+    )
+    by_month: dict[dt.date, list[Any]] = {}
+    for row in dated:
+        month = row["month"] if row["month"] < months[-1] else months[-1]  # later months together
+        by_month.setdefault(month, []).append(row)
+    undated = Q(expected_close_date__isnull=True)
+    rest = {
+        row["undated"]: _totals(row)
+        for row in open_deals.exclude(expected_close_date__gte=today)
+        .annotate(undated=ExpressionWrapper(undated, output_field=BooleanField()))
+        .values("undated")
+        .annotate(**_sums())
+    }
+    won_rows = (
+        records_counted(user, Deal)
+        .filter(stage__kind=StageKind.WON, closed_at__gte=_month_start(now, tz))
+        .annotate(month=TruncMonth("closed_at", tzinfo=tz))
+        .order_by()
+        .values("month")
+        .annotate(**_sums())
+    )
+    won = {_key(row["month"], tz): _totals(row) for row in won_rows}
+    figures = [ForecastFigure("overdue", open=rest.get(False, Totals()))]
+    figures += [ForecastFigure("month", month, _add(by_month.get(month, [])), won.get(month, Totals())) for month in months[:-1]]
+    figures.append(ForecastFigure("later", months[-1], _add(by_month.get(months[-1], []))))
+    figures.append(ForecastFigure("undated", open=rest.get(True, Totals())))
+    return figures
+
+
+def _months_ahead(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[dt.date]:
+    """The first days of this month and the next five, then of the month after them (where "later" starts)."""
+    local = timezone.localtime(now, tz)
+    index = local.year * 12 + local.month - 1
+    return [dt.date((index + ahead) // 12, (index + ahead) % 12 + 1, 1) for ahead in range(FORECAST_MONTHS + 1)]

@@ -1,5 +1,5 @@
-"""The dashboard at a laptop's 1366 px: a month ("September 2026") stays on one line in the revenue
-and leads tables, beside its figures, in English and in Chinese."""
+"""The dashboard at a laptop's 1366 px: a month ("September 2026") stays on one line in the forecast,
+revenue and leads tables, beside its figures, in English and in Chinese."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from bastion.accounts.testing import enrol_totp
 from bastion.commerce import actions as commerce
 from bastion.directory import actions as directory
+from bastion.sales import actions as sales
+from bastion.sales import actions_setup
 from tests.browser.test_first_day import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,6 +30,9 @@ def test_the_month_of_each_dashboard_row_stays_on_one_line(page: Any, live_serve
     order = commerce.create_order(personas.rep_east, {"company": company.pk, "currency": "USD", "lines": lines})
     for status in ("confirmed", "paid"):
         commerce.change_order_status(personas.rep_east, order.pk, status)
+    stages = [{"name": "Proposal", "probability": 50}, {"name": "Won", "probability": 100, "kind": "won"}]
+    actions_setup.create_pipeline(personas.admin, {"name": "New business"}, stages=stages)
+    sales.create_deal(personas.rep_east, {"name": "Aurora fleet", "amount": "98765432.10", "expected_close_date": "2099-01-31"})
     page.set_viewport_size({"width": 1366, "height": 800})
     sign_in(page, live_server.url, manager.username, enrol_totp(manager))
     for language in ("en", "zh-hans"):
@@ -35,5 +40,6 @@ def test_the_month_of_each_dashboard_row_stays_on_one_line(page: Any, live_serve
         page.goto(f"{live_server.url}/dashboard/")
         rows = page.locator(".dashboard-grid th[scope=row] time")
         assert page.locator("html").get_attribute("lang") == language
-        assert rows.count() >= 6, "the revenue table shows six months"
+        assert rows.count() >= 12, "the forecast and revenue tables show six months each"
+        assert page.get_by_test_id("forecast-later").is_visible()
         assert page.evaluate(WRAPPED_MONTHS) == 0, f"a month wraps onto a second line ({language})"
