@@ -92,3 +92,14 @@ def scan_for_card_numbers() -> None:
     report = scan()
     if report.findings:
         logger.warning("the card-number scan found %d stored card numbers", len(report.findings))
+
+
+@db_periodic_task(crontab(minute="7", hour="4"))
+def audit_configuration() -> None:
+    """Daily: run the configuration audit and record it; a failed check becomes a security alert (S7, ADR 0072)."""
+    from bastion.kernel.configaudit.checks import FAIL
+    from bastion.kernel.configaudit.run import audit
+
+    failed = [result.check.code for result in audit() if result.status == FAIL]
+    if failed:
+        logger.warning("the configuration audit failed: %s", ", ".join(failed))

@@ -122,6 +122,7 @@ Rules that hold for every role:
 - The roles with "Audit trail" read the audit trail and the security alerts raised from it
   (`/audit/alerts/`), and close an alert with a note (a `security.alert_closed` event); new
   alerts are emailed to the security officers, or to the administrators when there are none.
+  They also see the configuration audit (`/audit/configuration/`) and may run and record it.
 
 - Fields above a role's "shown unmasked" class are masked (`j***@e***.com`, `138****5678`) in
   lists, pages, search results, API responses, CSV exports, error messages and the audit trail

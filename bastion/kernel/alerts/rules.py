@@ -68,6 +68,10 @@ def _probing(event: Any) -> bool:
     return not _rate_limited(event) and _reason(event) != "sign_in_locked"
 
 
+def _configuration_failed(event: Any) -> bool:
+    return bool((event.extra or {}).get("failed"))
+
+
 def _powerful_role_granted(event: Any) -> bool:
     role = (event.changes or {}).get("role")
     return isinstance(role, dict) and role.get("new") in POWERFUL_ROLES
@@ -191,6 +195,13 @@ RULES: tuple[Rule, ...] = (
         _("The scan for card numbers found one in a stored record. Bastion refuses card numbers when they are typed, "
           "imported or sent; this one came in before that check or around it. Edit the record to remove it: "
           "the event names the field and the last four digits."),
+    ),
+    Rule(
+        "configuration_weakened", EventKind.CONFIGURATION_AUDITED, "record", 1, 24 * 60 * MINUTE, Severity.HIGH,
+        _("Configuration audit failed"),
+        _("The configuration audit found a control that is off or broken. The event names the failed checks; "
+          "the configuration page says what each saw and what to do."),
+        keep=_configuration_failed,
     ),
 )  # fmt: skip
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

@@ -5,7 +5,7 @@
 - 3xx customer records: create, update, delete, view, reveal, export
 - 4xx denied access
 - 5xx staff, roles and settings
-- 6xx keys, the audit trail itself and the security alerts read from it
+- 6xx keys, the audit trail itself, the security alerts read from it and the configuration audit
 
 Each kind also has a dotted ``code`` (``sign_in.failed``) used in exports and by SIEM rules.
 """
@@ -60,6 +60,7 @@ class EventKind(models.IntegerChoices):
     AUDIT_LOG_ARCHIVED = 611, _("Audit events archived")
     SECURITY_ALERT_RAISED = 620, _("Security alert raised")
     SECURITY_ALERT_CLOSED = 621, _("Security alert closed")
+    CONFIGURATION_AUDITED = 630, _("Configuration audited")
 
     @property
     def code(self) -> str:
@@ -108,6 +109,7 @@ CODES: dict[int, str] = {
     EventKind.AUDIT_LOG_ARCHIVED: "audit.archived",
     EventKind.SECURITY_ALERT_RAISED: "security.alert_raised",
     EventKind.SECURITY_ALERT_CLOSED: "security.alert_closed",
+    EventKind.CONFIGURATION_AUDITED: "security.configuration_audited",
 }
 BY_CODE: dict[str, EventKind] = {code: EventKind(value) for value, code in CODES.items()}
 

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import enum
 import functools
-import importlib
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from bastion.kernel.app_modules import app_modules
 
 
 class DataClass(enum.IntEnum):
@@ -81,15 +81,7 @@ def _declared_elsewhere() -> dict[str, Classification]:
     (masking asks for the user model's classification once per row shown) cost milliseconds a row.
     """
     declared: dict[str, Classification] = {}
-    for config in apps.get_app_configs():
-        if not config.name.startswith("bastion."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.classification")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.classification":
-                raise
-            continue
+    for module in app_modules("classification"):
         declared.update(getattr(module, "CLASSIFICATION", {}))
     return declared
 

@@ -170,6 +170,7 @@ GATED: dict[str, tuple[Any, str]] = {
     "audit:event-csv": (lambda policy: policy is not None and policy.audit_trail, ""),
     "audit:alert-list": (_reads_audit_trail, ""),
     "audit:alert-detail": (_reads_audit_trail, "alert"),
+    "audit:configuration": (_reads_audit_trail, ""),  # the POST that records a run: kernel/configaudit/tests
     # Organisation-wide counts and sums, no record (sales/selectors_dashboard.py; sales/tests/test_dashboard.py).
     "sales:dashboard": (lambda policy: policy is not None and policy.dashboards, ""),
     "imports:list": (_writes, ""),  # importing writes customer records
