@@ -156,13 +156,18 @@ def signed_checkpoint() -> Outcome:
 
     latest = latest_checkpoint()
     newest = AuditEvent.plain.order_by("-sequence").values_list("sequence", "timestamp").first()
+    limit = dt.timedelta(minutes=2 * settings.AUDIT_CHECKPOINT_MINUTES + 5)
     if latest is None:
-        if newest is None:
-            return Outcome(PASS, _("The audit trail is empty; nothing to sign yet."))
+        first = AuditEvent.plain.order_by("sequence").values_list("timestamp", flat=True).first()
+        if first is None or timezone.now() - first <= limit:  # a new installation: the worker signs within minutes
+            return Outcome(
+                PASS,
+                _("No checkpoint yet: the worker signs the first within %(minutes)d minutes of the first event.")
+                % {"minutes": int(limit.total_seconds() // 60)},
+            )
         return Outcome(WARN, _("No signed checkpoint yet: run “bastion auditlog checkpoint”, and check that the worker runs."))
     if not checkpoint_is_valid(latest):
         return Outcome(FAIL, _("The latest checkpoint's signature does not verify: run “bastion auditlog verify” now."))
-    limit = dt.timedelta(minutes=2 * settings.AUDIT_CHECKPOINT_MINUTES + 5)
     if newest is not None and newest[0] > latest.tree_size and timezone.now() - latest.created_at > limit:
         return Outcome(
             WARN,

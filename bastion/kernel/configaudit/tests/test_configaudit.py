@@ -61,8 +61,17 @@ def test_a_dropped_trigger_fails_the_audit_and_raises_an_alert() -> None:
     assert outcome("append_only_triggers").status == PASS
 
 
-def test_a_forged_checkpoint_fails_and_a_signed_one_passes(personas: Any) -> None:
-    assert outcome("signed_checkpoint").status in (PASS, WARN)
+def test_a_forged_checkpoint_fails_and_a_signed_one_passes(personas: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bastion.kernel.alerts.tests.helpers import emit
+
+    assert outcome("signed_checkpoint").status == PASS  # an empty trail: nothing to sign
+    emit(EventKind.SIGN_IN_FAILED, 1)
+    seen = outcome("signed_checkpoint")
+    assert seen.status == PASS and "signs the first within 25 minutes" in seen.detail  # a new installation
+    later = timezone.now() + dt.timedelta(hours=1)
+    with monkeypatch.context() as patched:
+        patched.setattr(checks.timezone, "now", lambda: later)
+        assert outcome("signed_checkpoint").status == WARN  # an hour on, still none: the worker is not signing
     checkpoint = make_checkpoint(force=True)
     assert checkpoint is not None and outcome("signed_checkpoint").status == PASS
     from bastion.kernel.audit.models import AuditCheckpoint
