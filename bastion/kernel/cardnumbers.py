@@ -31,6 +31,7 @@ _SEPARATOR = re.compile(r"[ \u00a0-]")
 # Cheap first look: 14 digits with at most one separator between each; most text has none.
 _CANDIDATE = re.compile(r"\d(?:[ \u00a0-]?\d){13}")
 MIN_DIGITS, MAX_DIGITS = 14, 19
+_ALL_BUT_LAST_FOUR = re.compile(r"\d(?=(?:\D*\d){4})")  # a digit with at least four more after it
 
 # (first digits from, to, lengths, scheme): the IIN ranges of the schemes issued today.
 _SCHEMES: tuple[tuple[int, int, frozenset[int], str], ...] = (
@@ -161,12 +162,8 @@ def mask(text: str) -> str:
         return text
     pieces, position = [], 0
     for card in found:
-        number = text[card.start : card.end]
-        kept = len(number)
-        for _digit in range(4):
-            kept = max(index for index, char in enumerate(number[:kept]) if char.isdigit())
         pieces.append(text[position : card.start])
-        pieces.append(re.sub(r"\d", MASK, number[:kept]) + number[kept:])
+        pieces.append(_ALL_BUT_LAST_FOUR.sub(MASK, text[card.start : card.end]))
         position = card.end
     pieces.append(text[position:])
     return "".join(pieces)

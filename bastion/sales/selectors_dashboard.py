@@ -365,6 +365,4 @@ def forecast(user: Any, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[Forecas
 
 def _months_ahead(now: dt.datetime, tz: zoneinfo.ZoneInfo) -> list[dt.date]:
     """The first days of this month and the next five, then of the month after them (where "later" starts)."""
-    local = timezone.localtime(now, tz)
-    index = local.year * 12 + local.month - 1
-    return [dt.date((index + ahead) // 12, (index + ahead) % 12 + 1, 1) for ahead in range(FORECAST_MONTHS + 1)]
+    return [_month_start(now, tz, back=-ahead).date() for ahead in range(FORECAST_MONTHS + 1)]
